@@ -1,0 +1,103 @@
+// Package config reads callrec's configuration from the environment once, so
+// that flags can override it and constructors receive it as a plain struct.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config holds every setting named in the outside contract (ARCHITECTURE.md).
+type Config struct {
+	DatabaseURL       string
+	DataDir           string
+	HTTPAddr          string
+	SIPAddr           string
+	RTPPorts          string
+	BlobURL           string
+	PublicURL         string
+	MSLoginURL        string
+	MSGraphURL        string
+	MSTeamsAdminURL   string
+	SMTPURL           string
+	LogLevel          string
+	Roles             string
+	SecureCookies     bool
+	TermsVersion      int
+	EncryptionKeyFile string
+}
+
+// Getenv is how Load reads the environment; tests pass a map lookup.
+type Getenv func(string) string
+
+// Load builds a Config from the environment with the documented defaults.
+func Load(getenv Getenv) Config {
+	c := Config{
+		DataDir:         or(getenv("CALLREC_DATA_DIR"), "./data"),
+		HTTPAddr:        or(getenv("CALLREC_HTTP_ADDR"), ":8080"),
+		SIPAddr:         or(getenv("CALLREC_SIP_ADDR"), ":5080"),
+		RTPPorts:        or(getenv("CALLREC_RTP_PORTS"), "20000-29999"),
+		BlobURL:         getenv("CALLREC_BLOB_URL"),
+		PublicURL:       getenv("CALLREC_PUBLIC_URL"),
+		MSLoginURL:      or(getenv("CALLREC_MS_LOGIN_URL"), "https://login.microsoftonline.com"),
+		MSGraphURL:      or(getenv("CALLREC_MS_GRAPH_URL"), "https://graph.microsoft.com"),
+		MSTeamsAdminURL: or(getenv("CALLREC_MS_TEAMS_ADMIN_URL"), "https://api.interfaces.records.teams.microsoft.com"),
+		SMTPURL:         getenv("CALLREC_SMTP_URL"),
+		LogLevel:        or(getenv("CALLREC_LOG_LEVEL"), "info"),
+		Roles:           or(getenv("CALLREC_ROLES"), "web,recorder,teamsbot,worker"),
+		TermsVersion:    1,
+	}
+	c.DatabaseURL = getenv("CALLREC_DATABASE_URL")
+	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
+		c.TermsVersion = v
+	}
+	c.SecureCookies = strings.HasPrefix(c.PublicURL, "https://")
+	return c
+}
+
+// RegisterFlags lets a subcommand's flags override the environment.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "database URL (sqlite://FILE or postgres://…)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory")
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address")
+	fs.StringVar(&c.SIPAddr, "sip-addr", c.SIPAddr, "SIP listen address (UDP and TCP)")
+	fs.StringVar(&c.RTPPorts, "rtp-ports", c.RTPPorts, "RTP port range")
+	fs.StringVar(&c.BlobURL, "blob-url", c.BlobURL, "blob store URL (file://DIR or s3://BUCKET)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL of the portal")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+}
+
+// Finish fills the defaults that depend on other settings, after flags.
+func (c *Config) Finish() error {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "callrec.db")
+	}
+	if c.BlobURL == "" {
+		c.BlobURL = "file://" + filepath.Join(c.DataDir, "blobs")
+	}
+	if c.PublicURL == "" {
+		host := c.HTTPAddr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		c.PublicURL = "http://" + host
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	c.SecureCookies = strings.HasPrefix(c.PublicURL, "https://")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: unknown log level %q", c.LogLevel)
+	}
+	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
