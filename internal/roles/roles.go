@@ -1,0 +1,124 @@
+// Package roles is the built-in, read-only catalogue of roles and the named
+// permissions each grants. Roles cannot be edited: the product guide presents
+// them for review only.
+package roles
+
+import "slices"
+
+// Permission is one named capability checked by routes and services.
+type Permission string
+
+// The permissions callrec checks.
+const (
+	PortalAccess       Permission = "portal.access"
+	APIAccess          Permission = "api.access"
+	TenantsManage      Permission = "tenants.manage"
+	UsersManage        Permission = "users.manage"
+	SettingsManage     Permission = "settings.manage"
+	IntegrationsManage Permission = "integrations.manage"
+	RecordingsViewAll  Permission = "recordings.view_all"
+	RecordingsViewMgd  Permission = "recordings.view_managed"
+	RecordingsViewOwn  Permission = "recordings.view_own"
+	RecordingsPlay     Permission = "recordings.play"
+	RecordingsDownload Permission = "recordings.download"
+	RecordingsDelete   Permission = "recordings.delete"
+	RecordingsAnnotate Permission = "recordings.annotate"
+	RecordingsConfid   Permission = "recordings.confidential"
+	LiveMonitor        Permission = "live.monitor"
+	PauseResume        Permission = "recordings.pause_resume"
+	QA                 Permission = "qa"
+	Reports            Permission = "reports"
+	AuditView          Permission = "audit.view"
+)
+
+// PermissionInfo describes a permission for the Roles page.
+type PermissionInfo struct {
+	ID          Permission `json:"id"`
+	Description string     `json:"description"`
+}
+
+// Permissions lists every permission in the order the Roles page shows them.
+func Permissions() []PermissionInfo {
+	return []PermissionInfo{
+		{PortalAccess, "Sign in to the web portal"},
+		{APIAccess, "Use the REST API with a bearer token"},
+		{TenantsManage, "Create and edit tenants, license pools and storage packages (service provider)"},
+		{UsersManage, "Manage users, groups, licenses and API tokens"},
+		{SettingsManage, "Change the tenant's settings"},
+		{IntegrationsManage, "Connect and disconnect Microsoft Teams and SIPREC sources"},
+		{RecordingsViewAll, "See every recording of the tenant"},
+		{RecordingsViewMgd, "See the recordings of members of managed groups"},
+		{RecordingsViewOwn, "See one's own recordings"},
+		{RecordingsPlay, "Play back recordings"},
+		{RecordingsDownload, "Download recordings"},
+		{RecordingsDelete, "Delete recordings"},
+		{RecordingsAnnotate, "Add notes to recordings"},
+		{RecordingsConfid, "See and mark confidential calls"},
+		{LiveMonitor, "Listen to active calls"},
+		{PauseResume, "Pause and resume recording during a live call"},
+		{QA, "Evaluate calls with QA forms"},
+		{Reports, "Run reports and see the dashboard"},
+		{AuditView, "Read the audit log"},
+	}
+}
+
+// Role is a built-in role.
+type Role struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	Provider    bool         `json:"provider"`
+	Permissions []Permission `json:"permissions"`
+}
+
+// Role ids, as in the outside contract.
+const (
+	ProviderAdmin = "provider_admin"
+	Admin         = "admin"
+	Supervisor    = "supervisor"
+	UserSelfView  = "user_self_view"
+	User          = "user"
+	APIUser       = "api_user"
+)
+
+// Catalogue is the fixed list of roles, most powerful first.
+func Catalogue() []Role {
+	tenantAdmin := []Permission{PortalAccess, APIAccess, UsersManage, SettingsManage, IntegrationsManage,
+		RecordingsViewAll, RecordingsViewMgd, RecordingsViewOwn, RecordingsPlay, RecordingsDownload,
+		RecordingsDelete, RecordingsAnnotate, RecordingsConfid, LiveMonitor, PauseResume, QA, Reports, AuditView}
+	return []Role{
+		{ProviderAdmin, "Provider Admin", "The service provider's administrator: creates tenants, license pools and storage packages, and can act in any tenant.", true,
+			append([]Permission{TenantsManage}, tenantAdmin...)},
+		{Admin, "Teams Admin | Admin", "Tenant-level organization admin: customization, user management, QA, storage and jobs. The first licensed Teams Admin also manages the Teams integration. Pause/Resume is available during live calls.", false,
+			tenantAdmin},
+		{Supervisor, "Teams Supervisor | Supervisor", "Portal access with supervisory tools for their own calls and the members of their managed groups. Pause/Resume is available during live calls.", false,
+			[]Permission{PortalAccess, RecordingsViewMgd, RecordingsViewOwn, RecordingsPlay, RecordingsDownload, RecordingsAnnotate, LiveMonitor, PauseResume, QA, Reports}},
+		{UserSelfView, "User Self View", "Portal access to view and add notes to the user's own recordings, and Pause/Resume during their active calls.", false,
+			[]Permission{PortalAccess, RecordingsViewOwn, RecordingsPlay, RecordingsAnnotate, PauseResume}},
+		{User, "User", "Default role: calls are recorded, but there is no access to the portal.", false, nil},
+		{APIUser, "API User", "Non-standard: for an organization's own API developer integrating through the REST API. No portal access.", false,
+			[]Permission{APIAccess, RecordingsViewAll, RecordingsViewOwn, RecordingsPlay, RecordingsDownload}},
+	}
+}
+
+// Get returns the role with the given id.
+func Get(id string) (Role, bool) {
+	for _, r := range Catalogue() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
+// Has reports whether the role grants the permission. Unknown roles grant nothing.
+func Has(roleID string, p Permission) bool {
+	r, ok := Get(roleID)
+	return ok && slices.Contains(r.Permissions, p)
+}
+
+// Valid reports whether id names a tenant-assignable role (not provider_admin).
+func Valid(id string) bool {
+	r, ok := Get(id)
+	return ok && !r.Provider
+}
