@@ -1,0 +1,215 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"callrec/internal/roles"
+	"callrec/internal/store"
+	"callrec/internal/validate"
+)
+
+// CreateUser adds a user to the tenant (and to its default group). With an
+// empty tenantID it creates a provider admin.
+func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in UserInput) (store.User, error) {
+	now := s.stamp()
+	u := store.User{ID: NewID(), TenantID: tenantID, Active: true, Role: roles.User, Record: "always", RecordInbound: true,
+		RecordOutbound: true, AuthType: "password", SpeechAnalyticsType: "advanced", CreatedAt: now, UpdatedAt: now}
+	if in.PortalAccess == nil && in.Role != nil {
+		grants := roles.Has(*in.Role, roles.PortalAccess)
+		in.PortalAccess = &grants
+	}
+	if err := in.apply(&u, tenantID == ""); err != nil {
+		return u, err
+	}
+	err := s.db.InTx(ctx, func(tx store.Q) error {
+		if tenantID != "" {
+			if _, err := tx.GetTenant(ctx, tenantID); err != nil {
+				return mapStore(err)
+			}
+		}
+		if err := tx.InsertUser(ctx, u); err != nil {
+			return userConflict(err)
+		}
+		if tenantID != "" {
+			if err := s.writeRelations(ctx, tx, &u, in, true); err != nil {
+				return err
+			}
+		}
+		return s.Audit(ctx, tx, a, tenantID, "user.create", "user", u.ID, redacted(in))
+	})
+	if err != nil {
+		return u, err
+	}
+	return s.GetUser(ctx, tenantID, u.ID)
+}
+
+// GetUser returns a user of the tenant (provider users with tenantID "").
+func (s *Service) GetUser(ctx context.Context, tenantID, id string) (store.User, error) {
+	if tenantID == "" {
+		u, err := s.db.Q().GetUserByID(ctx, id)
+		if err == nil && u.TenantID != "" {
+			return store.User{}, ErrNotFound
+		}
+		return u, mapStore(err)
+	}
+	u, err := s.db.Q().GetUser(ctx, tenantID, id)
+	return u, mapStore(err)
+}
+
+// UpdateUser patches a user of the tenant.
+func (s *Service) UpdateUser(ctx context.Context, a Actor, tenantID, id string, in UserInput) (store.User, error) {
+	if tenantID == "" {
+		return store.User{}, ErrNotFound
+	}
+	err := s.db.InTx(ctx, func(tx store.Q) error {
+		u, err := tx.GetUser(ctx, tenantID, id)
+		if err != nil {
+			return mapStore(err)
+		}
+		if err := in.apply(&u, false); err != nil {
+			return err
+		}
+		if in.Active != nil && !*in.Active && a.UserID == u.ID {
+			return validate.Field("active", "you cannot deactivate yourself")
+		}
+		u.UpdatedAt = s.stamp()
+		if err := tx.UpdateUserProfile(ctx, u); err != nil {
+			return userConflict(err)
+		}
+		if in.Password != nil {
+			if err := tx.SetPasswordHash(ctx, u.ID, u.PasswordHash); err != nil {
+				return err
+			}
+		}
+		if err := s.writeRelations(ctx, tx, &u, in, false); err != nil {
+			return err
+		}
+		if !u.Active || in.Password != nil {
+			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
+		}
+		return s.Audit(ctx, tx, a, tenantID, "user.update", "user", u.ID, redacted(in))
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return s.GetUser(ctx, tenantID, id)
+}
+
+// writeRelations sets groups (always including the default group),
+// managed groups, extensions and licenses from the input.
+func (s *Service) writeRelations(ctx context.Context, tx store.Q, u *store.User, in UserInput, creating bool) error {
+	if in.Groups != nil || creating {
+		def, err := tx.DefaultGroup(ctx, u.TenantID)
+		if err != nil {
+			return err
+		}
+		var want []string
+		if in.Groups != nil {
+			want = slices.Clone(*in.Groups)
+		}
+		if !slices.Contains(want, def.ID) {
+			want = append(want, def.ID)
+		}
+		if err := tx.SetUserGroups(ctx, u.TenantID, u.ID, dedupe(want)); err != nil {
+			return relationErr("groups", err)
+		}
+	}
+	if in.ManagedGroups != nil {
+		if err := tx.SetManagedGroups(ctx, u.TenantID, u.ID, dedupe(*in.ManagedGroups)); err != nil {
+			return relationErr("managed_groups", err)
+		}
+	}
+	if in.Extensions != nil {
+		if err := tx.SetUserExtensions(ctx, u.TenantID, u.ID, *in.Extensions); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return validate.Field("extensions", "an extension is already assigned to another user of this tenant")
+			}
+			return err
+		}
+	}
+	if in.Licenses != nil {
+		if err := tx.SetUserLicenses(ctx, u.TenantID, u.ID, dedupe(*in.Licenses)); err != nil {
+			return mapStore(err)
+		}
+	}
+	return nil
+}
+
+func relationErr(field string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return validate.Field(field, "names a group that does not exist in this tenant")
+	}
+	return err
+}
+
+// DeleteUser removes a user. Their recordings stay (they reference the user
+// by id and keep the party names they were made with).
+func (s *Service) DeleteUser(ctx context.Context, a Actor, tenantID, id string) error {
+	if tenantID == "" {
+		return ErrNotFound
+	}
+	if a.UserID == id {
+		return validate.Field("id", "you cannot delete yourself")
+	}
+	return s.db.InTx(ctx, func(tx store.Q) error {
+		u, err := tx.GetUser(ctx, tenantID, id)
+		if err != nil {
+			return mapStore(err)
+		}
+		if err := tx.DeleteUser(ctx, tenantID, id); err != nil {
+			return mapStore(err)
+		}
+		return s.Audit(ctx, tx, a, tenantID, "user.delete", "user", id, map[string]string{"name": u.Name, "login": u.Login})
+	})
+}
+
+// ResetTwoFactor removes a user's TOTP enrolment and recovery codes so they
+// enrol again at next sign-in.
+func (s *Service) ResetTwoFactor(ctx context.Context, a Actor, tenantID, id string) error {
+	return s.db.InTx(ctx, func(tx store.Q) error {
+		if _, err := tx.GetUser(ctx, tenantID, id); err != nil {
+			return mapStore(err)
+		}
+		if err := tx.SetTOTP(ctx, id, "", false); err != nil {
+			return err
+		}
+		if err := tx.ReplaceRecoveryCodes(ctx, id, nil); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, tenantID, "user.reset_two_factor", "user", id, nil)
+	})
+}
+
+func userConflict(err error) error {
+	// The login index is the only unique key a user row can collide on.
+	if errors.Is(err, store.ErrConflict) {
+		return validate.Field("login", "already used by another user")
+	}
+	return err
+}
+
+// redacted copies the input for the audit log without secrets.
+func redacted(in UserInput) UserInput {
+	set := "(set)"
+	if in.Password != nil {
+		in.Password = &set
+	}
+	if in.PIN != nil {
+		in.PIN = &set
+	}
+	return in
+}
+
+func dedupe(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

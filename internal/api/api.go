@@ -1,0 +1,137 @@
+// Package api is the JSON REST API under /api/v1. Every route is listed in
+// Register with the permission it needs; handlers return errors and one
+// function writes them.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"callrec/internal/account"
+	"callrec/internal/auth"
+	"callrec/internal/principal"
+	"callrec/internal/roles"
+	"callrec/internal/store"
+)
+
+// Handler serves the API.
+type Handler struct {
+	Accounts      *account.Service
+	Auth          *auth.Service
+	DB            *store.DB
+	Log           *slog.Logger
+	SecureCookies bool
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error
+
+// access says who may call a route.
+type access struct {
+	perm   roles.Permission // "" = any signed-in caller
+	tenant bool             // needs an acting tenant
+	stages []string         // session stages allowed besides StageOK
+}
+
+// Register lists every API route.
+func (h *Handler) Register(mux *http.ServeMux) {
+	signedIn := access{}
+	users := access{perm: roles.UsersManage, tenant: true}
+	mid := []string{auth.StageMFA, auth.StageEnroll, auth.StageTerms}
+
+	mux.HandleFunc("POST /api/v1/session", h.public(h.signIn))
+	mux.HandleFunc("POST /api/v1/password-reset", h.public(h.requestReset))
+	mux.HandleFunc("POST /api/v1/password-reset/confirm", h.public(h.confirmReset))
+	h.route(mux, "DELETE /api/v1/session", access{stages: mid}, h.signOut)
+	h.route(mux, "GET /api/v1/me", access{stages: mid}, h.me)
+	h.route(mux, "POST /api/v1/me/two-factor/verify", access{stages: []string{auth.StageMFA}}, h.verifySecondFactor)
+	h.route(mux, "POST /api/v1/me/two-factor", access{stages: []string{auth.StageEnroll}}, h.beginEnrollment)
+	h.route(mux, "POST /api/v1/me/two-factor/confirm", access{stages: []string{auth.StageEnroll}}, h.confirmEnrollment)
+	h.route(mux, "POST /api/v1/me/recovery-codes", signedIn, h.regenerateRecoveryCodes)
+	h.route(mux, "POST /api/v1/me/terms", access{stages: []string{auth.StageTerms}}, h.acceptTerms)
+	h.route(mux, "PUT /api/v1/me/tenant", access{perm: roles.TenantsManage}, h.switchTenant)
+
+	h.route(mux, "GET /api/v1/tenants", access{perm: roles.TenantsManage}, h.listTenants)
+	h.route(mux, "POST /api/v1/tenants", access{perm: roles.TenantsManage}, h.createTenant)
+	h.route(mux, "GET /api/v1/tenants/{id}", access{perm: roles.SettingsManage}, h.getTenant)
+	h.route(mux, "PATCH /api/v1/tenants/{id}", access{perm: roles.SettingsManage}, h.updateTenant)
+
+	h.route(mux, "GET /api/v1/users", users, h.listUsers)
+	h.route(mux, "POST /api/v1/users", users, h.createUser)
+	h.route(mux, "GET /api/v1/users/{id}", users, h.getUser)
+	h.route(mux, "PATCH /api/v1/users/{id}", users, h.updateUser)
+	h.route(mux, "DELETE /api/v1/users/{id}", users, h.deleteUser)
+	h.route(mux, "POST /api/v1/users/{id}/reset-two-factor", users, h.resetTwoFactor)
+
+	h.route(mux, "GET /api/v1/groups", users, h.listGroups)
+	h.route(mux, "POST /api/v1/groups", users, h.createGroup)
+	h.route(mux, "GET /api/v1/groups/{id}", users, h.getGroup)
+	h.route(mux, "PATCH /api/v1/groups/{id}", users, h.updateGroup)
+	h.route(mux, "DELETE /api/v1/groups/{id}", users, h.deleteGroup)
+	h.route(mux, "GET /api/v1/groups/{id}/members", users, h.listMembers)
+	h.route(mux, "PUT /api/v1/groups/{id}/members/{user_id}", users, h.addMember)
+	h.route(mux, "DELETE /api/v1/groups/{id}/members/{user_id}", users, h.removeMember)
+
+	h.route(mux, "GET /api/v1/roles", signedIn, h.listRoles)
+	h.route(mux, "GET /api/v1/licenses", users, h.listLicenses)
+	h.route(mux, "GET /api/v1/tokens", access{perm: roles.APIAccess}, h.listTokens)
+	h.route(mux, "POST /api/v1/tokens", access{perm: roles.APIAccess}, h.createToken)
+	h.route(mux, "DELETE /api/v1/tokens/{id}", access{perm: roles.APIAccess}, h.deleteToken)
+	h.route(mux, "GET /api/v1/audit", access{perm: roles.AuditView, tenant: true}, h.listAudit)
+
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, h.Log, errNotFound)
+	})
+}
+
+// route wraps a handler with the caller, stage, permission, tenant and CSRF checks.
+func (h *Handler) route(mux *http.ServeMux, pattern string, a access, fn handlerFunc) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		p := principal.From(r.Context())
+		if err := h.check(r, p, a); err != nil {
+			writeError(w, r, h.Log, err)
+			return
+		}
+		if err := fn(w, r, p); err != nil {
+			writeError(w, r, h.Log, err)
+		}
+	})
+}
+
+func (h *Handler) check(r *http.Request, p *principal.Principal, a access) error {
+	if p == nil {
+		return errUnauthorized
+	}
+	if !principal.CSRFOK(r, p) {
+		return errCSRF
+	}
+	if !p.FullyAuthenticated() && !contains(a.stages, p.Session.Stage) {
+		return errStage
+	}
+	if p.Token != nil && !p.Can(roles.APIAccess) {
+		return errForbidden
+	}
+	if a.perm != "" && !p.Can(a.perm) {
+		return errForbidden
+	}
+	if a.tenant && p.TenantID == "" {
+		return validationFailed(map[string]string{"X-Tenant-ID": "a provider admin must pick a tenant with the X-Tenant-ID header or the tenant switcher"})
+	}
+	return nil
+}
+
+func (h *Handler) public(fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			writeError(w, r, h.Log, err)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"net/http"
+
+	"callrec/internal/account"
+	"callrec/internal/principal"
+	"callrec/internal/store"
+)
+
+func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	gs, err := h.DB.Q().ListGroups(r.Context(), p.TenantID, r.URL.Query().Get("search"))
+	if err != nil {
+		return err
+	}
+	if gs == nil {
+		gs = []store.Group{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": gs, "next_cursor": ""})
+	return nil
+}
+
+func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	var in account.GroupInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	g, err := h.Accounts.CreateGroup(r.Context(), p.Actor(), p.TenantID, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, g)
+	return nil
+}
+
+func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	g, err := h.DB.Q().GetGroup(r.Context(), p.TenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}
+
+func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	var in account.GroupInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	g, err := h.Accounts.UpdateGroup(r.Context(), p.Actor(), p.TenantID, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}
+
+func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if err := h.Accounts.DeleteGroup(r.Context(), p.Actor(), p.TenantID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if _, err := h.DB.Q().GetGroup(r.Context(), p.TenantID, r.PathValue("id")); err != nil {
+		return err
+	}
+	us, err := h.DB.Q().GroupMembers(r.Context(), p.TenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if us == nil {
+		us = []store.User{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": us, "next_cursor": ""})
+	return nil
+}
+
+func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if err := h.Accounts.AddMember(r.Context(), p.Actor(), p.TenantID, r.PathValue("id"), r.PathValue("user_id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if err := h.Accounts.RemoveMember(r.Context(), p.Actor(), p.TenantID, r.PathValue("id"), r.PathValue("user_id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

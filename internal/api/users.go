@@ -1,0 +1,108 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"callrec/internal/account"
+	"callrec/internal/principal"
+	"callrec/internal/store"
+)
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	q := r.URL.Query()
+	f := store.UserFilter{Search: q.Get("search"), GroupID: q.Get("group"), Role: q.Get("role"), License: q.Get("license"), Cursor: q.Get("cursor")}
+	if s := q.Get("status"); s != "" {
+		active := s == "active"
+		if s != "active" && s != "inactive" {
+			return validationFailed(map[string]string{"status": "active or inactive"})
+		}
+		f.Active = &active
+	}
+	limit, err := limitParam(q.Get("limit"))
+	if err != nil {
+		return err
+	}
+	f.Limit = limit
+	users, next, err := h.DB.Q().ListUsers(r.Context(), p.TenantID, f)
+	if err != nil {
+		return err
+	}
+	if users == nil {
+		users = []store.User{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": users, "next_cursor": next})
+	return nil
+}
+
+func limitParam(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 500 {
+		return 0, validationFailed(map[string]string{"limit": "a number from 1 to 500"})
+	}
+	return n, nil
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	var in account.UserInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Name == nil || in.Role == nil {
+		f := map[string]string{}
+		if in.Name == nil {
+			f["name"] = "required"
+		}
+		if in.Role == nil {
+			f["role"] = "required"
+		}
+		return validationFailed(f)
+	}
+	u, err := h.Accounts.CreateUser(r.Context(), p.Actor(), p.TenantID, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, u)
+	return nil
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	u, err := h.Accounts.GetUser(r.Context(), p.TenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	var in account.UserInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	u, err := h.Accounts.UpdateUser(r.Context(), p.Actor(), p.TenantID, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if err := h.Accounts.DeleteUser(r.Context(), p.Actor(), p.TenantID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) resetTwoFactor(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if err := h.Accounts.ResetTwoFactor(r.Context(), p.Actor(), p.TenantID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
