@@ -24,8 +24,3 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	fmt.Fprintln(env.Stderr, "callrec demo: not built yet")
 	return 1
 }
-
-func runMsemu(ctx context.Context, env *Env, args []string) int {
-	fmt.Fprintln(env.Stderr, "callrec msemu: not built yet")
-	return 1
-}

@@ -1,0 +1,90 @@
+package msemu
+
+import "net/http"
+
+// routes lists every path the emulator serves, host by host.
+func (e *Emulator) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	g, tm := e.graphHandler, e.teamsHandler
+
+	// Identity platform (login.microsoftonline.com).
+	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", e.authorize)
+	mux.HandleFunc("POST /{tenant}/login", e.signIn)
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", e.token)
+	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/logout", e.signOut)
+	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", e.openIDConfig)
+	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", e.jwks)
+	mux.HandleFunc("GET /{tenant}/adminconsent", e.adminConsentV1)
+	mux.HandleFunc("GET /{tenant}/v2.0/adminconsent", e.adminConsentV2)
+
+	// Microsoft Graph (graph.microsoft.com).
+	mux.HandleFunc("GET /v1.0/organization", g(e.organization))
+	mux.HandleFunc("GET /v1.0/users", g(e.listUsers))
+	mux.HandleFunc("GET /v1.0/users/{id}", g(e.getUser))
+	mux.HandleFunc("DELETE /v1.0/users/{id}", g(e.deleteUser))
+	mux.HandleFunc("GET /v1.0/groups", g(e.listGroups))
+	mux.HandleFunc("POST /v1.0/groups", g(e.createGroup))
+	mux.HandleFunc("GET /v1.0/groups/{id}", g(e.getGroup))
+	mux.HandleFunc("DELETE /v1.0/groups/{id}", g(e.deleteGroup))
+	mux.HandleFunc("GET /v1.0/groups/{id}/members", g(e.listMembers))
+	mux.HandleFunc("POST /v1.0/groups/{id}/members/$ref", g(e.addMember))
+	mux.HandleFunc("DELETE /v1.0/groups/{id}/members/{member}/$ref", g(e.removeMember))
+	mux.HandleFunc("GET /v1.0/servicePrincipals", g(e.listServicePrincipals))
+	mux.HandleFunc("GET /v1.0/servicePrincipals/{id}", g(e.getServicePrincipal))
+	mux.HandleFunc("GET /v1.0/servicePrincipals/{id}/appRoleAssignments", g(e.listAppRoleAssignments))
+	mux.HandleFunc("GET /v1.0/oauth2PermissionGrants", g(e.listGrants))
+	mux.HandleFunc("GET /v1.0/oauth2PermissionGrants/{id}", g(e.getGrant))
+	mux.HandleFunc("DELETE /v1.0/oauth2PermissionGrants/{id}", g(e.deleteGrant))
+
+	// Teams admin API (api.interfaces.records.teams.microsoft.com) under /teams.
+	const ps, sp = TeamsAdminPrefix + "/Teams.PlatformService/v2", TeamsAdminPrefix + "/Skype.Policy"
+	const pol, app = sp + "/configurations/TeamsComplianceRecordingPolicy", sp + "/configurations/TeamsComplianceRecordingApplication"
+	mux.HandleFunc("GET "+ps+"/ApplicationInstances", tm(e.listInstances))
+	mux.HandleFunc("POST "+ps+"/ApplicationInstances", tm(e.createInstance))
+	mux.HandleFunc("GET "+ps+"/ApplicationInstances/{id}", tm(e.getInstance))
+	mux.HandleFunc("DELETE "+ps+"/ApplicationInstances/{id}", tm(e.deleteInstance))
+	mux.HandleFunc("POST "+ps+"/ApplicationInstances/{id}/sync", tm(e.syncInstance))
+	mux.HandleFunc("GET "+pol, tm(e.listPolicies))
+	mux.HandleFunc("POST "+pol, tm(e.createPolicy))
+	mux.HandleFunc("GET "+pol+"/configuration/{identity}", tm(e.getPolicy))
+	mux.HandleFunc("PUT "+pol+"/configuration/{identity}", tm(e.updatePolicy))
+	mux.HandleFunc("DELETE "+pol+"/configuration/{identity}", tm(e.deletePolicy))
+	mux.HandleFunc("GET "+app, tm(e.listRecordingApps))
+	mux.HandleFunc("POST "+app, tm(e.createRecordingApp))
+	mux.HandleFunc("GET "+app+"/configuration/{identity...}", tm(e.getRecordingApp))
+	mux.HandleFunc("DELETE "+app+"/configuration/{identity...}", tm(e.deleteRecordingApp))
+	mux.HandleFunc("GET "+sp+"/groupPolicyAssignments", tm(e.listAssignments))
+	mux.HandleFunc("POST "+sp+"/groupPolicyAssignments", tm(e.createAssignment))
+	mux.HandleFunc("GET "+sp+"/groupPolicyAssignments/{group}", tm(e.listAssignments))
+	mux.HandleFunc("GET "+sp+"/groupPolicyAssignments/{group}/{type}", tm(e.getAssignment))
+	mux.HandleFunc("PUT "+sp+"/groupPolicyAssignments/{group}/{type}", tm(e.updateAssignment))
+	mux.HandleFunc("DELETE "+sp+"/groupPolicyAssignments/{group}/{type}", tm(e.deleteAssignment))
+	mux.HandleFunc("PUT "+sp+"/users/{user}", tm(e.grantUser))
+	mux.HandleFunc("GET "+sp+"/users/{user}/effectivePolicy", tm(e.effectivePolicy))
+	mux.HandleFunc("PUT "+sp+"/global", tm(e.grantGlobal))
+
+	// Microsoft 365 admin center and My Apps (pages for a person).
+	mux.HandleFunc("GET /admin", e.adminHome)
+	mux.HandleFunc("POST /admin/signin", e.adminSignIn)
+	mux.HandleFunc("GET /admin/users", e.adminUsers)
+	mux.HandleFunc("POST /admin/users/{id}/delete", e.adminDeleteUser)
+	mux.HandleFunc("GET /admin/groups", e.adminGroups)
+	mux.HandleFunc("GET /admin/groups/{id}", e.adminGroup)
+	mux.HandleFunc("POST /admin/groups/{id}/members", e.adminAddMembers)
+	mux.HandleFunc("POST /admin/groups/{id}/members/{member}/remove", e.adminRemoveMember)
+	mux.HandleFunc("GET /myapps", e.myApps)
+	mux.HandleFunc("GET /myapps/apps/{app}", e.myApp)
+	mux.HandleFunc("POST /myapps/apps/{app}/revoke", e.myAppRevoke)
+	mux.HandleFunc("GET /emu/static/site.css", e.css)
+
+	// The emulator's own control API.
+	mux.HandleFunc("GET /emu/config", e.emuConfig)
+	mux.HandleFunc("GET /emu/events", e.emuEvents)
+	mux.HandleFunc("GET /emu/faults", e.emuListFaults)
+	mux.HandleFunc("POST /emu/faults", e.emuAddFault)
+	mux.HandleFunc("DELETE /emu/faults", e.emuClearFaults)
+	mux.HandleFunc("PUT /emu/replication", e.emuReplication)
+	mux.HandleFunc("PUT /emu/tenants/{tenant}/servicePrincipals/{app}/teamsAdministrator", e.emuTeamsAdminRole)
+	mux.HandleFunc("DELETE /emu/tenants/{tenant}/servicePrincipals/{app}/teamsAdministrator", e.emuTeamsAdminRole)
+	return mux
+}
