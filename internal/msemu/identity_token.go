@@ -130,12 +130,15 @@ func (e *Emulator) redeemCode(r *http.Request, app *appRegistration, ref string)
 	case !pkceMatches(c, r.PostForm.Get("code_verifier")):
 		return nil, newAAD(http.StatusBadRequest, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
 	}
-	c.Used = true
 	scope := r.PostForm.Get("scope")
 	if strings.TrimSpace(scope) == "" {
 		scope = firstResourceScope(c.Scope)
 	}
-	return e.delegatedTokens(app, c.TenantID, c.UserID, c.Scope, scope, c.Nonce)
+	resp, err := e.delegatedTokens(app, c.TenantID, c.UserID, c.Scope, scope, c.Nonce)
+	if err == nil {
+		c.Used = true
+	}
+	return resp, err
 }
 
 func pkceMatches(c *authCode, verifier string) bool {
