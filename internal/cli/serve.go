@@ -2,25 +2,61 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"net"
+	"strings"
 )
 
+func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+
 func runServe(ctx context.Context, env *Env, args []string) int {
-	fmt.Fprintln(env.Stderr, "callrec serve: not built yet")
-	return 1
+	var rolesFlag string
+	cfg, _, err := parseConfig(env, "serve", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&rolesFlag, "roles", "", "comma-separated roles to run: web,recorder,teamsbot,worker (default all)")
+	})
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "callrec serve:", err)
+		return 2
+	}
+	if rolesFlag != "" {
+		cfg.Roles = rolesFlag
+	}
+	log := newLogger(env.Stderr, cfg.LogLevel)
+	a, err := openApp(ctx, cfg, log, true)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	defer a.close()
+	if !strings.Contains(cfg.Roles, "web") {
+		log.Info("web role not selected; nothing else is built yet", "roles", cfg.Roles)
+		<-ctx.Done()
+		return 0
+	}
+	err = serveHTTP(ctx, log, cfg.HTTPAddr, a.handler(), func(addr string) {
+		log.Info("portal and API listening", "addr", addr, "public_url", cfg.PublicURL)
+	})
+	if err != nil {
+		log.Error("http server", "err", err)
+		return 1
+	}
+	return 0
 }
 
 func runMigrate(ctx context.Context, env *Env, args []string) int {
-	fmt.Fprintln(env.Stderr, "callrec migrate: not built yet")
-	return 1
-}
-
-func runAdmin(ctx context.Context, env *Env, args []string) int {
-	fmt.Fprintln(env.Stderr, "callrec admin: not built yet")
-	return 1
-}
-
-func runDemo(ctx context.Context, env *Env, args []string) int {
-	fmt.Fprintln(env.Stderr, "callrec demo: not built yet")
-	return 1
+	cfg, _, err := parseConfig(env, "migrate", args, nil)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "callrec migrate:", err)
+		return 2
+	}
+	log := newLogger(env.Stderr, cfg.LogLevel)
+	a, err := openApp(ctx, cfg, log, true)
+	if err != nil {
+		log.Error("migrate failed", "err", err)
+		return 1
+	}
+	a.close()
+	fmt.Fprintln(env.Stdout, "schema is up to date")
+	return 0
 }

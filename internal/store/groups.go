@@ -139,7 +139,7 @@ func (q Q) RemoveGroupMember(ctx context.Context, tenantID, groupID, userID stri
 
 // GroupMembers lists the users of a group by name.
 func (q Q) GroupMembers(ctx context.Context, tenantID, groupID string) ([]User, error) {
-	rows, err := q.query(ctx, `SELECT `+prefixCols("u.", userCols)+` FROM users u JOIN group_members m ON m.user_id = u.id
+	rows, err := q.query(ctx, `SELECT `+userColsAs("u")+` FROM users u JOIN group_members m ON m.user_id = u.id
 		WHERE m.tenant_id = ? AND m.group_id = ? AND u.tenant_id = ? ORDER BY lower(u.name), u.id`, tenantID, groupID, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("store: group members: %w", err)
@@ -168,4 +168,3 @@ func (q Q) GroupNames(ctx context.Context, tenantID string) (map[string]string, 
 	}
 	return out, nil
 }
-

@@ -70,7 +70,7 @@ func (q Q) ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]User
 	}
 	limit := clampLimit(f.Limit)
 	args = append(args, limit+1)
-	rows, err := q.query(ctx, `SELECT `+prefixCols("u.", userCols)+` FROM users u WHERE `+strings.Join(where, " AND ")+
+	rows, err := q.query(ctx, `SELECT `+userColsAs("u")+` FROM users u WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY lower(u.name), u.id LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list users: %w", err)
@@ -111,19 +111,4 @@ func clampLimit(n int) int {
 		return 500
 	}
 	return n
-}
-
-// prefixCols qualifies a column list with a table alias.
-func prefixCols(prefix, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, p := range parts {
-		p = strings.TrimSpace(p)
-		if strings.HasPrefix(p, "COALESCE(") {
-			p = "COALESCE(" + prefix + strings.TrimPrefix(p, "COALESCE(")
-		} else {
-			p = prefix + p
-		}
-		parts[i] = p
-	}
-	return strings.Join(parts, ", ")
 }

@@ -50,9 +50,15 @@ type User struct {
 // PINSet reports whether the user has a softkey PIN.
 func (u User) PINSet() bool { return u.PINHash != "" }
 
-const userCols = `id, COALESCE(tenant_id, ''), name, active, role, email, timezone, language, record, record_inbound, record_outbound,
-	confidential, screen_username, COALESCE(login, ''), portal_access, auth_type, require_2fa, valid_till, speech_analytics_type,
-	totp_enabled, failed_logins, locked_until, terms_accepted_version, created_at, updated_at, password_hash, pin_hash, totp_secret`
+// userColsTmpl marks each column with @ so that queries can alias the table.
+const userColsTmpl = `@id, COALESCE(@tenant_id, ''), @name, @active, @role, @email, @timezone, @language, @record, @record_inbound, @record_outbound,
+	@confidential, @screen_username, COALESCE(@login, ''), @portal_access, @auth_type, @require_2fa, @valid_till, @speech_analytics_type,
+	@totp_enabled, @failed_logins, @locked_until, @terms_accepted_version, @created_at, @updated_at, @password_hash, @pin_hash, @totp_secret`
+
+var userCols = strings.ReplaceAll(userColsTmpl, "@", "")
+
+// userColsAs returns the user columns qualified by a table alias.
+func userColsAs(alias string) string { return strings.ReplaceAll(userColsTmpl, "@", alias+".") }
 
 func scanUser(s interface{ Scan(...any) error }) (User, error) {
 	var u User

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"callrec/internal/account"
+	"callrec/internal/auth"
+	"callrec/internal/config"
+	"callrec/internal/mail"
+	"callrec/internal/store"
+	"callrec/internal/web"
+)
+
+// app is callrec's services wired on one store.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *store.DB
+	accounts *account.Service
+	auth     *auth.Service
+}
+
+// parseConfig reads the environment, then the subcommand's flags.
+func parseConfig(env *Env, name string, args []string, extra func(fs *flag.FlagSet)) (config.Config, []string, error) {
+	cfg := config.Load(env.Getenv)
+	fs := flag.NewFlagSet("callrec "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfg.RegisterFlags(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	return cfg, fs.Args(), cfg.Finish()
+}
+
+// openApp connects to the store and builds the services. With migrate it
+// brings the schema up to date first; without, it insists the schema matches.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*app, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		for _, m := range applied {
+			log.Info("migration applied", "name", m)
+		}
+	} else if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	var sender mail.Sender = mail.LogSender{Log: log}
+	if cfg.SMTPURL != "" {
+		s, err := mail.NewSMTP(cfg.SMTPURL)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		sender = s
+	}
+	a := &app{cfg: cfg, log: log, db: db, accounts: account.New(db, nil)}
+	a.auth = auth.NewService(db, auth.Options{Mail: sender, Log: log, PublicURL: cfg.PublicURL})
+	return a, nil
+}
+
+func (a *app) close() { a.db.Close() }
+
+func (a *app) handler() http.Handler {
+	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
+		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL})
+}
+
+// serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
+func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler, ready func(addr string)) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	ln, err := listen(addr)
+	if err != nil {
+		return fmt.Errorf("http: listen %s: %w", addr, err)
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutCtx)
+}
