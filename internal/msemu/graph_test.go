@@ -58,8 +58,8 @@ func TestGraphUsersQuery(t *testing.T) {
 		h.call("GET", next, tok, nil, &page)
 		total += len(page.Value)
 	}
-	if total != len(contosoPeople) {
-		t.Fatalf("paged %d users, want %d", total, len(contosoPeople))
+	if total != len(contosoPeople()) {
+		t.Fatalf("paged %d users, want %d", total, len(contosoPeople()))
 	}
 	h.call("GET", "/v1.0/users?$filter="+url.QueryEscape("userPrincipalName eq 'meganb@contoso.onmicrosoft.com'"), tok, nil, &page)
 	if len(page.Value) != 1 || page.Value[0]["displayName"] != "Megan Bowen" {

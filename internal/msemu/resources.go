@@ -30,8 +30,10 @@ type resource struct {
 	Permissions []permission
 }
 
-// oidcScopes are answered by the identity platform itself, not by a resource.
-var oidcScopes = map[string]bool{"openid": true, "profile": true, "email": true, "offline_access": true}
+// isOIDCScope reports scopes answered by the identity platform itself.
+func isOIDCScope(s string) bool {
+	return s == "openid" || s == "profile" || s == "email" || s == "offline_access"
+}
 
 func catalogue() []resource {
 	return []resource{
@@ -75,14 +77,6 @@ func catalogue() []resource {
 	}
 }
 
-// oidcConsent is how the consent page words the OpenID Connect scopes.
-var oidcConsent = map[string]string{
-	"openid":         "Sign in as you",
-	"email":          "View your email address",
-	"profile":        "View your basic profile",
-	"offline_access": "Maintain access to data you have given it access to",
-}
-
 func findResource(appID string) *resource {
 	for _, r := range catalogue() {
 		if r.AppID == appID {
@@ -112,7 +106,7 @@ type scopeRef struct {
 // Bare names belong to Microsoft Graph, as at Microsoft.
 func parseScopes(s string) (oidc []string, refs []scopeRef, bad string) {
 	for _, f := range strings.Fields(s) {
-		if oidcScopes[f] {
+		if isOIDCScope(f) {
 			oidc = append(oidc, f)
 			continue
 		}

@@ -32,29 +32,32 @@ type seedUser struct {
 	roles                     []string
 }
 
-var contosoPeople = []seedUser{
-	{"Adele", "Vance", "Global Administrator", "+14255550101", []string{RoleGlobalAdmin}},
-	{"Lee", "Gu", "Teams Administrator", "+14255550102", []string{RoleTeamsAdmin}},
-	{"Alex", "Wilber", "Marketing Assistant", "+14255550103", nil},
-	{"Allan", "Deyoung", "IT Admin", "", nil},
-	{"Christie", "Cline", "Buyer", "+14255550105", nil},
-	{"Debra", "Berger", "Administrative Assistant", "+14255550106", nil},
-	{"Diego", "Siciliani", "HR Manager", "", nil},
-	{"Emily", "Braun", "Budget Analyst", "+14255550108", nil},
-	{"Enrico", "Cattaneo", "Attorney", "", nil},
-	{"Grady", "Archie", "Designer", "+14255550110", nil},
-	{"Henrietta", "Mueller", "Developer", "", nil},
-	{"Irvin", "Sayers", "Director", "+14255550112", nil},
-	{"Isaiah", "Langer", "Sales Rep", "+14255550113", nil},
-	{"Johanna", "Lorenz", "Senior Engineer", "", nil},
-	{"Joni", "Sherman", "Paralegal", "", nil},
-	{"Lidia", "Holloway", "Product Manager", "+14255550116", nil},
-	{"Lynne", "Robbins", "Planner", "", nil},
-	{"Megan", "Bowen", "Marketing Manager", "+14255550118", nil},
-	{"Miriam", "Graham", "Director", "", nil},
-	{"Nestor", "Wilke", "Director", "+14255550120", nil},
-	{"Patti", "Fernandez", "President", "+14255550121", nil},
-	{"Pradeep", "Gupta", "Accountant", "", nil},
+// contosoPeople are the seeded Contoso users; the first two are admins.
+func contosoPeople() []seedUser {
+	return []seedUser{
+		{"Adele", "Vance", "Global Administrator", "+14255550101", []string{RoleGlobalAdmin}},
+		{"Lee", "Gu", "Teams Administrator", "+14255550102", []string{RoleTeamsAdmin}},
+		{"Alex", "Wilber", "Marketing Assistant", "+14255550103", nil},
+		{"Allan", "Deyoung", "IT Admin", "", nil},
+		{"Christie", "Cline", "Buyer", "+14255550105", nil},
+		{"Debra", "Berger", "Administrative Assistant", "+14255550106", nil},
+		{"Diego", "Siciliani", "HR Manager", "", nil},
+		{"Emily", "Braun", "Budget Analyst", "+14255550108", nil},
+		{"Enrico", "Cattaneo", "Attorney", "", nil},
+		{"Grady", "Archie", "Designer", "+14255550110", nil},
+		{"Henrietta", "Mueller", "Developer", "", nil},
+		{"Irvin", "Sayers", "Director", "+14255550112", nil},
+		{"Isaiah", "Langer", "Sales Rep", "+14255550113", nil},
+		{"Johanna", "Lorenz", "Senior Engineer", "", nil},
+		{"Joni", "Sherman", "Paralegal", "", nil},
+		{"Lidia", "Holloway", "Product Manager", "+14255550116", nil},
+		{"Lynne", "Robbins", "Planner", "", nil},
+		{"Megan", "Bowen", "Marketing Manager", "+14255550118", nil},
+		{"Miriam", "Graham", "Director", "", nil},
+		{"Nestor", "Wilke", "Director", "+14255550120", nil},
+		{"Patti", "Fernandez", "President", "+14255550121", nil},
+		{"Pradeep", "Gupta", "Accountant", "", nil},
+	}
 }
 
 // seedWorld builds the initial cloud: Contoso, Fabrikam and callrec's app.
@@ -68,7 +71,7 @@ func seedWorld(o *Options) *world {
 		Sessions: map[string][]string{},
 	}
 	contoso := newTenant(ContosoTenantID, "Contoso", ContosoDomain)
-	for _, p := range contosoPeople {
+	for _, p := range contosoPeople() {
 		pw := UserPassword
 		if len(p.roles) > 0 {
 			pw = AdminPassword
