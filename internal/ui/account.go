@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"callrec/internal/auth"
+	"callrec/internal/principal"
+	"callrec/internal/roles"
+	"callrec/internal/store"
+)
+
+// securityView is the user's 2-step verification status.
+type securityView struct {
+	Enabled   bool
+	Enforced  bool
+	Remaining int
+}
+
+func (h *Handler) securityPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	v := securityView{Enabled: p.User.TOTPEnabled, Enforced: p.User.Require2FA}
+	if p.User.TenantID != "" {
+		t, err := h.DB.Q().GetTenant(r.Context(), p.User.TenantID)
+		if err != nil {
+			return err
+		}
+		v.Enforced = v.Enforced || t.Enforce2FA
+	}
+	if v.Enabled {
+		n, err := h.DB.Q().RemainingRecoveryCodes(r.Context(), p.User.ID)
+		if err != nil {
+			return err
+		}
+		v.Remaining = n
+	}
+	h.render(w, r, http.StatusOK, "security", view{Title: "Security", Nav: "account", Data: v})
+	return nil
+}
+
+// tokensView lists the caller's own API tokens; Created holds a new raw
+// token, shown this once.
+type tokensView struct {
+	Tokens  []store.APIToken
+	Created string
+	Name    string
+}
+
+func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	return h.showTokens(w, r, p, http.StatusOK, tokensView{}, "")
+}
+
+func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, v tokensView, msg string) error {
+	if !p.Can(roles.APIAccess) {
+		return errForbidden
+	}
+	ts, err := h.DB.Q().ListTokens(r.Context(), p.User.TenantID, p.User.ID)
+	if err != nil {
+		return err
+	}
+	v.Tokens = ts
+	h.render(w, r, status, "tokens", view{Title: "API tokens", Nav: "account", Data: v, Error: msg})
+	return nil
+}
+
+func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if !p.Can(roles.APIAccess) {
+		return errForbidden
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	if name == "" || len([]rune(name)) > 100 {
+		return h.showTokens(w, r, p, http.StatusBadRequest, tokensView{Name: name}, "Give the token a name of at most 100 characters, such as the system that will use it.")
+	}
+	raw, t, err := h.Auth.CreateToken(r.Context(), p.User, name)
+	if err != nil {
+		return err
+	}
+	if err := h.auditToken(r, p, "token.create", t); err != nil {
+		return err
+	}
+	return h.showTokens(w, r, p, http.StatusCreated, tokensView{Created: raw}, "")
+}
+
+func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if !p.Can(roles.APIAccess) {
+		return errForbidden
+	}
+	q := h.DB.Q()
+	t, err := q.GetToken(r.Context(), p.User.TenantID, r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != p.User.ID) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := q.DeleteToken(r.Context(), p.User.TenantID, t.ID); err != nil {
+		return err
+	}
+	if err := h.auditToken(r, p, "token.delete", t); err != nil {
+		return err
+	}
+	h.redirectFlash(w, r, "/account/tokens", "token_revoked")
+	return nil
+}
+
+// auditToken records a token change the way the REST API does.
+func (h *Handler) auditToken(r *http.Request, p *principal.Principal, action string, t store.APIToken) error {
+	return h.DB.InTx(r.Context(), func(tx store.Q) error {
+		return h.Accounts.Audit(r.Context(), tx, p.Actor(), p.User.TenantID, action, "token", t.ID,
+			map[string]string{"name": t.Name, "user_id": t.UserID})
+	})
+}
+
+// termsView is the terms page's state.
+type termsView struct {
+	Version  int
+	Accepted bool
+}
+
+func (h *Handler) termsPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	v, err := h.Auth.TermsVersion(r.Context(), p.User)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, http.StatusOK, "terms", view{Title: "Terms and conditions",
+		Data: termsView{Version: v, Accepted: p.Session.Stage == auth.StageOK && p.User.TermsAcceptedVersion >= v}})
+	return nil
+}
+
+func (h *Handler) acceptTerms(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	v, err := strconv.Atoi(r.PostForm.Get("version"))
+	if err != nil {
+		return errBadForm
+	}
+	err = h.Auth.AcceptTerms(r.Context(), p.Session, p.User, v, p.IP)
+	if errors.Is(err, auth.ErrStage) {
+		current, cerr := h.Auth.TermsVersion(r.Context(), p.User)
+		if cerr != nil {
+			return cerr
+		}
+		h.render(w, r, http.StatusConflict, "terms", view{Title: "Terms and conditions", Data: termsView{Version: current},
+			Error: "The terms changed while you were reading them. Please read this version and accept it."})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	h.redirectFlash(w, r, stagePath(p.Session.Stage), "terms_accepted")
+	return nil
+}

@@ -1,0 +1,182 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"callrec/internal/api"
+	"callrec/internal/auth"
+	"callrec/internal/principal"
+)
+
+// maxFormBytes bounds every form body; the largest portal form is a few
+// hundred bytes.
+const maxFormBytes = 64 << 10
+
+// formCookie carries the token that protects the public forms (sign-in,
+// forgot and reset password) before there is a session to hold one.
+const formCookie = "callrec_form"
+
+type pageFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error
+
+// signedIn wraps a page that needs a portal session in one of stages. A
+// session in another stage is sent to the page of its stage; a visitor
+// without one to the sign-in page. Posts are bounded and CSRF-checked.
+func (h *Handler) signedIn(stages []string, fn pageFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := principal.From(r.Context())
+		if p == nil || p.Session == nil {
+			next := ""
+			if r.Method == http.MethodGet {
+				next = r.URL.RequestURI()
+			}
+			http.Redirect(w, r, loginURL(next), http.StatusSeeOther)
+			return
+		}
+		if !slices.Contains(stages, p.Session.Stage) {
+			http.Redirect(w, r, stagePath(p.Session.Stage), http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if err := parseForm(w, r); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			if !principal.CSRFOK(r, p) {
+				h.fail(w, r, errCSRF)
+				return
+			}
+		}
+		if err := fn(w, r, p); err != nil {
+			h.fail(w, r, err)
+		}
+	}
+}
+
+// public wraps a page anyone may use. Its posts are bounded and must carry
+// the pre-session form token.
+func (h *Handler) public(fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if err := parseForm(w, r); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			c, err := r.Cookie(formCookie)
+			if err != nil || !auth.SameToken(r.PostForm.Get("csrf_token"), c.Value) {
+				h.fail(w, r, errCSRF)
+				return
+			}
+		}
+		if err := fn(w, r); err != nil {
+			h.fail(w, r, err)
+		}
+	}
+}
+
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return errTooLarge
+		}
+		return errBadForm
+	}
+	return nil
+}
+
+// formToken returns the visitor's pre-session form token, setting the
+// cookie on first use.
+func formToken(w http.ResponseWriter, r *http.Request, secure bool) string {
+	if c, err := r.Cookie(formCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	tok := auth.RandomToken("")
+	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteStrictMode})
+	return tok
+}
+
+// stagePath is the page where a session in stage continues.
+func stagePath(stage string) string {
+	switch stage {
+	case auth.StageMFA:
+		return "/two-factor"
+	case auth.StageEnroll:
+		return "/two-factor/setup"
+	case auth.StageTerms:
+		return "/terms"
+	}
+	return "/"
+}
+
+func loginURL(next string) string {
+	if next = safeNext(next); next == "/" {
+		return "/login"
+	}
+	return "/login?next=" + url.QueryEscape(next)
+}
+
+// safeNext keeps a post-sign-in redirect on this site: a local absolute
+// path, never "//host" or "/\host" which browsers treat as another origin.
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return next
+}
+
+// Flash messages are fixed texts named by a key kept in a short cookie,
+// so a cookie can never inject text into a page.
+const flashCookie = "callrec_flash"
+
+// flashMessage is the text of a flash key; unknown keys show nothing.
+func flashMessage(key string) string {
+	switch key {
+	case "signed_out":
+		return "You are signed out."
+	case "password_reset":
+		return "Your password was changed. Sign in with the new password."
+	case "token_revoked":
+		return "The token was revoked. Clients that used it can no longer call the API."
+	case "tenant_switched":
+		return "You are now acting in the selected tenant."
+	case "provider_view":
+		return "You are back in the provider view."
+	case "terms_accepted":
+		return "Thank you: the terms and conditions are accepted."
+	}
+	return ""
+}
+
+func setFlash(w http.ResponseWriter, key string, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key,
+		Path: "/", MaxAge: 60, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+}
+
+func takeFlash(w http.ResponseWriter, r *http.Request, secure bool) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteLaxMode})
+	return flashMessage(c.Value)
+}
+
+// redirectFlash sends the browser to path with a flash message.
+func (h *Handler) redirectFlash(w http.ResponseWriter, r *http.Request, path, key string) {
+	setFlash(w, key, h.SecureCookies)
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+func (h *Handler) setSession(w http.ResponseWriter, res auth.SignedIn) {
+	api.SetSessionCookie(w, res.Token, res.Session.ExpiresAt, h.SecureCookies)
+}

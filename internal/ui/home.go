@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"net/http"
+
+	"callrec/internal/principal"
+	"callrec/internal/roles"
+	"callrec/internal/store"
+)
+
+// homeView is the overview: who the caller is and, by role, the tenant's
+// license usage or the provider's tenants.
+type homeView struct {
+	Pools   []store.LicensePool
+	Tenants []tenantRow
+}
+
+// tenantRow is one tenant on the provider's overview.
+type tenantRow struct {
+	Tenant    store.Tenant
+	Recording store.LicensePool
+	Assigned  int // licenses of every type in use
+	Purchased int
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	ctx := r.Context()
+	var v homeView
+	if p.TenantID != "" && p.Can(roles.UsersManage) {
+		pools, err := h.DB.Q().LicensePools(ctx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		v.Pools = pools
+	}
+	if p.IsProvider() && p.TenantID == "" {
+		ts, err := h.DB.Q().ListTenants(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			pools, err := h.DB.Q().LicensePools(ctx, t.ID)
+			if err != nil {
+				return err
+			}
+			row := tenantRow{Tenant: t}
+			for _, pool := range pools {
+				row.Assigned += pool.Used
+				row.Purchased += pool.Total
+				if pool.Type == "call_recording" {
+					row.Recording = pool
+				}
+			}
+			v.Tenants = append(v.Tenants, row)
+		}
+	}
+	h.render(w, r, http.StatusOK, "home", view{Title: "Home", Nav: "home", Data: v})
+	return nil
+}
+
+// switchTenant sets the tenant a provider admin acts in; an empty id goes
+// back to the provider view.
+func (h *Handler) switchTenant(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if !p.IsProvider() || !p.Can(roles.TenantsManage) {
+		return errForbidden
+	}
+	id := r.PostForm.Get("tenant_id")
+	if id != "" {
+		if _, err := h.DB.Q().GetTenant(r.Context(), id); err != nil {
+			return errNotFound
+		}
+	}
+	if err := h.Auth.SetActingTenant(r.Context(), *p.Session, id); err != nil {
+		return err
+	}
+	flash := "tenant_switched"
+	if id == "" {
+		flash = "provider_view"
+	}
+	h.redirectFlash(w, r, "/", flash)
+	return nil
+}
+
+// roleColumn is one role on the Roles page with its permission set.
+type roleColumn struct {
+	roles.Role
+	grants map[roles.Permission]bool
+}
+
+// Grants reports whether the role has the permission.
+func (c roleColumn) Grants(p roles.Permission) bool { return c.grants[p] }
+
+// rolesView is the read-only role × permission matrix.
+type rolesView struct {
+	Roles       []roleColumn
+	Permissions []roles.PermissionInfo
+}
+
+func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if !p.Can(roles.UsersManage) {
+		return errForbidden
+	}
+	var v rolesView
+	for _, role := range roles.Catalogue() {
+		if role.Provider && !p.IsProvider() {
+			continue
+		}
+		c := roleColumn{Role: role, grants: map[roles.Permission]bool{}}
+		for _, perm := range role.Permissions {
+			c.grants[perm] = true
+		}
+		v.Roles = append(v.Roles, c)
+	}
+	v.Permissions = roles.Permissions()
+	h.render(w, r, http.StatusOK, "roles", view{Title: "Roles", Nav: "admin", Data: v})
+	return nil
+}
