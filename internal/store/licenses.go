@@ -125,7 +125,7 @@ func (q Q) userStrings(ctx context.Context, query string, args ...any) ([]string
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	defer rows.Close()
-	var out []string
+	out := []string{}
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
