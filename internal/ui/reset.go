@@ -76,7 +76,7 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) resetExpired(w http.ResponseWriter, r *http.Request) error {
-	h.render(w, r, http.StatusBadRequest, "error", view{Title: "Link expired", Public: true, Data: &pageError{
+	h.render(w, r, http.StatusBadRequest, "error", view{Title: "This link has expired", Public: true, Data: &pageError{
 		Status: http.StatusBadRequest, Title: "This link has expired",
 		Message: "Password reset links work once and for one hour. Ask for a new one on the Forgot password page.",
 		Href:    "/forgot-password", Action: "Ask for a new link",
