@@ -1,0 +1,151 @@
+// Browser test of the portal shell against a running `callrec demo`
+// (started by run.sh): sign-in, layout, Roles, sign-out, the provider's
+// tenant switcher. Screenshots go to $SCREENSHOTS for a human to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.BASE_URL;
+const shots = process.env.SCREENSHOTS || 'screenshots';
+assert.ok(base, 'BASE_URL is required (run e2e/run.sh)');
+
+const tenantAdmin = { login: 'admin@contoso.example', password: 'Contoso#2026' };
+const provider = { login: 'provider', password: 'Provider#2026' };
+
+let browser;
+let context;
+let page;
+const problems = [];
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  // A CSP violation or script error shows up as a console error; error
+  // statuses the test asks for (401, 404) are logged too and are expected.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function shot(name, fullPage = true) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage });
+}
+
+// signIn fills the form by keyboard and accepts the terms if asked.
+async function signIn(who) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Login').fill(who.login);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  if (new URL(page.url()).pathname === '/terms') {
+    await shot(`terms-${who.login.split('@')[0]}`);
+    await Promise.all([page.waitForNavigation(),
+      page.getByRole('button', { name: 'I accept the terms and conditions' }).click()]);
+  }
+  assert.equal(new URL(page.url()).pathname, '/', `signed in at ${page.url()}`);
+}
+
+async function signOut() {
+  await page.locator('.usermenu summary').click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You are signed out.').waitFor();
+}
+
+test('sign-in page and a wrong password', async () => {
+  await page.goto(`${base}/`);
+  assert.equal(new URL(page.url()).pathname, '/login');
+  await shot('01-login');
+  await page.getByLabel('Login').fill(tenantAdmin.login);
+  await page.getByLabel('Password', { exact: true }).fill('Wrong#2026');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The login or password is not correct.' }).waitFor();
+  assert.equal(await page.getByLabel('Login').inputValue(), tenantAdmin.login);
+  await shot('02-login-error');
+});
+
+test('tenant admin: layout, Roles page, sign out', async () => {
+  await signIn(tenantAdmin);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Home', 'Administration']);
+  await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
+  await page.getByRole('heading', { name: 'Licenses' }).waitFor();
+  assert.equal(await page.locator('.switcher').count(), 0, 'a tenant admin has no tenant switcher');
+  await shot('03-admin-home');
+
+  await page.locator('.usermenu summary').click();
+  const menu = page.locator('.usermenu-panel');
+  await menu.getByText('Teams Admin | Admin').waitFor();
+  assert.ok(await menu.getByRole('link', { name: 'API tokens' }).isVisible());
+  await shot('04-user-menu', false);
+  await page.keyboard.press('Escape');
+  await page.locator('.usermenu summary').click();
+
+  await nav.getByRole('link', { name: 'Administration' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Roles' }).waitFor();
+  const matrix = page.getByRole('table');
+  for (const role of ['Teams Admin | Admin', 'Teams Supervisor | Supervisor', 'User Self View', 'User', 'API User']) {
+    await matrix.getByRole('columnheader', { name: role, exact: true }).waitFor();
+  }
+  assert.equal(await matrix.getByRole('columnheader', { name: 'Provider Admin' }).count(), 0);
+  const row = matrix.getByRole('row', { name: /Listen to active calls/ });
+  assert.equal(await row.getByText('Yes').count(), 2, 'admin and supervisor may listen live');
+  await shot('05-roles');
+
+  await page.goto(`${base}/account/tokens`);
+  await page.getByLabel('Name').fill('e2e token');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  assert.match(await page.getByLabel('New API token').inputValue(), /^cr_/);
+  await shot('06-tokens');
+
+  await page.goto(`${base}/account/security`);
+  await page.getByRole('heading', { name: /2-step verification/ }).waitFor();
+  await shot('07-security');
+
+  await signOut();
+  await shot('08-signed-out');
+  await page.goto(`${base}/admin/roles`);
+  assert.equal(new URL(page.url()).pathname, '/login', 'signed out: the Roles page asks to sign in');
+});
+
+test('provider: tenants overview and tenant switcher', async () => {
+  await signIn(provider);
+  await page.getByText('Provider view').waitFor();
+  const tenants = page.getByRole('table');
+  await tenants.getByRole('rowheader', { name: 'Contoso' }).waitFor();
+  await shot('09-provider-home');
+
+  await page.getByLabel('Acting in').selectOption({ label: 'Contoso' });
+  await page.getByRole('button', { name: 'Switch' }).click();
+  await page.getByText('You are now acting in the selected tenant.').waitFor();
+  const banner = page.getByRole('note');
+  assert.match(await banner.innerText(), /You are acting in tenant Contoso/);
+  assert.equal(await page.getByLabel('Acting in').locator('option:checked').innerText(), 'Contoso');
+  await page.getByRole('heading', { name: 'Licenses' }).waitFor();
+  await shot('10-provider-acting');
+
+  await page.getByLabel('Acting in').selectOption({ label: 'Provider (all tenants)' });
+  await page.getByRole('button', { name: 'Switch' }).click();
+  await page.getByText('You are back in the provider view.').waitFor();
+  await signOut();
+});
+
+test('not found page', async () => {
+  const res = await page.goto(`${base}/no-such-page`);
+  assert.equal(res.status(), 404);
+  await shot('11-not-found');
+});
+
+test('no console errors or CSP violations', () => {
+  assert.deepEqual(problems, []);
+});
