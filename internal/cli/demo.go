@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"callrec/internal/account"
 	"callrec/internal/roles"
@@ -13,13 +14,13 @@ import (
 
 // demoLogin is a seeded account the demo prints.
 type demoLogin struct {
-	who, login, password, name, role string
+	who, login, password, name, role, email string
 }
 
 var demoLogins = []demoLogin{
-	{"provider admin", "provider", "Provider#2026", "Pat Provider", roles.ProviderAdmin},
-	{"Contoso tenant admin", "admin@contoso.example", "Contoso#2026", "Adele Vance", roles.Admin},
-	{"Contoso supervisor", "supervisor@contoso.example", "Contoso#2026", "Megan Bowen", roles.Supervisor},
+	{"provider admin", "provider", "Provider#2026", "Pat Provider", roles.ProviderAdmin, "provider@telecom.example"},
+	{"Contoso tenant admin", "admin@contoso.example", "Contoso#2026", "Adele Vance", roles.Admin, "admin@contoso.example"},
+	{"Contoso supervisor", "supervisor@contoso.example", "Contoso#2026", "Megan Bowen", roles.Supervisor, "supervisor@contoso.example"},
 }
 
 func runDemo(ctx context.Context, env *Env, args []string) int {
@@ -28,10 +29,8 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "callrec demo:", err)
 		return 2
 	}
-	if cfg.DatabaseURL != "" && env.Getenv("CALLREC_DATABASE_URL") == "" {
-		// demo always runs on the embedded store in the data directory.
-		cfg.DatabaseURL = "sqlite://" + cfg.DataDir + "/callrec.db"
-	}
+	// The demo always runs on the embedded store in its data directory.
+	cfg.DatabaseURL = "sqlite://" + filepath.Join(cfg.DataDir, "callrec.db")
 	log := newLogger(env.Stderr, cfg.LogLevel)
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
@@ -78,7 +77,7 @@ func seedDemo(ctx context.Context, a *app) error {
 		if l.role == roles.ProviderAdmin {
 			tenantID = ""
 		}
-		in := account.UserInput{Name: &l.name, Role: &l.role, Login: &l.login, Password: &l.password, PortalAccess: &portal, Email: &l.login}
+		in := account.UserInput{Name: &l.name, Role: &l.role, Login: &l.login, Password: &l.password, PortalAccess: &portal, Email: &l.email}
 		if _, err := a.accounts.CreateUser(ctx, account.System, tenantID, in); err != nil {
 			return fmt.Errorf("demo user %s: %w", l.login, err)
 		}
