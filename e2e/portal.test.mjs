@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const base = process.env.BASE_URL;
@@ -26,6 +27,7 @@ before(async () => {
   });
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await context.newPage();
+  page.setDefaultTimeout(10000);
   // A CSP violation or script error shows up as a console error; error
   // statuses the test asks for (401, 404) are logged too and are expected.
   page.on('console', (m) => {
@@ -44,6 +46,7 @@ async function shot(name, fullPage = true) {
 
 // signIn fills the form by keyboard and accepts the terms if asked.
 async function signIn(who) {
+  await context.clearCookies();
   await page.goto(`${base}/login`);
   await page.getByLabel('Login').fill(who.login);
   await page.getByLabel('Password', { exact: true }).fill(who.password);
@@ -54,6 +57,20 @@ async function signIn(who) {
       page.getByRole('button', { name: 'I accept the terms and conditions' }).click()]);
   }
   assert.equal(new URL(page.url()).pathname, '/', `signed in at ${page.url()}`);
+}
+
+// totp is RFC 6238 (SHA-1, 30 s, 6 digits) of a base32 secret, as an
+// authenticator app computes it.
+function totp(secret, now = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const off = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
 async function signOut() {
@@ -111,6 +128,17 @@ test('tenant admin: layout, Roles page, sign out', async () => {
   await page.goto(`${base}/account/security`);
   await page.getByRole('heading', { name: /2-step verification/ }).waitFor();
   await shot('07-security');
+  await page.getByRole('button', { name: 'Set up 2-step verification' }).click();
+  const qr = page.getByRole('img', { name: /QR code/ });
+  assert.ok((await qr.evaluate((img) => img.naturalWidth)) > 100, 'the QR code image loads');
+  const secret = await page.locator('#secret code').innerText();
+  await shot('07b-setup-qr');
+  await page.getByLabel('Enter the 6-digit code your app shows').fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on 2-step verification' }).click();
+  assert.equal(await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count(), 10);
+  await shot('07c-recovery-codes');
+  await page.getByRole('link', { name: 'I saved these codes, continue' }).click();
+  await page.getByText(/unused recovery codes left/).waitFor();
 
   await signOut();
   await shot('08-signed-out');
@@ -120,7 +148,7 @@ test('tenant admin: layout, Roles page, sign out', async () => {
 
 test('provider: tenants overview and tenant switcher', async () => {
   await signIn(provider);
-  await page.getByText('Provider view').waitFor();
+  await page.getByRole('note').getByText('Provider view').waitFor();
   const tenants = page.getByRole('table');
   await tenants.getByRole('rowheader', { name: 'Contoso' }).waitFor();
   await shot('09-provider-home');

@@ -90,8 +90,12 @@ func (h *Handler) setupConfirm(w http.ResponseWriter, r *http.Request, p *princi
 	case err != nil:
 		return err
 	}
+	next := "/account/security"
+	if enforced {
+		next = stagePath(p.Session.Stage)
+	}
 	h.render(w, r, http.StatusOK, "codes", view{Title: "Your recovery codes", Nav: "account",
-		Data: setupView{Codes: codes, Next: stagePath(p.Session.Stage)}})
+		Data: setupView{Codes: codes, Next: next}})
 	return nil
 }
 
