@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Call states.
+const (
+	CallActive      = "active"
+	CallCompleted   = "completed"
+	CallInterrupted = "interrupted"
+	CallFailed      = "failed"
+)
+
+// Call is one recorded (or deliberately not recorded) call.
+type Call struct {
+	ID             string     `json:"id"`
+	TenantID       string     `json:"tenant_id"`
+	SIPSourceID    string     `json:"sip_source_id"`
+	State          string     `json:"state"`
+	Direction      string     `json:"direction"`
+	StartedAt      time.Time  `json:"started_at"`
+	EndedAt        *time.Time `json:"ended_at"`
+	DurationMS     int64      `json:"duration_ms"`
+	SizeBytes      int64      `json:"size_bytes"`
+	SHA256         string     `json:"sha256"`
+	BlobKey        string     `json:"-"`
+	AudioFormat    string     `json:"audio_format"`
+	RecorderNode   string     `json:"recorder_node"`
+	Recorded       bool       `json:"recorded"`
+	DecisionReason string     `json:"decision_reason"`
+	Confidential   bool       `json:"confidential"`
+	ExpiresAt      *time.Time `json:"expires_at"`
+	RecordedUserID string     `json:"recorded_user_id"`
+	SIPCallID      string     `json:"sip_call_id"`
+	SessionID      string     `json:"session_id"`
+	ExternalCallID string     `json:"external_call_id"`
+	Caller         string     `json:"caller"`
+	Callee         string     `json:"callee"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+
+	Participants []CallParticipant `json:"participants,omitempty"`
+}
+
+// CallParticipant is a party of a call, matched to a user when possible.
+type CallParticipant struct {
+	Position      int    `json:"-"`
+	ParticipantID string `json:"participant_id"`
+	Name          string `json:"name"`
+	AOR           string `json:"aor"`
+	UserID        string `json:"user_id"`
+	Recorded      bool   `json:"recorded"`
+}
+
+const callCols = `id, tenant_id, sip_source_id, state, direction, started_at, ended_at, duration_ms, size_bytes, sha256, blob_key,
+	audio_format, recorder_node, recorded, decision_reason, confidential, expires_at, recorded_user_id, sip_call_id, session_id,
+	external_call_id, caller, callee, created_at, updated_at`
+
+func scanCall(s interface{ Scan(...any) error }) (Call, error) {
+	var c Call
+	var ended, expires sql.NullTime
+	err := s.Scan(&c.ID, &c.TenantID, &c.SIPSourceID, &c.State, &c.Direction, &c.StartedAt, &ended, &c.DurationMS, &c.SizeBytes,
+		&c.SHA256, &c.BlobKey, &c.AudioFormat, &c.RecorderNode, &c.Recorded, &c.DecisionReason, &c.Confidential, &expires,
+		&c.RecordedUserID, &c.SIPCallID, &c.SessionID, &c.ExternalCallID, &c.Caller, &c.Callee, &c.CreatedAt, &c.UpdatedAt)
+	c.EndedAt, c.ExpiresAt = timePtr(ended), timePtr(expires)
+	c.StartedAt, c.CreatedAt, c.UpdatedAt = c.StartedAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, mapErr(err)
+}
+
+// InsertCall stores a call and its participants, as the recorder does at INVITE.
+func (q Q) InsertCall(ctx context.Context, c Call) error {
+	_, err := q.exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.TenantID, c.SIPSourceID, c.State, c.Direction, c.StartedAt, nullTime(c.EndedAt), c.DurationMS, c.SizeBytes,
+		c.SHA256, c.BlobKey, c.AudioFormat, c.RecorderNode, c.Recorded, c.DecisionReason, c.Confidential, nullTime(c.ExpiresAt),
+		c.RecordedUserID, c.SIPCallID, c.SessionID, c.ExternalCallID, c.Caller, c.Callee, c.CreatedAt, c.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("store: insert call: %w", err)
+	}
+	for i, p := range c.Participants {
+		_, err := q.exec(ctx, `INSERT INTO call_participants (tenant_id, call_id, position, participant_id, name, aor, user_id, recorded)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.TenantID, c.ID, i, p.ParticipantID, p.Name, p.AOR, p.UserID, p.Recorded)
+		if err != nil {
+			return fmt.Errorf("store: insert call participant: %w", err)
+		}
+	}
+	return nil
+}
+
+// EndCall records how a call ended: its state, end time and duration.
+func (q Q) EndCall(ctx context.Context, tenantID, id, state string, ended time.Time, durationMS int64) error {
+	err := affectedOne(q.exec(ctx, `UPDATE calls SET state = ?, ended_at = ?, duration_ms = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		state, ended, durationMS, q.Now(), tenantID, id))
+	if err != nil {
+		return fmt.Errorf("store: end call: %w", err)
+	}
+	return nil
+}
+
+// SetCallAudio records where a finished recording is stored.
+func (q Q) SetCallAudio(ctx context.Context, tenantID, id, blobKey, format, sha string, size int64) error {
+	err := affectedOne(q.exec(ctx, `UPDATE calls SET blob_key = ?, audio_format = ?, sha256 = ?, size_bytes = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		blobKey, format, sha, size, q.Now(), tenantID, id))
+	if err != nil {
+		return fmt.Errorf("store: set call audio: %w", err)
+	}
+	return nil
+}
+
+// GetCall returns a call of the tenant with its participants.
+func (q Q) GetCall(ctx context.Context, tenantID, id string) (Call, error) {
+	c, err := scanCall(q.row(ctx, `SELECT `+callCols+` FROM calls WHERE tenant_id = ? AND id = ?`, tenantID, id))
+	if err != nil {
+		return c, fmt.Errorf("store: get call: %w", err)
+	}
+	rows, err := q.query(ctx, `SELECT position, participant_id, name, aor, user_id, recorded FROM call_participants
+		WHERE tenant_id = ? AND call_id = ? ORDER BY position`, tenantID, id)
+	if err != nil {
+		return c, fmt.Errorf("store: call participants: %w", err)
+	}
+	defer rows.Close()
+	c.Participants = []CallParticipant{}
+	for rows.Next() {
+		var p CallParticipant
+		if err := rows.Scan(&p.Position, &p.ParticipantID, &p.Name, &p.AOR, &p.UserID, &p.Recorded); err != nil {
+			return c, mapErr(err)
+		}
+		c.Participants = append(c.Participants, p)
+	}
+	return c, rows.Err()
+}
+
+// CallFilter narrows a call list. Empty fields do not filter.
+type CallFilter struct {
+	From, To *time.Time
+	UserID   string
+	State    string
+	// UserIDs limits the list to calls of these users (a supervisor's
+	// managed members); nil means no limit, empty means none.
+	UserIDs      []string
+	Confidential *bool
+	Limit        int
+	Cursor       string
+}
+
+// ListCalls returns one page of the tenant's calls, newest first.
+func (q Q) ListCalls(ctx context.Context, tenantID string, f CallFilter) ([]Call, string, error) {
+	where := []string{"tenant_id = ?"}
+	args := []any{tenantID}
+	if f.From != nil {
+		where, args = append(where, "started_at >= ?"), append(args, f.From.UTC())
+	}
+	if f.To != nil {
+		where, args = append(where, "started_at < ?"), append(args, f.To.UTC())
+	}
+	if f.UserID != "" {
+		where, args = append(where, "recorded_user_id = ?"), append(args, f.UserID)
+	}
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, f.State)
+	}
+	if f.Confidential != nil {
+		where, args = append(where, "confidential = ?"), append(args, *f.Confidential)
+	}
+	if f.UserIDs != nil {
+		if len(f.UserIDs) == 0 {
+			return []Call{}, "", nil
+		}
+		where = append(where, "recorded_user_id IN (?"+strings.Repeat(", ?", len(f.UserIDs)-1)+")")
+		for _, id := range f.UserIDs {
+			args = append(args, id)
+		}
+	}
+	if f.Cursor != "" {
+		key, id, ok := DecodeCursor(f.Cursor)
+		t, err := time.Parse(time.RFC3339Nano, key)
+		if !ok || err != nil {
+			return nil, "", fmt.Errorf("store: %w", ErrBadCursor)
+		}
+		where = append(where, "(started_at < ? OR (started_at = ? AND id < ?))")
+		args = append(args, t, t, id)
+	}
+	limit := clampLimit(f.Limit)
+	args = append(args, limit+1)
+	rows, err := q.query(ctx, `SELECT `+callCols+` FROM calls WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY started_at DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list calls: %w", err)
+	}
+	defer rows.Close()
+	out := []Call{}
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = EncodeCursor(last.StartedAt.Format(time.RFC3339Nano), last.ID)
+	}
+	return out, next, nil
+}
+
+// ActiveCallsOnNode lists the calls a recorder node left active, across
+// tenants: after a crash the node turns each into an interrupted recording.
+func (q Q) ActiveCallsOnNode(ctx context.Context, node string) ([]Call, error) {
+	rows, err := q.query(ctx, `SELECT `+callCols+` FROM calls WHERE recorder_node = ? AND state = ?`, node, CallActive)
+	if err != nil {
+		return nil, fmt.Errorf("store: active calls: %w", err)
+	}
+	defer rows.Close()
+	var out []Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ManagedMemberIDs lists the users in the groups the supervisor manages.
+func (q Q) ManagedMemberIDs(ctx context.Context, tenantID, supervisorID string) ([]string, error) {
+	return q.userStrings(ctx, `SELECT DISTINCT m.user_id FROM managed_groups g JOIN group_members m
+		ON m.tenant_id = g.tenant_id AND m.group_id = g.group_id WHERE g.tenant_id = ? AND g.user_id = ?`, tenantID, supervisorID)
+}
+
+// ExtensionUsers maps those of the candidate extensions that the tenant's
+// users have to the users' ids.
+func (q Q) ExtensionUsers(ctx context.Context, tenantID string, candidates []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(candidates) == 0 {
+		return out, nil
+	}
+	args := []any{tenantID}
+	for _, c := range candidates {
+		args = append(args, c)
+	}
+	rows, err := q.query(ctx, `SELECT extension, user_id FROM user_extensions WHERE tenant_id = ? AND extension IN (?`+
+		strings.Repeat(", ?", len(candidates)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: extension users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ext, uid string
+		if err := rows.Scan(&ext, &uid); err != nil {
+			return nil, mapErr(err)
+		}
+		out[ext] = uid
+	}
+	return out, rows.Err()
+}
