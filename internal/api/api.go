@@ -9,6 +9,7 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/integration"
 	"callrec/internal/principal"
 	"callrec/internal/roles"
 	"callrec/internal/store"
@@ -21,6 +22,7 @@ type Handler struct {
 	DB            *store.DB
 	Log           *slog.Logger
 	SecureCookies bool
+	Integrations  *integration.Service
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error
@@ -61,6 +63,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "PATCH /api/v1/users/{id}", users, h.updateUser)
 	h.route(mux, "DELETE /api/v1/users/{id}", users, h.deleteUser)
 	h.route(mux, "POST /api/v1/users/{id}/reset-two-factor", users, h.resetTwoFactor)
+	h.route(mux, "POST /api/v1/users/bulk", users, h.bulkUpdate)
+	h.route(mux, "GET /api/v1/users/export", users, h.exportUsers)
+	h.route(mux, "POST /api/v1/users/import", users, h.importUsers)
 
 	h.route(mux, "GET /api/v1/groups", users, h.listGroups)
 	h.route(mux, "POST /api/v1/groups", users, h.createGroup)
@@ -77,6 +82,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "POST /api/v1/tokens", access{perm: roles.APIAccess}, h.createToken)
 	h.route(mux, "DELETE /api/v1/tokens/{id}", access{perm: roles.APIAccess}, h.deleteToken)
 	h.route(mux, "GET /api/v1/audit", access{perm: roles.AuditView, tenant: true}, h.listAudit)
+	h.route(mux, "GET /api/v1/audit/export", access{perm: roles.AuditView, tenant: true}, h.exportAudit)
+
+	h.registerIntegrations(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)

@@ -62,6 +62,7 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("PUT "+sp+"/users/{user}", tm(e.grantUser))
 	mux.HandleFunc("GET "+sp+"/users/{user}/effectivePolicy", tm(e.effectivePolicy))
 	mux.HandleFunc("PUT "+sp+"/global", tm(e.grantGlobal))
+	mux.HandleFunc("GET "+sp+"/global", tm(e.getGlobal))
 
 	// Microsoft 365 admin center and My Apps (pages for a person).
 	mux.HandleFunc("GET /admin", e.adminHome)

@@ -152,8 +152,12 @@ func callrecApp(o *Options) *appRegistration {
 		RedirectURIs:   o.AppRedirectURIs,
 		RedirectPrefix: o.AppRedirectPrefix,
 		Delegated: map[string][]string{
-			GraphAppID: {"openid", "profile", "email", "offline_access", "User.Read", "User.Read.All",
-				"Group.ReadWrite.All", "AppCatalog.ReadWrite.All"},
+			// Beyond the guide's consent screen: deleting the resource
+			// account's user and revoking the consent grant on disconnect
+			// need User.ReadWrite.All, Application.Read.All and
+			// DelegatedPermissionGrant.ReadWrite.All.
+			GraphAppID: {"openid", "profile", "email", "offline_access", "User.Read", "User.Read.All", "User.ReadWrite.All",
+				"Group.ReadWrite.All", "AppCatalog.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"},
 			TeamsAdminAppID: {"user_impersonation"},
 		},
 		Application: map[string][]string{

@@ -74,6 +74,19 @@ func (e *Emulator) grantGlobal(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// getGlobal is GET /Skype.Policy/global ([ours]): the tenant-wide grant,
+// so a client can read back what it granted.
+func (e *Emulator) getGlobal(w http.ResponseWriter, r *http.Request) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, err := e.teamsAuth(r, false)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"PolicyType": policyType, "PolicyName": nullable(strings.TrimPrefix(t.GlobalPolicy, "Tag:"))})
+	return nil
+}
+
 // EffectivePolicy is the compliance recording policy that applies to a user
 // and why: a direct grant beats a group assignment (lowest rank first),
 // which beats the tenant's global policy.

@@ -1,0 +1,339 @@
+package integration_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"callrec/internal/account"
+	"callrec/internal/api"
+	"callrec/internal/auth"
+	"callrec/internal/integration"
+	"callrec/internal/msemu"
+	"callrec/internal/principal"
+	"callrec/internal/roles"
+	"callrec/internal/secretbox"
+	"callrec/internal/store"
+	"callrec/internal/store/storetest"
+	"callrec/internal/teams"
+)
+
+// clock is the fake time shared by callrec and the emulator, so that
+// waiting for replication is a step of the clock, not a sleep.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// world is callrec (API + integration service) and the Microsoft emulator,
+// both on real sockets, with a signed-in callrec tenant admin.
+type world struct {
+	t        *testing.T
+	clock    *clock
+	db       *store.DB
+	accounts *account.Service
+	emu      *msemu.Emulator
+	ms       *httptest.Server
+	callrec  *httptest.Server
+	ep       teams.Endpoints
+	svc      *integration.Service
+	box      *secretbox.Box
+	admin    *session
+	tenantID string
+	slept    time.Duration
+}
+
+const replication = 10 * time.Second
+
+func newWorld(t *testing.T, b storetest.Backend) *world {
+	t.Helper()
+	w := &world{t: t, clock: &clock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}}
+	w.db = storetest.Open(t, b, w.clock.Now)
+	w.accounts = account.New(w.db, w.clock.Now)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	w.ms = httptest.NewUnstartedServer(nil)
+	w.callrec = httptest.NewUnstartedServer(nil)
+	w.ms.Start()
+	w.callrec.Start()
+	t.Cleanup(w.ms.Close)
+	t.Cleanup(w.callrec.Close)
+	emu, err := msemu.New(msemu.Options{BaseURL: w.ms.URL, Clock: w.clock, ReplicationDelay: replication,
+		AppRedirectPrefix: w.callrec.URL + "/", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.emu = emu
+	w.ms.Config.Handler = emu
+	cfg := emu.Config()
+	w.ep = teams.Endpoints{LoginURL: cfg.LoginURL, GraphURL: cfg.GraphURL, TeamsAdminURL: cfg.TeamsAdminURL,
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: w.callrec.URL + api.CallbackPath}
+	w.box, err = secretbox.Load("", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.svc = w.newService("worker-1", 6)
+	authSvc := auth.NewService(w.db, auth.Options{Now: w.clock.Now, Log: log})
+	mux := http.NewServeMux()
+	(&api.Handler{Accounts: w.accounts, Auth: authSvc, DB: w.db, Log: log, Integrations: w.svc}).Register(mux)
+	w.callrec.Config.Handler = (&principal.Resolver{Auth: authSvc, DB: w.db}).Middleware(mux)
+
+	ctx := context.Background()
+	name, login, pw, role := "Contoso", "admin@contoso.example", "Contoso#2026", roles.Admin
+	tn, err := w.accounts.CreateTenant(ctx, account.System, account.TenantInput{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.tenantID = tn.ID
+	if _, err := w.accounts.CreateUser(ctx, account.System, tn.ID, account.UserInput{Name: &name, Login: &login, Password: &pw, Role: &role}); err != nil {
+		t.Fatal(err)
+	}
+	w.admin = w.signIn(login, pw)
+	return w
+}
+
+// newService builds an integration service; its Sleep advances the fake
+// clock instead of waiting.
+func (w *world) newService(owner string, attempts int) *integration.Service {
+	return integration.New(w.db, w.accounts, integration.Options{Endpoints: w.ep, Box: w.box, Now: w.clock.Now, Owner: owner,
+		Attempts: attempts, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sleep: func(_ context.Context, d time.Duration) error {
+			w.slept += d
+			w.clock.Advance(d)
+			return nil
+		}})
+}
+
+// runJobs runs queued jobs until none is left.
+func (w *world) runJobs(svc *integration.Service) {
+	w.t.Helper()
+	for i := 0; i < 20; i++ {
+		ran, err := svc.RunOnce(context.Background())
+		if !ran {
+			return
+		}
+		_ = err // a failed job is visible in the integration's status
+	}
+	w.t.Fatal("jobs kept running")
+}
+
+// session is a browser: one cookie jar for callrec and the emulator.
+type session struct {
+	w    *world
+	c    *http.Client
+	csrf string
+}
+
+func (w *world) browser() *session {
+	jar, _ := cookiejar.New(nil)
+	return &session{w: w, c: &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if req.URL.Path == api.IntegrationPagePath || req.URL.Path == "/test-redirect" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}}
+}
+
+func (w *world) signIn(login, pw string) *session {
+	w.t.Helper()
+	s := w.browser()
+	var out struct {
+		CSRF  string `json:"csrf_token"`
+		Stage string `json:"stage"`
+	}
+	s.json("POST", "/api/v1/session", map[string]string{"login": login, "password": pw}, http.StatusOK, &out)
+	s.csrf = out.CSRF
+	if out.Stage == "terms" {
+		s.json("POST", "/api/v1/me/terms", map[string]int{"version": 1}, http.StatusOK, nil)
+	}
+	return s
+}
+
+// json calls callrec's API and checks the status.
+func (s *session) json(method, path string, body any, want int, out any) string {
+	s.w.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, s.w.callrec.URL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", s.csrf)
+	res, err := s.c.Do(req)
+	if err != nil {
+		s.w.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		s.w.t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, want, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			s.w.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+	return string(raw)
+}
+
+func (s *session) get(u string) (*http.Response, string) {
+	s.w.t.Helper()
+	res, err := s.c.Get(u)
+	if err != nil {
+		s.w.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func (s *session) post(u string, v url.Values) (*http.Response, string) {
+	s.w.t.Helper()
+	res, err := s.c.PostForm(u, v)
+	if err != nil {
+		s.w.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+var (
+	flowRe    = regexp.MustCompile(`name="flow" value="([^"]+)"`)
+	actionRe  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+	accountRe = regexp.MustCompile(`name="account" value="([^"]+)"[^<]*<button[^>]*>.*?<br>([^<]+)<br>`)
+)
+
+func find(t *testing.T, re *regexp.Regexp, s string) string {
+	t.Helper()
+	m := re.FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no %s in page:\n%s", re, s)
+	}
+	return strings.ReplaceAll(m[1], "&amp;", "&")
+}
+
+// microsoft walks Microsoft's pages as a person would — pick or type the
+// account, enter the password, accept or cancel — until the browser is
+// back at callrec, and returns that last response.
+func (s *session) microsoft(start, upn, password, decision string) *http.Response {
+	t := s.w.t
+	t.Helper()
+	res, page := s.get(start)
+	for i := 0; i < 10; i++ {
+		if !strings.HasPrefix(res.Request.URL.String(), s.w.ms.URL) || res.StatusCode >= 300 {
+			return res
+		}
+		flow, action := find(t, flowRe, page), find(t, actionRe, page)
+		v := url.Values{"flow": {flow}}
+		switch {
+		case strings.Contains(page, "Pick an account"):
+			v.Set("step", "another")
+			for _, m := range accountRe.FindAllStringSubmatch(page, -1) {
+				if strings.EqualFold(strings.TrimSpace(m[2]), upn) {
+					v.Set("step", "pick")
+					v.Set("account", m[1])
+				}
+			}
+		case strings.Contains(page, "Enter password"):
+			v.Set("step", "password")
+			v.Set("loginfmt", upn)
+			v.Set("passwd", password)
+		case strings.Contains(page, `name="loginfmt"`):
+			v.Set("step", "username")
+			v.Set("loginfmt", upn)
+		case strings.Contains(page, "Permissions requested"), strings.Contains(page, "Need admin approval"):
+			v.Set("step", "consent")
+			v.Set("decision", decision)
+			if strings.Contains(page, `name="org_consent"`) {
+				v.Set("org_consent", "on")
+			}
+		default:
+			t.Fatalf("unexpected Microsoft page:\n%s", page)
+		}
+		res, page = s.post(action, v)
+	}
+	t.Fatal("too many Microsoft pages")
+	return nil
+}
+
+func (s *session) integration() integration.View {
+	s.w.t.Helper()
+	var v integration.View
+	s.json("GET", "/api/v1/integrations/teams", nil, http.StatusOK, &v)
+	return v
+}
+
+func redirectURL(t *testing.T, s *session, path string) string {
+	t.Helper()
+	var out struct {
+		URL string `json:"redirect_url"`
+	}
+	s.json("POST", path, nil, http.StatusOK, &out)
+	return out.URL
+}
+
+const (
+	adele    = "AdeleV@" + msemu.ContosoDomain
+	adelePW  = msemu.AdminPassword
+	domain   = msemu.ContosoDomain
+	contosoT = msemu.ContosoTenantID
+)
+
+// connect runs Steps 1–3 with cfg and applies it with the world's service.
+func (w *world) connect(cfg integration.Config) integration.View {
+	w.t.Helper()
+	s := w.admin
+	s.json("POST", "/api/v1/integrations/teams", map[string]string{"mode": "automation"}, http.StatusCreated, nil)
+	s.microsoft(redirectURL(w.t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
+	if v := s.integration(); v.Status != integration.StatusAuthorized {
+		w.t.Fatalf("after sign-in: %s (%s)", v.Status, v.Resources.Notice)
+	}
+	s.microsoft(redirectURL(w.t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "accept")
+	if v := s.integration(); v.Status != integration.StatusConsented {
+		w.t.Fatalf("after consent: %s (%s)", v.Status, v.Resources.Notice)
+	}
+	s.json("PUT", "/api/v1/integrations/teams/config", cfg, http.StatusOK, nil)
+	s.json("POST", "/api/v1/integrations/teams/apply", nil, http.StatusAccepted, nil)
+	w.runJobs(w.svc)
+	return s.integration()
+}
+
+// addToGroup adds a user to a group the way the guide tells a person to:
+// Microsoft 365 admin center > the group > Members > + Add members.
+func (w *world) addToGroup(groupID, upn string) {
+	w.t.Helper()
+	s := w.browser()
+	s.post(w.ms.URL+"/admin/signin", url.Values{"loginfmt": {adele}, "passwd": {adelePW}, "next": {"/admin/groups/" + groupID}})
+	w.clock.Advance(2 * replication) // the new group must be visible in the admin center
+	_, page := s.get(w.ms.URL + "/admin/groups/" + groupID)
+	re := regexp.MustCompile(`<option value="([^"]+)">[^<]*\(` + regexp.QuoteMeta(upn) + `\)</option>`)
+	id := find(w.t, re, page)
+	res, _ := s.post(w.ms.URL+"/admin/groups/"+groupID+"/members", url.Values{"member": {id}})
+	if res.StatusCode != http.StatusOK {
+		w.t.Fatalf("add member: %d", res.StatusCode)
+	}
+}
