@@ -13,6 +13,20 @@ import (
 // CreateUser adds a user to the tenant (and to its default group). With an
 // empty tenantID it creates a provider admin.
 func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in UserInput) (store.User, error) {
+	u, err := s.newUser(tenantID, &in)
+	if err != nil {
+		return u, err
+	}
+	err = s.db.InTx(ctx, func(tx store.Q) error { return s.insertUserTx(ctx, tx, a, tenantID, &u, in, "user.create") })
+	if err != nil {
+		return u, err
+	}
+	return s.GetUser(ctx, tenantID, u.ID)
+}
+
+// newUser is a user with the guide's defaults, validated and filled from in.
+// Without an explicit web portal access, the role decides it.
+func (s *Service) newUser(tenantID string, in *UserInput) (store.User, error) {
 	now := s.stamp()
 	u := store.User{ID: NewID(), TenantID: tenantID, Active: true, Role: roles.User, Record: "always", RecordInbound: true,
 		RecordOutbound: true, AuthType: "password", SpeechAnalyticsType: "advanced", CreatedAt: now, UpdatedAt: now}
@@ -20,29 +34,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in U
 		grants := roles.Has(*in.Role, roles.PortalAccess)
 		in.PortalAccess = &grants
 	}
-	if err := in.apply(&u, tenantID == ""); err != nil {
-		return u, err
-	}
-	err := s.db.InTx(ctx, func(tx store.Q) error {
-		if tenantID != "" {
-			if _, err := tx.GetTenant(ctx, tenantID); err != nil {
-				return mapStore(err)
-			}
-		}
-		if err := tx.InsertUser(ctx, u); err != nil {
-			return userConflict(err)
-		}
-		if tenantID != "" {
-			if err := s.writeRelations(ctx, tx, &u, in, true); err != nil {
-				return err
-			}
-		}
-		return s.Audit(ctx, tx, a, tenantID, "user.create", "user", u.ID, redacted(in))
-	})
-	if err != nil {
-		return u, err
-	}
-	return s.GetUser(ctx, tenantID, u.ID)
+	return u, in.apply(&u, tenantID == "")
 }
 
 // GetUser returns a user of the tenant (provider users with tenantID "").
@@ -68,35 +60,60 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, tenantID, id string, 
 		if err != nil {
 			return mapStore(err)
 		}
-		if err := in.apply(&u, false); err != nil {
-			return err
-		}
-		if in.Active != nil && !*in.Active && a.UserID == u.ID {
-			return validate.Field("active", "you cannot deactivate yourself")
-		}
-		u.UpdatedAt = s.stamp()
-		if err := tx.UpdateUserProfile(ctx, u); err != nil {
-			return userConflict(err)
-		}
-		if in.Password != nil {
-			if err := tx.SetPasswordHash(ctx, u.ID, u.PasswordHash); err != nil {
-				return err
-			}
-		}
-		if err := s.writeRelations(ctx, tx, &u, in, false); err != nil {
-			return err
-		}
-		if !u.Active || in.Password != nil {
-			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
-				return err
-			}
-		}
-		return s.Audit(ctx, tx, a, tenantID, "user.update", "user", u.ID, redacted(in))
+		return s.updateUserTx(ctx, tx, a, u, in, "user.update", redacted(in))
 	})
 	if err != nil {
 		return store.User{}, err
 	}
 	return s.GetUser(ctx, tenantID, id)
+}
+
+// insertUserTx stores a new user u (already filled by apply) with its
+// relations and audits action, inside tx.
+func (s *Service) insertUserTx(ctx context.Context, tx store.Q, a Actor, tenantID string, u *store.User, in UserInput, action string) error {
+	if tenantID != "" {
+		if _, err := tx.GetTenant(ctx, tenantID); err != nil {
+			return mapStore(err)
+		}
+	}
+	if err := tx.InsertUser(ctx, *u); err != nil {
+		return userConflict(err)
+	}
+	if tenantID != "" {
+		if err := s.writeRelations(ctx, tx, u, in, true); err != nil {
+			return err
+		}
+	}
+	return s.Audit(ctx, tx, a, tenantID, action, "user", u.ID, redacted(in))
+}
+
+// updateUserTx applies a patch to u inside tx and audits action with detail.
+// Edit, Bulk Edit and import all change users through it.
+func (s *Service) updateUserTx(ctx context.Context, tx store.Q, a Actor, u store.User, in UserInput, action string, detail any) error {
+	if err := in.apply(&u, false); err != nil {
+		return err
+	}
+	if in.Active != nil && !*in.Active && a.UserID == u.ID {
+		return validate.Field("active", "you cannot deactivate yourself")
+	}
+	u.UpdatedAt = s.stamp()
+	if err := tx.UpdateUserProfile(ctx, u); err != nil {
+		return userConflict(err)
+	}
+	if in.Password != nil {
+		if err := tx.SetPasswordHash(ctx, u.ID, u.PasswordHash); err != nil {
+			return err
+		}
+	}
+	if err := s.writeRelations(ctx, tx, &u, in, false); err != nil {
+		return err
+	}
+	if !u.Active || in.Password != nil {
+		if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
+		}
+	}
+	return s.Audit(ctx, tx, a, u.TenantID, action, "user", u.ID, detail)
 }
 
 // writeRelations sets groups (always including the default group),

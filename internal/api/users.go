@@ -10,20 +10,10 @@ import (
 )
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	q := r.URL.Query()
-	f := store.UserFilter{Search: q.Get("search"), GroupID: q.Get("group"), Role: q.Get("role"), License: q.Get("license"), Cursor: q.Get("cursor")}
-	if s := q.Get("status"); s != "" {
-		active := s == "active"
-		if s != "active" && s != "inactive" {
-			return validationFailed(map[string]string{"status": "active or inactive"})
-		}
-		f.Active = &active
-	}
-	limit, err := limitParam(q.Get("limit"))
+	f, err := userFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	f.Limit = limit
 	users, next, err := h.DB.Q().ListUsers(r.Context(), p.TenantID, f)
 	if err != nil {
 		return err

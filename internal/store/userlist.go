@@ -36,30 +36,7 @@ func DecodeCursor(c string) (key, id string, ok bool) {
 // ListUsers returns one page of the tenant's users ordered by name, and the
 // cursor of the next page ("" on the last).
 func (q Q) ListUsers(ctx context.Context, tenantID string, f UserFilter) ([]User, string, error) {
-	where := []string{"u.tenant_id = ?"}
-	args := []any{tenantID}
-	if f.Search != "" {
-		p := likePattern(f.Search)
-		where = append(where, `(lower(u.name) LIKE ? ESCAPE '\' OR lower(COALESCE(u.login, '')) LIKE ? ESCAPE '\' OR lower(u.email) LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM user_extensions e WHERE e.tenant_id = u.tenant_id AND e.user_id = u.id AND lower(e.extension) LIKE ? ESCAPE '\'))`)
-		args = append(args, p, p, p, p)
-	}
-	if f.GroupID != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM group_members m WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id AND m.group_id = ?)`)
-		args = append(args, f.GroupID)
-	}
-	if f.Role != "" {
-		where = append(where, "u.role = ?")
-		args = append(args, f.Role)
-	}
-	if f.Active != nil {
-		where = append(where, "u.active = ?")
-		args = append(args, *f.Active)
-	}
-	if f.License != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM user_licenses l WHERE l.tenant_id = u.tenant_id AND l.user_id = u.id AND l.license_type = ?)`)
-		args = append(args, f.License)
-	}
+	where, args := userWhere(tenantID, f)
 	if f.Cursor != "" {
 		key, id, ok := DecodeCursor(f.Cursor)
 		if !ok {

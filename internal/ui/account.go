@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 
+	"callrec/internal/account"
 	"callrec/internal/auth"
 	"callrec/internal/principal"
 	"callrec/internal/roles"
 	"callrec/internal/store"
+	"callrec/internal/validate"
 )
 
 // securityView is the user's 2-step verification status.
@@ -69,14 +71,11 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p *princip
 		return errForbidden
 	}
 	name := strings.TrimSpace(r.PostForm.Get("name"))
-	if name == "" || len([]rune(name)) > 100 {
+	raw, _, err := h.Accounts.CreateToken(r.Context(), p.Actor(), p.User, name)
+	if _, bad := errors.AsType[validate.Errors](err); bad {
 		return h.showTokens(w, r, p, http.StatusBadRequest, tokensView{Name: name}, "Give the token a name of at most 100 characters, such as the system that will use it.")
 	}
-	raw, t, err := h.Auth.CreateToken(r.Context(), p.User, name)
 	if err != nil {
-		return err
-	}
-	if err := h.auditToken(r, p, "token.create", t); err != nil {
 		return err
 	}
 	return h.showTokens(w, r, p, http.StatusCreated, tokensView{Created: raw}, "")
@@ -86,30 +85,15 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, p *princip
 	if !p.Can(roles.APIAccess) {
 		return errForbidden
 	}
-	q := h.DB.Q()
-	t, err := q.GetToken(r.Context(), p.User.TenantID, r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != p.User.ID) {
+	err := h.Accounts.RevokeToken(r.Context(), p.Actor(), p.User.TenantID, r.PathValue("id"), p.User.ID)
+	if errors.Is(err, account.ErrNotFound) {
 		return errNotFound
 	}
 	if err != nil {
 		return err
 	}
-	if err := q.DeleteToken(r.Context(), p.User.TenantID, t.ID); err != nil {
-		return err
-	}
-	if err := h.auditToken(r, p, "token.delete", t); err != nil {
-		return err
-	}
 	h.redirectFlash(w, r, "/account/tokens", "token_revoked")
 	return nil
-}
-
-// auditToken records a token change the way the REST API does.
-func (h *Handler) auditToken(r *http.Request, p *principal.Principal, action string, t store.APIToken) error {
-	return h.DB.InTx(r.Context(), func(tx store.Q) error {
-		return h.Accounts.Audit(r.Context(), tx, p.Actor(), p.User.TenantID, action, "token", t.ID,
-			map[string]string{"name": t.Name, "user_id": t.UserID})
-	})
 }
 
 // termsView is the terms page's state.
