@@ -9,8 +9,10 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/principal"
+	"callrec/internal/recorder"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -23,6 +25,8 @@ type Handler struct {
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service
+	Recordings    *recorder.Library // call audio; nil when no recorder is configured
+	Events        events.Bus        // live updates for /api/v1/events
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error
@@ -86,6 +90,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	h.registerIntegrations(mux)
 
+	h.registerRecordings(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)
 	})

@@ -11,6 +11,7 @@ import (
 	"callrec/internal/account"
 	"callrec/internal/auth"
 	"callrec/internal/config"
+	"callrec/internal/events"
 	"callrec/internal/mail"
 	"callrec/internal/store"
 	"callrec/internal/web"
@@ -23,6 +24,7 @@ type app struct {
 	db       *store.DB
 	accounts *account.Service
 	auth     *auth.Service
+	bus      events.Bus // see eventBus
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -78,7 +80,8 @@ func (a *app) close() { a.db.Close() }
 
 func (a *app) handler() http.Handler {
 	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
-		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL})
+		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
+		Recordings: a.recordings(), Events: a.eventBus()})
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.

@@ -29,8 +29,19 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	defer a.close()
+	if strings.Contains(cfg.Roles, "recorder") {
+		wait, err := a.startRecorder(ctx)
+		if err != nil {
+			log.Error("cannot start the recorder", "err", err)
+			return 1
+		}
+		defer func() {
+			if err := wait(); err != nil {
+				log.Error("recorder", "err", err)
+			}
+		}()
+	}
 	if !strings.Contains(cfg.Roles, "web") {
-		log.Info("web role not selected; nothing else is built yet", "roles", cfg.Roles)
 		<-ctx.Done()
 		return 0
 	}

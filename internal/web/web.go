@@ -16,7 +16,9 @@ import (
 	"callrec/internal/account"
 	"callrec/internal/api"
 	"callrec/internal/auth"
+	"callrec/internal/events"
 	"callrec/internal/principal"
+	"callrec/internal/recorder"
 	"callrec/internal/store"
 	"callrec/internal/ui"
 )
@@ -29,6 +31,8 @@ type Deps struct {
 	Log           *slog.Logger
 	SecureCookies bool
 	PublicURL     string
+	Recordings    *recorder.Library // call audio for the API
+	Events        events.Bus        // live updates for /api/v1/events
 }
 
 // New returns the root handler.
@@ -43,7 +47,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", readyz(d.DB))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies}).Register(mux)
+	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
+		Recordings: d.Recordings, Events: d.Events}).Register(mux)
 	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies}).Register(mux)
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}

@@ -1,0 +1,215 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"callrec/internal/principal"
+	"callrec/internal/recorder"
+	"callrec/internal/roles"
+	"callrec/internal/store"
+)
+
+var errNotReady = &Error{http.StatusConflict, "not_ready", "the call has no playable audio yet: it is active or was not recorded", nil}
+
+func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
+// callScope narrows a call list to what the caller may see: admins the
+// whole tenant, supervisors their managed groups' members and themselves,
+// self-view users their own calls; confidential calls only with
+// recordings.confidential.
+func (h *Handler) callScope(r *http.Request, p *principal.Principal, f *store.CallFilter) error {
+	switch {
+	case p.Can(roles.RecordingsViewAll):
+	case p.Can(roles.RecordingsViewMgd):
+		ids, err := h.DB.Q().ManagedMemberIDs(r.Context(), p.TenantID, p.User.ID)
+		if err != nil {
+			return err
+		}
+		f.UserIDs = append(ids, p.User.ID)
+	case p.Can(roles.RecordingsViewOwn):
+		f.UserIDs = []string{p.User.ID}
+	default:
+		return errForbidden
+	}
+	if !p.Can(roles.RecordingsConfid) {
+		no := false
+		f.Confidential = &no
+	}
+	return nil
+}
+
+// visible reports whether the caller may see one call.
+func (h *Handler) visible(r *http.Request, p *principal.Principal, c store.Call) (bool, error) {
+	var f store.CallFilter
+	if err := h.callScope(r, p, &f); err != nil {
+		return false, err
+	}
+	if f.Confidential != nil && c.Confidential {
+		return false, nil
+	}
+	return f.UserIDs == nil || slices.Contains(f.UserIDs, c.RecordedUserID), nil
+}
+
+func (h *Handler) listCalls(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	q := r.URL.Query()
+	f := store.CallFilter{UserID: q.Get("user_id"), State: q.Get("state"), Cursor: q.Get("cursor")}
+	fields := map[string]string{}
+	for name, dst := range map[string]**time.Time{"from": &f.From, "to": &f.To} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				fields[name] = "an RFC 3339 time"
+				continue
+			}
+			*dst = &t
+		}
+	}
+	if s := f.State; s != "" && !slices.Contains([]string{store.CallActive, store.CallCompleted, store.CallInterrupted, store.CallFailed}, s) {
+		fields["state"] = "one of active, completed, interrupted, failed"
+	}
+	if len(fields) > 0 {
+		return validationFailed(fields)
+	}
+	limit, err := limitParam(q.Get("limit"))
+	if err != nil {
+		return err
+	}
+	f.Limit = limit
+	if err := h.callScope(r, p, &f); err != nil {
+		return err
+	}
+	calls, next, err := h.DB.Q().ListCalls(r.Context(), p.TenantID, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": calls, "next_cursor": next})
+	return nil
+}
+
+func (h *Handler) loadCall(r *http.Request, p *principal.Principal) (store.Call, error) {
+	c, err := h.DB.Q().GetCall(r.Context(), p.TenantID, r.PathValue("id"))
+	if err != nil {
+		return c, err
+	}
+	ok, err := h.visible(r, p, c)
+	if err != nil {
+		return c, err
+	}
+	if !ok {
+		return c, errNotFound
+	}
+	return c, nil
+}
+
+func (h *Handler) getCall(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	c, err := h.loadCall(r, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// callAudio serves the recording with Range support: Ogg Opus once stored,
+// or ?format=wav; WAV from the spool until the upload is done.
+func (h *Handler) callAudio(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if !p.Can(roles.RecordingsPlay) && !p.Can(roles.RecordingsDownload) {
+		return errForbidden
+	}
+	c, err := h.loadCall(r, p)
+	if err != nil {
+		return err
+	}
+	if h.Recordings == nil {
+		return errNotReady
+	}
+	wav := r.URL.Query().Get("format") == "wav"
+	a, err := h.Recordings.Open(r.Context(), c, wav)
+	if errors.Is(err, recorder.ErrNotReady) {
+		// The upload may have finished between reading the row and the
+		// spool going away: read the row once more.
+		if c, err = h.loadCall(r, p); err == nil {
+			a, err = h.Recordings.Open(r.Context(), c, wav)
+		}
+	}
+	if errors.Is(err, recorder.ErrNotReady) {
+		return errNotReady
+	}
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", a.Name))
+	w.Header().Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, a.Name, c.UpdatedAt, a)
+	return nil
+}
+
+// events streams the tenant's live updates as server-sent events. Call
+// events of calls the caller may not see are left out.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if h.Events == nil {
+		return errNotFound
+	}
+	var scope store.CallFilter
+	if err := h.callScope(r, p, &scope); err != nil {
+		return err
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+			flusher, _ = u.Unwrap().(http.Flusher)
+		}
+	}
+	if flusher == nil {
+		return errors.New("api: events: response writer cannot flush")
+	}
+	ch, cancel := h.Events.Subscribe(p.TenantID)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": connected\n\n")
+	flusher.Flush()
+	keepAlive := time.NewTicker(25 * time.Second)
+	defer keepAlive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-keepAlive.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case e, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			if !eventVisible(e.Data, scope) {
+				continue
+			}
+			b, _ := json.Marshal(e)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Kind, b)
+		}
+		flusher.Flush()
+	}
+}
+
+func eventVisible(data json.RawMessage, scope store.CallFilter) bool {
+	var c struct {
+		UserID       string `json:"recorded_user_id"`
+		Confidential bool   `json:"confidential"`
+	}
+	if json.Unmarshal(data, &c) != nil {
+		return true
+	}
+	if scope.Confidential != nil && c.Confidential {
+		return false
+	}
+	return scope.UserIDs == nil || slices.Contains(scope.UserIDs, c.UserID)
+}

@@ -1,0 +1,163 @@
+package recorder
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"unicode"
+
+	"callrec/internal/siprec"
+	"callrec/internal/store"
+)
+
+// matchSource finds the registered source an INVITE comes from: its address
+// must be in the source's IP or CIDR, and when the source names a domain,
+// the request-URI's host or user must equal it. The most specific prefix wins.
+func matchSource(sources []store.SIPSource, from netip.Addr, requestURI string) (store.SIPSource, bool) {
+	user, host, _ := strings.Cut(strings.ToLower(requestURI), "@")
+	best, bestBits := store.SIPSource{}, -1
+	for _, s := range sources {
+		p, err := parsePrefix(s.Address)
+		if err != nil || !p.Contains(from) {
+			continue
+		}
+		if d := strings.ToLower(s.Domain); d != "" && d != host && d != user {
+			continue
+		}
+		if p.Bits() > bestBits {
+			best, bestBits = s, p.Bits()
+		}
+	}
+	return best, bestBits >= 0
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// candidates are the spellings of an address-of-record that a user's
+// extension may be listed as: the SIP URI user, digits in E.164 form with
+// and without "+", and the bare user part (a Teams user id).
+func candidates(aor string) []string {
+	s := strings.TrimSpace(aor)
+	s = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "sips:"), "sip:"), "tel:")
+	user, _, _ := strings.Cut(s, "@")
+	user, _, _ = strings.Cut(user, ";")
+	if user == "" {
+		return nil
+	}
+	out := []string{user, strings.ToLower(user)}
+	digits := strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return r
+		}
+		if r == '-' || r == '.' || r == ' ' || r == '(' || r == ')' || r == '+' {
+			return -1
+		}
+		return 'x'
+	}, user)
+	if digits != "" && !strings.Contains(digits, "x") {
+		out = append(out, digits, "+"+digits)
+		if strings.HasPrefix(digits, "00") {
+			out = append(out, "+"+digits[2:], digits[2:])
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// decision says whether to record and why.
+type decision struct {
+	record       bool
+	reason       string
+	user         store.User
+	participant  int // index of the recorded participant, -1 if none
+	direction    string
+	confidential bool
+}
+
+// decide matches participants to the tenant's users and applies the first
+// matched user's rules. The first participant of the metadata is taken as
+// the caller, unless a vendor extension states the direction.
+func (r *Recorder) decide(ctx context.Context, tenantID string, md *siprec.Metadata) (decision, []store.CallParticipant, error) {
+	d := decision{participant: -1, reason: "no participant matches a user's extension"}
+	var parts []store.CallParticipant
+	if md == nil {
+		return decision{participant: -1, reason: "no recording metadata: participants unknown"}, nil, nil
+	}
+	q := r.db.Q()
+	for i, p := range md.Participants {
+		cp := store.CallParticipant{ParticipantID: p.ID, Name: p.Name}
+		if len(p.AORs) > 0 {
+			cp.AOR = p.AORs[0]
+		}
+		var cands []string
+		for _, a := range p.AORs {
+			cands = append(cands, candidates(a)...)
+		}
+		owners, err := q.ExtensionUsers(ctx, tenantID, cands)
+		if err != nil {
+			return d, nil, fmt.Errorf("recorder: match participants: %w", err)
+		}
+		for _, c := range cands {
+			if uid, ok := owners[c]; ok {
+				cp.UserID = uid
+				break
+			}
+		}
+		parts = append(parts, cp)
+		if cp.UserID != "" && d.participant < 0 {
+			u, err := q.GetUser(ctx, tenantID, cp.UserID)
+			if err != nil {
+				return d, nil, fmt.Errorf("recorder: load user: %w", err)
+			}
+			d.user, d.participant = u, i
+		}
+	}
+	if d.participant < 0 {
+		return d, parts, nil
+	}
+	d.direction = md.Direction
+	if d.direction == "" {
+		d.direction = "inbound"
+		if d.participant == 0 {
+			d.direction = "outbound"
+		}
+	}
+	d.record, d.reason = rules(d.user, d.direction)
+	d.confidential = d.user.Confidential
+	parts[d.participant].Recorded = d.record
+	return d, parts, nil
+}
+
+// rules applies a user's recording settings to a call direction.
+func rules(u store.User, direction string) (bool, string) {
+	switch {
+	case !u.Active:
+		return false, "user is inactive"
+	case !slices.Contains(u.Licenses, "call_recording"):
+		return false, "user has no call recording license"
+	case u.Record == "never":
+		return false, "user's rule: never record"
+	case u.Record == "on_demand":
+		return false, "user's rule: record on demand, not requested"
+	case direction == "inbound" && !u.RecordInbound:
+		return false, "user's rule: inbound calls not recorded"
+	case direction == "outbound" && !u.RecordOutbound:
+		return false, "user's rule: outbound calls not recorded"
+	case u.Record == "default":
+		return true, "tenant default: record"
+	}
+	return true, "user's rule: always record"
+}

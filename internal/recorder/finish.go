@@ -1,0 +1,197 @@
+package recorder
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"callrec/internal/media"
+	"callrec/internal/store"
+)
+
+// afterEnd runs at once when a call ends: it writes the end to the row
+// (retried later if the database is down), renders the stereo mix so the
+// call is playable, and queues compression and upload.
+func (r *Recorder) afterEnd(ctx context.Context, dir string) {
+	call, m, err := readSpool(dir)
+	if err != nil {
+		r.log.Error("recorder: unreadable spool", "dir", dir, "err", err)
+		return
+	}
+	if call.Recorded {
+		if err := renderMix(dir, m.Samples); err != nil {
+			r.log.Error("recorder: mix", "call", call.ID, "err", err)
+		}
+	}
+	if err := r.endRow(ctx, dir, &call, &m); err != nil {
+		r.log.Warn("recorder: call row not updated yet; will retry", "call", call.ID, "err", err)
+	}
+	r.publish(ctx, call, "call.ended")
+	r.enqueue(dir)
+}
+
+func (r *Recorder) enqueue(dir string) {
+	select {
+	case r.jobs <- dir:
+	default:
+		// The queue is full only under a pathological backlog; the spool
+		// stays on disk and the next start picks it up.
+		r.log.Error("recorder: finishing queue full", "dir", dir)
+	}
+}
+
+func readSpool(dir string) (store.Call, meta, error) {
+	call, err := readCall(dir)
+	if err != nil {
+		return call, meta{}, err
+	}
+	var m meta
+	err = readJSONFile(filepath.Join(dir, endFile), &m)
+	return call, m, err
+}
+
+func (r *Recorder) endRow(ctx context.Context, dir string, call *store.Call, m *meta) error {
+	call.State, call.EndedAt, call.DurationMS = m.State, m.Ended, m.Samples*1000/media.Rate
+	if m.RowDone {
+		return nil
+	}
+	if err := r.db.Q().EndCall(ctx, call.TenantID, call.ID, m.State, m.Ended.UTC(), call.DurationMS); err != nil {
+		return err
+	}
+	m.RowDone = true
+	return finishMeta(dir, *m)
+}
+
+// finisher compresses and uploads ended calls one at a time; a step that
+// fails (blob store or database down) is retried after Config.RetryEvery, with the
+// spool kept until the recording is stored.
+func (r *Recorder) finisher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case dir := <-r.jobs:
+			if err := r.finish(ctx, dir); err != nil {
+				r.log.Warn("recorder: recording not stored yet; will retry", "dir", filepath.Base(dir), "err", err)
+				go func() {
+					select {
+					case <-ctx.Done():
+					case <-time.After(r.cfg.RetryEvery):
+						r.enqueue(dir)
+					}
+				}()
+			}
+		}
+	}
+}
+
+func (r *Recorder) finish(ctx context.Context, dir string) error {
+	call, m, err := readSpool(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // already finished
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.endRow(ctx, dir, &call, &m); err != nil {
+		return fmt.Errorf("end row: %w", err)
+	}
+	if !call.Recorded {
+		removeSpool(dir)
+		return nil
+	}
+	archive := filepath.Join(dir, archiveFile)
+	if _, err := os.Stat(archive); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, mixFile)); err != nil {
+			if err := renderMix(dir, m.Samples); err != nil {
+				return err
+			}
+		}
+		if err := EncodeWAV(filepath.Join(dir, mixFile), archive+".tmp", DefaultEncode); err != nil {
+			return err
+		}
+		if err := os.Rename(archive+".tmp", archive); err != nil {
+			return err
+		}
+	}
+	sum, size, err := hashFile(archive)
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("%s/%s/%s.opus", call.TenantID, call.StartedAt.UTC().Format("2006/01/02"), call.ID)
+	if err := r.blobs.Put(ctx, key, archive); err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	if err := r.db.Q().SetCallAudio(ctx, call.TenantID, call.ID, key, "opus", sum, size); err != nil {
+		return fmt.Errorf("call row: %w", err)
+	}
+	call.BlobKey, call.SHA256, call.SizeBytes, call.AudioFormat = key, sum, size, "opus"
+	r.publish(ctx, call, "call.stored")
+	removeSpool(dir)
+	return nil
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil)), n, err
+}
+
+// recover turns what a crash left into recordings: a spool without an end
+// marker becomes an "interrupted" call holding every flushed sample; spools
+// that ended but were not stored are queued again; active rows of this node
+// without a spool are marked failed.
+func (r *Recorder) recover(ctx context.Context) error {
+	entries, err := os.ReadDir(r.cfg.SpoolDir)
+	if err != nil {
+		return fmt.Errorf("recorder: read spool: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(r.cfg.SpoolDir, e.Name())
+		call, err := readCall(dir)
+		if err != nil {
+			r.log.Error("recorder: spool without call.json; left alone", "dir", dir, "err", err)
+			continue
+		}
+		seen[call.ID] = true
+		if _, err := os.Stat(filepath.Join(dir, endFile)); errors.Is(err, os.ErrNotExist) {
+			_, _, samples, err := tracks(dir)
+			if err != nil {
+				return fmt.Errorf("recorder: recover %s: %w", call.ID, err)
+			}
+			ended := call.StartedAt.Add(time.Duration(samples) * time.Second / media.Rate)
+			if err := finishMeta(dir, meta{Ended: &ended, State: store.CallInterrupted, EndReason: "recorder restarted", Samples: samples}); err != nil {
+				return err
+			}
+			r.log.Warn("recorder: recovered an interrupted call", "call", call.ID, "seconds", samples/media.Rate)
+			r.afterEnd(ctx, dir)
+			continue
+		}
+		r.enqueue(dir)
+	}
+	orphans, err := r.db.Q().ActiveCallsOnNode(ctx, r.cfg.Node)
+	if err != nil {
+		return fmt.Errorf("recorder: recover: %w", err)
+	}
+	for _, c := range orphans {
+		if !seen[c.ID] {
+			_ = r.db.Q().EndCall(ctx, c.TenantID, c.ID, store.CallFailed, r.db.Now(), 0)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,208 @@
+// Package recorder is the SIPREC recording server's core: it decides per
+// call whether to record, receives the streams into a crash-safe spool,
+// writes the call rows, and after each call mixes, compresses and uploads
+// the recording. After a crash, Run turns orphaned spools into
+// "interrupted" recordings holding everything up to the crash.
+package recorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"callrec/internal/blob"
+	"callrec/internal/events"
+	"callrec/internal/media"
+	"callrec/internal/siprec"
+	"callrec/internal/store"
+)
+
+// Config is the recorder's part of the configuration.
+type Config struct {
+	SIPAddr    string        // CALLREC_SIP_ADDR
+	RTPPorts   string        // CALLREC_RTP_PORTS
+	MediaIP    netip.Addr    // address put in SDP answers and bound for RTP
+	SpoolDir   string        // local, crash-safe spool
+	Node       string        // this recorder's name on call rows
+	MaxCalls   int           // above it INVITEs get 503 (0: 4000)
+	RTPTimeout time.Duration // a call without RTP this long is ended (0: 60 s)
+	Encoders   int           // background compression workers (0: 1)
+	// RetryEvery is how long a failed upload or row update waits (0: 2 s).
+	RetryEvery time.Duration
+}
+
+// Recorder records calls. Its methods are safe for concurrent use.
+type Recorder struct {
+	cfg   Config
+	db    *store.DB
+	blobs blob.Store
+	bus   events.Bus
+	log   *slog.Logger
+	now   func() time.Time
+	ports *media.Ports
+
+	mu       sync.Mutex
+	sessions map[string]*session // by SIP Call-ID
+	sources  sourceCache
+
+	jobs chan string // spool dirs ready to compress and upload
+}
+
+// New builds a recorder; Run starts it.
+func New(cfg Config, db *store.DB, blobs blob.Store, bus events.Bus, log *slog.Logger, now func() time.Time) (*Recorder, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if cfg.MaxCalls == 0 {
+		cfg.MaxCalls = 4000
+	}
+	if cfg.RTPTimeout == 0 {
+		cfg.RTPTimeout = 60 * time.Second
+	}
+	if cfg.RetryEvery == 0 {
+		cfg.RetryEvery = 2 * time.Second
+	}
+	if cfg.Encoders == 0 {
+		cfg.Encoders = 1
+	}
+	if !cfg.MediaIP.IsValid() {
+		cfg.MediaIP = netip.MustParseAddr("127.0.0.1")
+	}
+	if cfg.Node == "" {
+		cfg.Node, _ = os.Hostname()
+	}
+	ports, err := media.ParsePorts(cfg.MediaIP, cfg.RTPPorts)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.SpoolDir, 0o700); err != nil {
+		return nil, fmt.Errorf("recorder: spool: %w", err)
+	}
+	return &Recorder{cfg: cfg, db: db, blobs: blobs, bus: bus, log: log, now: now, ports: ports,
+		sessions: map[string]*session{}, jobs: make(chan string, 100000)}, nil
+}
+
+// Run recovers orphaned spools, then serves SIP until ctx ends. ready is
+// called with the SIP address once listening.
+func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
+	if err := r.recover(ctx); err != nil {
+		return err
+	}
+	srv, err := siprec.NewServer(r, r.log)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < r.cfg.Encoders; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.finisher(ctx) }()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); r.watchTimeouts(ctx) }()
+	err = srv.Serve(ctx, r.cfg.SIPAddr, func(a net.Addr) {
+		r.log.Info("SIPREC recorder listening", "sip", a.String(), "rtp_ports", r.cfg.RTPPorts, "node", r.cfg.Node)
+		if ready != nil {
+			ready(a.String())
+		}
+	})
+	r.stopAll()
+	wg.Wait()
+	return err
+}
+
+// stopAll ends every live call at shutdown: a graceful stop completes them.
+func (r *Recorder) stopAll() {
+	r.mu.Lock()
+	ids := make([]string, 0, len(r.sessions))
+	for id := range r.sessions {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	for _, id := range ids {
+		_ = r.Stop(context.Background(), id, "shutdown")
+	}
+}
+
+// ActiveCalls is the number of calls being recorded.
+func (r *Recorder) ActiveCalls() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.sessions)
+}
+
+// watchTimeouts ends calls whose RTP stopped.
+func (r *Recorder) watchTimeouts(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var stale []string
+		r.mu.Lock()
+		for id, s := range r.sessions {
+			if s.idle() > r.cfg.RTPTimeout {
+				stale = append(stale, id)
+			}
+		}
+		r.mu.Unlock()
+		for _, id := range stale {
+			r.log.Info("call ended: no RTP", "call_id", id, "timeout", r.cfg.RTPTimeout)
+			_ = r.Stop(ctx, id, "rtp_timeout")
+		}
+	}
+}
+
+func (r *Recorder) publish(ctx context.Context, c store.Call, kind string) {
+	if r.bus == nil {
+		return
+	}
+	r.bus.Publish(ctx, events.New(c.TenantID, kind, map[string]any{
+		"id": c.ID, "state": c.State, "recorded": c.Recorded, "recorded_user_id": c.RecordedUserID,
+		"direction": c.Direction, "started_at": c.StartedAt, "ended_at": c.EndedAt, "duration_ms": c.DurationMS,
+		"confidential": c.Confidential,
+	}, r.now()))
+}
+
+// sourceCache keeps the registered sources for a few seconds, so a burst of
+// INVITEs costs one query.
+type sourceCache struct {
+	mu      sync.Mutex
+	at      time.Time
+	sources []store.SIPSource
+}
+
+func (r *Recorder) sourcesNow(ctx context.Context) ([]store.SIPSource, error) {
+	c := &r.sources
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sources != nil && r.now().Sub(c.at) < 5*time.Second {
+		return c.sources, nil
+	}
+	s, err := r.db.Q().AllSIPSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.sources, c.at = s, r.now()
+	return s, nil
+}
+
+// InvalidateSources drops the source cache (after an API change, tests).
+func (r *Recorder) InvalidateSources() {
+	r.sources.mu.Lock()
+	r.sources.sources = nil
+	r.sources.mu.Unlock()
+}
+
+var errRetry = errors.New("recorder: retry later")
+
+func (r *Recorder) spoolPath(callID string) string { return filepath.Join(r.cfg.SpoolDir, callID) }

@@ -1,0 +1,292 @@
+package recorder
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"callrec/internal/media"
+	"callrec/internal/siprec"
+	"callrec/internal/store"
+)
+
+// session is one live recording session.
+type session struct {
+	call    store.Call
+	dir     string
+	start   time.Time
+	md      *siprec.Metadata
+	record  bool
+	partIdx int // recorded participant in the metadata, -1 if unknown
+
+	mu      sync.Mutex
+	streams []*slot
+	version uint64
+}
+
+// slot is one offered m= line and what the recorder made of it.
+type slot struct {
+	media  siprec.Media
+	answer siprec.AnswerMedia
+	side   int
+	stream *media.Stream
+}
+
+func (s *session) idle() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	idle := time.Duration(-1)
+	for _, sl := range s.streams {
+		if sl.stream == nil {
+			continue
+		}
+		if d := sl.stream.Idle(); idle < 0 || d < idle {
+			idle = d
+		}
+	}
+	return max(idle, 0)
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Start takes a new recording session (siprec.Handler).
+func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
+	r.mu.Lock()
+	_, dup := r.sessions[o.CallID]
+	busy := len(r.sessions) >= r.cfg.MaxCalls
+	r.mu.Unlock()
+	if dup {
+		return nil, &siprec.Reject{Code: 482, Reason: "Loop Detected"}
+	}
+	if busy {
+		return nil, &siprec.Reject{Code: 503, Reason: "Service Unavailable", RetryAfter: 5}
+	}
+	sources, err := r.sourcesNow(ctx)
+	if err != nil {
+		return nil, &siprec.Reject{Code: 503, Reason: "Database Unavailable", RetryAfter: 5}
+	}
+	src, ok := matchSource(sources, o.Source, o.RequestURI)
+	if !ok {
+		return nil, &siprec.Reject{Code: 403, Reason: "Unregistered SIPREC Source"}
+	}
+	if err := checkCodecs(o.SDP); err != nil {
+		return nil, err
+	}
+	tenant, err := r.db.Q().GetTenant(ctx, src.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("recorder: tenant: %w", err)
+	}
+	d, parts, err := r.decide(ctx, src.TenantID, o.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	now := r.db.Now()
+	expires := now.AddDate(0, 0, tenant.RetentionDays)
+	call := store.Call{ID: newID(), TenantID: src.TenantID, SIPSourceID: src.ID, State: store.CallActive, Direction: d.direction,
+		StartedAt: now, RecorderNode: r.cfg.Node, Recorded: d.record, DecisionReason: d.reason, Confidential: d.confidential,
+		ExpiresAt: &expires, RecordedUserID: d.user.ID, SIPCallID: o.CallID, Caller: o.From, Callee: o.To,
+		CreatedAt: now, UpdatedAt: now, Participants: parts}
+	if o.Metadata != nil {
+		call.SessionID, call.ExternalCallID = o.Metadata.SessionID, o.Metadata.ExternalCallID
+	}
+	s := &session{call: call, dir: r.spoolPath(call.ID), start: r.now(), md: o.Metadata, record: d.record, partIdx: d.participant}
+	if err := writeMeta(s); err != nil {
+		return nil, err
+	}
+	answer, err := r.openStreams(s, o.SDP)
+	if err != nil {
+		r.discard(s)
+		return nil, err
+	}
+	if err := r.db.Q().InsertCall(ctx, call); err != nil {
+		r.discard(s)
+		return nil, &siprec.Reject{Code: 503, Reason: "Database Unavailable", RetryAfter: 5}
+	}
+	r.mu.Lock()
+	r.sessions[o.CallID] = s
+	r.mu.Unlock()
+	r.publish(ctx, call, "call.started")
+	return answer, nil
+}
+
+// checkCodecs answers 488 when no audio stream of the offer has a codec
+// the recorder decodes.
+func checkCodecs(sdp siprec.SDP) error {
+	for _, m := range sdp.Media {
+		if m.Type == "audio" && m.Port != 0 {
+			if _, _, ok := m.Choose(); ok {
+				return nil
+			}
+		}
+	}
+	return &siprec.Reject{Code: 488, Reason: "Not Acceptable Here"}
+}
+
+// openStreams binds a socket per accepted audio stream and builds the answer.
+func (r *Recorder) openStreams(s *session, sdp siprec.SDP) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var answers []siprec.AnswerMedia
+	for i, m := range sdp.Media {
+		sl := &slot{media: m, side: s.sideOf(m.Label, i)}
+		sl.answer = siprec.AnswerMedia{Type: m.Type, Proto: m.Proto, Label: m.Label, Direction: siprec.RecvOnly}
+		codec, dtmf, ok := m.Choose()
+		if len(m.Formats) > 0 {
+			sl.answer.Codec = m.Formats[0]
+		}
+		if m.Type == "audio" && m.Port != 0 && ok {
+			if err := r.openSlot(s, sl, len(s.streams), codec, dtmf); err != nil {
+				return nil, err
+			}
+		}
+		if m.Direction == siprec.Inactive && sl.stream != nil {
+			sl.answer.Direction = siprec.Inactive
+			sl.stream.SetPaused(true)
+		}
+		s.streams = append(s.streams, sl)
+		answers = append(answers, sl.answer)
+	}
+	s.version++
+	return siprec.BuildAnswer(r.cfg.MediaIP, uint64(s.start.Unix()), s.version, answers), nil
+}
+
+func (r *Recorder) openSlot(s *session, sl *slot, idx int, f siprec.Format, dtmf *siprec.Format) error {
+	codec, err := media.CodecFor(f)
+	if err != nil {
+		return err
+	}
+	conn, err := r.ports.Listen()
+	if err != nil {
+		return &siprec.Reject{Code: 503, Reason: "No RTP Ports", RetryAfter: 5}
+	}
+	track, err := media.OpenTrack(filepath.Join(s.dir, trackName(idx, sl.side)))
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	dtmfPT := -1
+	if dtmf != nil {
+		dtmfPT = dtmf.PT
+	}
+	st, err := media.NewStream(conn, codec, dtmfPT, track, s.start, r.now)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	if !s.record {
+		st.SetPaused(true)
+	}
+	sl.stream = st
+	sl.answer.Port, sl.answer.Codec, sl.answer.DTMF = st.Port(), f, dtmf
+	go st.Run()
+	return nil
+}
+
+// sideOf puts the recorded participant's streams on the left channel (0)
+// and everyone else's on the right (1). Without metadata, the first stream
+// is taken as the recorded party's.
+func (s *session) sideOf(label string, index int) int {
+	if s.md != nil && s.partIdx >= 0 {
+		if p, ok := s.md.ParticipantFor(label); ok {
+			if p.ID == s.md.Participants[s.partIdx].ID {
+				return 0
+			}
+			return 1
+		}
+	}
+	if index == 0 {
+		return 0
+	}
+	return 1
+}
+
+// Change applies a re-INVITE or UPDATE: a=inactive pauses a stream, any
+// other direction resumes it; new streams are opened.
+func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
+	r.mu.Lock()
+	s := r.sessions[o.CallID]
+	r.mu.Unlock()
+	if s == nil {
+		return nil, siprec.ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var answers []siprec.AnswerMedia
+	for i, m := range o.SDP.Media {
+		if i >= len(s.streams) {
+			sl := &slot{media: m, side: s.sideOf(m.Label, i), answer: siprec.AnswerMedia{Type: m.Type, Proto: m.Proto, Label: m.Label, Direction: siprec.RecvOnly}}
+			if codec, dtmf, ok := m.Choose(); ok && m.Type == "audio" && m.Port != 0 {
+				if err := r.openSlot(s, sl, i, codec, dtmf); err != nil {
+					return nil, err
+				}
+			}
+			s.streams = append(s.streams, sl)
+		}
+		sl := s.streams[i]
+		if sl.stream != nil {
+			paused := m.Direction == siprec.Inactive || m.Port == 0
+			sl.stream.SetPaused(paused || !s.record)
+			sl.answer.Direction = siprec.RecvOnly
+			if paused {
+				sl.answer.Direction = siprec.Inactive
+			}
+		}
+		answers = append(answers, sl.answer)
+	}
+	s.version++
+	return siprec.BuildAnswer(r.cfg.MediaIP, uint64(s.start.Unix()), s.version, answers), nil
+}
+
+// Stop ends a session: the streams are flushed, the row finalised, the
+// stereo mix rendered so the call is playable at once, and the recording
+// queued for compression and upload.
+func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
+	r.mu.Lock()
+	s := r.sessions[callID]
+	delete(r.sessions, callID)
+	r.mu.Unlock()
+	if s == nil {
+		return siprec.ErrNoSession
+	}
+	ended := r.now()
+	end := int64(ended.Sub(s.start)) * media.Rate / int64(time.Second)
+	s.mu.Lock()
+	for _, sl := range s.streams {
+		if sl.stream != nil {
+			if err := sl.stream.Close(end); err != nil {
+				r.log.Error("recorder: close stream", "call", s.call.ID, "err", err)
+			}
+			r.ports.Release(sl.answer.Port)
+		}
+	}
+	s.mu.Unlock()
+	state := store.CallCompleted
+	if why == "cancelled" {
+		state = store.CallFailed
+	}
+	m := meta{Ended: &ended, State: state, EndReason: why, Samples: end}
+	if err := finishMeta(s.dir, m); err != nil {
+		r.log.Error("recorder: spool end marker", "call", s.call.ID, "err", err)
+	}
+	r.afterEnd(ctx, s.dir)
+	return nil
+}
+
+// discard removes a session that never got going.
+func (r *Recorder) discard(s *session) {
+	for _, sl := range s.streams {
+		if sl.stream != nil {
+			_ = sl.stream.Close(0)
+			r.ports.Release(sl.answer.Port)
+		}
+	}
+	removeSpool(s.dir)
+}

@@ -1,0 +1,224 @@
+// Package siprecload is a SIPREC client of callrec's own: it places
+// recording sessions (SIP INVITE with SDP and RFC 7865 metadata, then RTP)
+// against a recorder. `callrec siprec-load` drives it for load, and the
+// recorder's integration tests use it as their SBC.
+package siprecload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"callrec/internal/siprec"
+)
+
+// Client is a SIP user agent that places recording sessions.
+type Client struct {
+	ua     *sipgo.UserAgent
+	client *sipgo.Client
+	dialog *sipgo.DialogUA
+	ip     string
+}
+
+// NewClient builds a client that sends from ip (e.g. 127.0.0.1).
+func NewClient(ip string) (*Client, error) {
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callrec-siprec-load"))
+	if err != nil {
+		return nil, fmt.Errorf("siprecload: %w", err)
+	}
+	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname(ip))
+	if err != nil {
+		return nil, fmt.Errorf("siprecload: %w", err)
+	}
+	contact := sip.ContactHeader{Address: sip.Uri{User: "src", Host: ip}, Params: sip.NewParams()}
+	contact.Params.Add("+sip.src", "")
+	return &Client{ua: ua, client: cl, dialog: &sipgo.DialogUA{Client: cl, ContactHDR: contact}, ip: ip}, nil
+}
+
+// Close releases the client's transports.
+func (c *Client) Close() error { return c.ua.Close() }
+
+// Stream is one participant's media stream in an offer.
+type Stream struct {
+	Label string
+	AOR   string // the participant sending it
+	Name  string
+	PT    int    // payload type offered
+	Codec string // rtpmap encoding, e.g. "PCMU/8000"; empty for static types
+}
+
+// Spec describes a call to place.
+type Spec struct {
+	Target    string // recorder SIP host:port
+	Transport string // udp (default) or tcp
+	User      string // request-URI user
+	Streams   []Stream
+	// ContentType and Body replace the generated body (malformed-input tests).
+	ContentType string
+	Body        []byte
+	NoMetadata  bool
+}
+
+// Call is an established recording session.
+type Call struct {
+	c       *Client
+	sess    *sipgo.DialogClientSession
+	spec    Spec
+	Answer  siprec.SDP
+	Targets []netip.AddrPort // where to send each stream's RTP
+}
+
+// StatusError is a final non-2xx answer.
+type StatusError struct{ Code int }
+
+func (e *StatusError) Error() string { return "siprecload: INVITE answered " + strconv.Itoa(e.Code) }
+
+// Dial sends the INVITE, waits for the answer and ACKs it.
+func (c *Client) Dial(ctx context.Context, spec Spec) (*Call, error) {
+	host, portStr, err := net.SplitHostPort(spec.Target)
+	if err != nil {
+		return nil, fmt.Errorf("siprecload: target %q: %w", spec.Target, err)
+	}
+	port, _ := strconv.Atoi(portStr)
+	user := spec.User
+	if user == "" {
+		user = "srs"
+	}
+	uri := sip.Uri{User: user, Host: host, Port: port}
+	if spec.Transport == "tcp" {
+		uri.UriParams = sip.NewParams()
+		uri.UriParams.Add("transport", "tcp")
+	}
+	ct, body := spec.ContentType, spec.Body
+	if body == nil {
+		ct, body = c.body(spec)
+	}
+	sess, err := c.dialog.Invite(ctx, uri, body, sip.NewHeader("Content-Type", ct), sip.NewHeader("Require", "siprec"))
+	if err != nil {
+		return nil, fmt.Errorf("siprecload: invite: %w", err)
+	}
+	if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		var de *sipgo.ErrDialogResponse
+		if errors.As(err, &de) {
+			sess.Close()
+			return nil, &StatusError{Code: de.Res.StatusCode}
+		}
+		sess.Close()
+		return nil, fmt.Errorf("siprecload: answer: %w", err)
+	}
+	if err := sess.Ack(ctx); err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("siprecload: ack: %w", err)
+	}
+	call := &Call{c: c, sess: sess, spec: spec}
+	if err := call.readAnswer(sess.InviteResponse.Body()); err != nil {
+		_ = call.Bye(ctx)
+		return nil, err
+	}
+	return call, nil
+}
+
+func (call *Call) readAnswer(b []byte) error {
+	ans, err := siprec.ParseSDP(b)
+	if err != nil {
+		return fmt.Errorf("siprecload: answer SDP: %w", err)
+	}
+	call.Answer = ans
+	call.Targets = nil
+	for _, m := range ans.Media {
+		call.Targets = append(call.Targets, netip.AddrPortFrom(m.Addr, uint16(m.Port)))
+	}
+	return nil
+}
+
+// Reinvite changes the session: a stream whose paused entry is true is
+// offered a=inactive (recording paused), the others sendonly.
+func (call *Call) Reinvite(ctx context.Context, paused []bool) error {
+	sdp := call.c.sdp(call.spec, paused)
+	req := sip.NewRequest(sip.INVITE, call.sess.InviteRequest.Recipient)
+	req.SetBody(sdp)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res, err := call.sess.Do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("siprecload: re-invite: %w", err)
+	}
+	if res.StatusCode != 200 {
+		return &StatusError{Code: res.StatusCode}
+	}
+	ack := sip.NewRequest(sip.ACK, call.sess.InviteRequest.Recipient)
+	if err := call.sess.WriteRequest(ack); err != nil {
+		return fmt.Errorf("siprecload: re-invite ack: %w", err)
+	}
+	return call.readAnswer(res.Body())
+}
+
+// Bye ends the session.
+func (call *Call) Bye(ctx context.Context) error {
+	defer call.sess.Close()
+	if err := call.sess.Bye(ctx); err != nil {
+		return fmt.Errorf("siprecload: bye: %w", err)
+	}
+	return nil
+}
+
+// CallID is the session's SIP Call-ID.
+func (call *Call) CallID() string { return call.sess.InviteRequest.CallID().Value() }
+
+const boundary = "callrec-siprec-boundary"
+
+func (c *Client) body(spec Spec) (string, []byte) {
+	sdp := c.sdp(spec, nil)
+	if spec.NoMetadata {
+		return "application/sdp", sdp
+	}
+	var b strings.Builder
+	b.WriteString("--" + boundary + "\r\nContent-Type: application/sdp\r\n\r\n")
+	b.Write(sdp)
+	b.WriteString("\r\n--" + boundary + "\r\nContent-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n")
+	b.WriteString(Metadata(spec.Streams))
+	b.WriteString("\r\n--" + boundary + "--\r\n")
+	return "multipart/mixed;boundary=" + boundary, []byte(b.String())
+}
+
+// sdp offers one sendonly audio line per stream; the ports are the
+// sender's (the recorder does not send media back).
+func (c *Client) sdp(spec Spec, paused []bool) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "v=0\r\no=src 1 1 IN IP4 %s\r\ns=siprec\r\nc=IN IP4 %s\r\nt=0 0\r\n", c.ip, c.ip)
+	for i, s := range spec.Streams {
+		fmt.Fprintf(&b, "m=audio %d RTP/AVP %d 101\r\n", 40000+2*i, s.PT)
+		if s.Codec != "" {
+			fmt.Fprintf(&b, "a=rtpmap:%d %s\r\n", s.PT, s.Codec)
+		}
+		dir := "sendonly"
+		if i < len(paused) && paused[i] {
+			dir = "inactive"
+		}
+		fmt.Fprintf(&b, "a=rtpmap:101 telephone-event/8000\r\na=label:%s\r\na=%s\r\n", s.Label, dir)
+	}
+	return []byte(b.String())
+}
+
+// Metadata writes RFC 7865 metadata naming one participant per stream.
+func Metadata(streams []Stream) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<recording xmlns="urn:ietf:params:xml:ns:recording:1"><datamode>complete</datamode><session session_id="s1"/>`)
+	for i, s := range streams {
+		fmt.Fprintf(&b, `<participant participant_id="p%d"><nameID aor="%s"><name>%s</name></nameID></participant>`, i, s.AOR, s.Name)
+	}
+	for i, s := range streams {
+		fmt.Fprintf(&b, `<stream stream_id="st%d" session_id="s1"><label>%s</label></stream>`, i, s.Label)
+	}
+	for i := range streams {
+		fmt.Fprintf(&b, `<participantstreamassoc participant_id="p%d"><send>st%d</send></participantstreamassoc>`, i, i)
+	}
+	b.WriteString(`</recording>`)
+	return b.String()
+}
