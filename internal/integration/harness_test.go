@@ -267,8 +267,8 @@ func (s *session) microsoft(start, upn, password, decision string) *http.Respons
 			v.Set("loginfmt", upn)
 		case strings.Contains(page, "Permissions requested"), strings.Contains(page, "Need admin approval"):
 			v.Set("step", "consent")
-			v.Set("decision", decision)
-			if strings.Contains(page, `name="org_consent"`) {
+			v.Set("decision", strings.TrimSuffix(decision, "-org"))
+			if strings.HasSuffix(decision, "-org") && strings.Contains(page, `name="org_consent"`) {
 				v.Set("org_consent", "on")
 			}
 		default:

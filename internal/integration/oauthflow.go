@@ -122,7 +122,7 @@ func (s *Service) HandleCallback(ctx context.Context, a account.Actor, tenantID 
 func microsoftError(q url.Values, action string) string {
 	code, desc := q.Get("error"), q.Get("error_description")
 	switch {
-	case code == "access_denied" && strings.Contains(strings.ToLower(desc), "cancel"):
+	case code == "access_denied" && (strings.Contains(strings.ToLower(desc), "cancel") || strings.Contains(desc, "declined")):
 		return "The " + action + " was cancelled at Microsoft. Nothing was changed; press Continue to try again."
 	case code == "access_denied":
 		return "Microsoft denied access: " + desc + ". Sign in with a Global Administrator of the Teams tenant."
@@ -187,7 +187,7 @@ func (s *Service) consentCallback(ctx context.Context, i *store.Integration, q u
 	}
 	spID, err := s.waitForServicePrincipal(ctx, teams.NewGraph(s.ep, s.hc, token))
 	if teams.IsNotFound(err) {
-		return Outcome{Message: "Microsoft reported consent, but callrec's application is not registered in " + i.OrgDomain + " yet. Wait a minute and press Continue again."}, nil
+		return Outcome{Message: "Microsoft reported consent, but no tenant-wide consent for callrec is registered in " + i.OrgDomain + " yet. Wait a minute and press Continue again."}, nil
 	}
 	if err != nil {
 		var ae *teams.APIError
@@ -212,14 +212,16 @@ func (s *Service) consentCallback(ctx context.Context, i *store.Integration, q u
 func newState() string    { return auth.RandomToken("") }
 func newVerifier() string { return oauth2.GenerateVerifier() }
 
-// waitForServicePrincipal looks for callrec's service principal, which a
-// fresh consent creates but Microsoft's directory shows only after it has
-// replicated: a few tries over about half a minute.
+// waitForServicePrincipal finds callrec's service principal in the tenant
+// and checks that it holds a tenant-wide (AllPrincipals) grant, which only
+// an admin consent creates — a user's own consent at sign-in makes the
+// service principal too. Microsoft's directory shows both only after they
+// have replicated, so it tries a few times over about half a minute.
 func (s *Service) waitForServicePrincipal(ctx context.Context, g *teams.Graph) (string, error) {
 	var err error
 	for attempt := 1; attempt <= 4; attempt++ {
 		var id string
-		if id, err = g.ServicePrincipalID(ctx, s.ep.ClientID); err == nil {
+		if id, err = s.tenantWideGrant(ctx, g); err == nil {
 			return id, nil
 		}
 		if !teams.IsNotFound(err) && !teams.IsTransient(err) {
@@ -232,4 +234,21 @@ func (s *Service) waitForServicePrincipal(ctx context.Context, g *teams.Graph) (
 		}
 	}
 	return "", err
+}
+
+func (s *Service) tenantWideGrant(ctx context.Context, g *teams.Graph) (string, error) {
+	id, err := g.ServicePrincipalID(ctx, s.ep.ClientID)
+	if err != nil {
+		return "", err
+	}
+	grants, err := g.Grants(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	for _, gr := range grants {
+		if gr.ConsentType == "AllPrincipals" {
+			return id, nil
+		}
+	}
+	return "", &teams.APIError{Status: 404, Code: "Request_ResourceNotFound", Message: "no tenant-wide grant for callrec"}
 }

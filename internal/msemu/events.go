@@ -78,10 +78,16 @@ func (e *Emulator) Events(since int64, kind string) []Event {
 }
 
 func (e *Emulator) recordHTTP(r *http.Request, status int, at time.Time) {
-	e.Record(Event{
+	ev := Event{
 		Time: at, Kind: EventKindHTTP, Host: hostOf(r.URL.Path),
 		Method: r.Method, Path: r.URL.Path, Query: redactQuery(r.URL.RawQuery), Status: status,
-	})
+	}
+	if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") && r.PostForm != nil {
+		// Which grant was used matters to tests (was a refresh token used?);
+		// the secrets in the form do not go into the log.
+		ev.Data = map[string]any{"grant_type": r.PostForm.Get("grant_type")}
+	}
+	e.Record(ev)
 }
 
 // hostOf names the Microsoft host a path belongs to.

@@ -17,6 +17,7 @@ type Admin struct {
 
 // NewAdmin returns a Teams admin API client for one access token.
 func NewAdmin(ep Endpoints, hc *http.Client, token string) *Admin {
+	hc = orDefault(hc)
 	return &Admin{base: strings.TrimRight(ep.TeamsAdminURL, "/"), hc: hc, token: token}
 }
 

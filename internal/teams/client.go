@@ -145,3 +145,11 @@ func parseError(resp *http.Response, raw []byte) *APIError {
 	}
 	return ae
 }
+
+// orDefault gives callers without their own client one with a timeout.
+func orDefault(hc *http.Client) *http.Client {
+	if hc == nil {
+		return &http.Client{Timeout: 30 * time.Second}
+	}
+	return hc
+}

@@ -16,6 +16,7 @@ type Graph struct {
 
 // NewGraph returns a Graph client for one access token.
 func NewGraph(ep Endpoints, hc *http.Client, token string) *Graph {
+	hc = orDefault(hc)
 	return &Graph{base: strings.TrimRight(ep.GraphURL, "/") + "/v1.0", hc: hc, token: token}
 }
 

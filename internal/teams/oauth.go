@@ -48,9 +48,7 @@ type OAuth struct {
 
 // NewOAuth returns an OAuth client; now is the clock used for expiry.
 func NewOAuth(ep Endpoints, hc *http.Client, now func() time.Time) *OAuth {
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
+	hc = orDefault(hc)
 	if now == nil {
 		now = time.Now
 	}
