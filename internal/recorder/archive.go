@@ -14,14 +14,19 @@ import (
 	"callrec/internal/media"
 )
 
-// Archive settings: Opus, 8 kHz stereo, 16 kbit/s VBR, 20 ms frames, in
-// Ogg. That is 7.2 MB per recorded hour plus about 0.1% container overhead,
+// Archive settings: Opus, 8 kHz, two uncoupled mono streams (Ogg channel
+// mapping family 1) so that each party keeps a channel of its own — a
+// coupled stereo stream at this rate collapses towards mono — 8 kbit/s
+// each, 20 ms frames. That is 7.2 MB per recorded hour plus about 0.1% container overhead,
 // inside the 8 MB target; README "Recorder (SIPREC)" has the measurements
 // behind the choice.
 const (
 	ArchiveBitrate    = 16000
 	archiveFrame      = media.Rate / 50 // 20 ms
 	oggPacketsPerPage = 50              // one page a second keeps overhead near 0.1%
+	// archivePreSkip is the decoder delay to drop, at 48 kHz (RFC 7845's
+	// recommended 3.25 ms plus SILK's look-ahead at 8 kHz).
+	archivePreSkip = 312
 )
 
 // EncodeOptions tune the archive encoder (benchmarks vary them).
@@ -60,7 +65,7 @@ func EncodeWAV(wavPath, outPath string, opt EncodeOptions) error {
 // EncodePCM reads interleaved stereo 16-bit little-endian 8 kHz PCM and
 // writes Ogg Opus.
 func EncodePCM(r io.Reader, w io.Writer, opt EncodeOptions) error {
-	enc, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: media.Rate, Channels: 2, Application: gopus.ApplicationVoIP})
+	enc, err := gopus.NewMultistreamEncoder(media.Rate, 2, 2, 0, []byte{0, 1}, gopus.ApplicationVoIP)
 	if err != nil {
 		return fmt.Errorf("recorder: opus encoder: %w", err)
 	}
@@ -70,7 +75,7 @@ func EncodePCM(r io.Reader, w io.Writer, opt EncodeOptions) error {
 	if err := enc.SetComplexity(opt.Complexity); err != nil {
 		return fmt.Errorf("recorder: opus complexity: %w", err)
 	}
-	ow := newOggWriter(w, 2, uint16(enc.Lookahead()*48000/media.Rate))
+	ow := newOggWriter(w, 2, archivePreSkip)
 	raw := make([]byte, archiveFrame*4)
 	pcm := make([]int16, archiveFrame*2)
 	packet := make([]byte, 1500)
@@ -116,11 +121,17 @@ type oggWriter struct {
 
 func newOggWriter(w io.Writer, channels byte, preSkip uint16) *oggWriter {
 	o := &oggWriter{w: w, serial: 0x43524543}
-	head := make([]byte, 19)
+	head := make([]byte, 19, 21+channels)
 	copy(head, "OpusHead")
 	head[8], head[9] = 1, channels
 	binary.LittleEndian.PutUint16(head[10:], preSkip)
 	binary.LittleEndian.PutUint32(head[12:], media.Rate)
+	// Mapping family 1: one uncoupled stream per channel.
+	head[18] = 1
+	head = append(head, channels, 0)
+	for c := byte(0); c < channels; c++ {
+		head = append(head, c)
+	}
 	o.page([][]byte{head}, 2, 0)
 	tags := append([]byte("OpusTags"), 7, 0, 0, 0)
 	tags = append(append(tags, "callrec"...), 0, 0, 0, 0)
@@ -226,7 +237,7 @@ func DecodeToWAV(r io.Reader, w io.WriteSeeker) (samples int64, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("recorder: ogg: %w", err)
 	}
-	dec, err := gopus.NewDecoder(gopus.DefaultDecoderConfig(media.Rate, 2))
+	dec, err := gopus.NewMultistreamDecoder(media.Rate, 2, 2, 0, []byte{0, 1})
 	if err != nil {
 		return 0, fmt.Errorf("recorder: opus decoder: %w", err)
 	}

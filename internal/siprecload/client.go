@@ -91,14 +91,16 @@ func (c *Client) Dial(ctx context.Context, spec Spec) (*Call, error) {
 	if user == "" {
 		user = "srs"
 	}
-	uri := sip.Uri{User: user, Host: host, Port: port}
-	if spec.Transport == "tcp" {
-		uri.UriParams = sip.NewParams()
-		uri.UriParams.Add("transport", "tcp")
-	}
 	ct, body := spec.ContentType, spec.Body
 	if body == nil {
 		ct, body = c.body(spec)
+	}
+	uri := sip.Uri{User: user, Host: host, Port: port}
+	// RFC 3261 18.1.1: a request within 200 bytes of the path MTU goes over
+	// TCP; SIPREC INVITEs with metadata usually do.
+	if spec.Transport == "tcp" || (spec.Transport == "" && len(body) > 1000) {
+		uri.UriParams = sip.NewParams()
+		uri.UriParams.Add("transport", "tcp")
 	}
 	sess, err := c.dialog.Invite(ctx, uri, body, sip.NewHeader("Content-Type", ct), sip.NewHeader("Require", "siprec"))
 	if err != nil {

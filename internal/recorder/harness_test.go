@@ -1,0 +1,215 @@
+package recorder_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"callrec/internal/account"
+	"callrec/internal/api"
+	"callrec/internal/auth"
+	"callrec/internal/blob"
+	"callrec/internal/events"
+	"callrec/internal/principal"
+	"callrec/internal/recorder"
+	"callrec/internal/roles"
+	"callrec/internal/siprecload"
+	"callrec/internal/store"
+	"callrec/internal/store/storetest"
+)
+
+// flaky is a blob store that can be taken down and brought back.
+type flaky struct {
+	blob.Store
+	mu   sync.Mutex
+	down bool
+}
+
+func (f *flaky) setDown(d bool) { f.mu.Lock(); f.down = d; f.mu.Unlock() }
+
+func (f *flaky) Put(ctx context.Context, key, path string) error {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		return errors.New("blob store unreachable")
+	}
+	return f.Store.Put(ctx, key, path)
+}
+
+// env is a recorder, the API and a SIPREC client on 127.0.0.1.
+type env struct {
+	t       *testing.T
+	db      *store.DB
+	rec     *recorder.Recorder
+	blobs   *flaky
+	bus     *events.Local
+	sipAddr string
+	api     *httptest.Server
+	token   string
+	tenant  store.Tenant
+	client  *siprecload.Client
+	pacer   *siprecload.Pacer
+}
+
+var portBase = map[string]int{"sqlite": 31000, "postgres": 33000}
+
+func newEnv(t *testing.T, b storetest.Backend, maxCalls int) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	db := storetest.Open(t, b, nil)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := &env{t: t, db: db, bus: events.NewLocal()}
+	disk, err := blob.NewDisk(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.blobs = &flaky{Store: disk}
+	accounts := account.New(db, nil)
+	name, retention := "Contoso", 30
+	pools := map[string]int{"call_recording": 10}
+	e.tenant, err = accounts.CreateTenant(ctx, account.System, account.TenantInput{Name: &name, RetentionDays: &retention, Licenses: pools})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mustUser(accounts, "agent", roles.User, []string{"2001"}, []string{"call_recording"}, "always")
+	e.mustUser(accounts, "quiet", roles.User, []string{"2002"}, []string{"call_recording"}, "never")
+	admin := e.mustUser(accounts, "boss", roles.Admin, nil, nil, "never")
+	src := store.SIPSource{ID: account.NewID(), TenantID: e.tenant.ID, Name: "SBC", Address: "127.0.0.0/8", Domain: "sbc.example",
+		CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := db.Q().InsertSIPSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	lo := portBase[b.Name]
+	if maxCalls > 0 {
+		lo += 1000
+	}
+	spool := filepath.Join(t.TempDir(), "spool")
+	e.rec, err = recorder.New(recorder.Config{SIPAddr: "127.0.0.1:0", RTPPorts: portRange(lo), SpoolDir: spool,
+		Node: "test", MaxCalls: maxCalls, RTPTimeout: 3 * time.Second, RetryEvery: 50 * time.Millisecond}, db, e.blobs, e.bus, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := e.rec.Run(ctx, func(a string) { ready <- a }); err != nil {
+			t.Errorf("recorder: %v", err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case e.sipAddr = <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("recorder did not start")
+	}
+
+	authSvc := auth.NewService(db, auth.Options{Log: log, PublicURL: "http://callrec.test"})
+	mux := http.NewServeMux()
+	(&api.Handler{Accounts: accounts, Auth: authSvc, DB: db, Log: log, Events: e.bus,
+		Recordings: &recorder.Library{Spool: spool, Blobs: e.blobs}}).Register(mux)
+	e.api = httptest.NewServer((&principal.Resolver{Auth: authSvc, DB: db}).Middleware(mux))
+	t.Cleanup(e.api.Close)
+	if e.token, _, err = authSvc.CreateToken(ctx, admin, "test"); err != nil {
+		t.Fatal(err)
+	}
+
+	if e.client, err = siprecload.NewClient("127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.client.Close() })
+	if e.pacer, err = siprecload.NewPacer("127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	go e.pacer.Run(ctx)
+	return e
+}
+
+func portRange(lo int) string { return strconv.Itoa(lo) + "-" + strconv.Itoa(lo+999) }
+
+func (e *env) mustUser(accounts *account.Service, login, role string, exts, licenses []string, record string) store.User {
+	e.t.Helper()
+	name, pw, mail := login, "Secret#2026", login+"@example.com"
+	u, err := accounts.CreateUser(context.Background(), account.System, e.tenant.ID, account.UserInput{Name: &name, Login: &login,
+		Role: &role, Password: &pw, Email: &mail, Extensions: &exts, Licenses: &licenses, Record: &record})
+	if err != nil {
+		e.t.Fatalf("user %s: %v", login, err)
+	}
+	return u
+}
+
+// spec is a two-stream call: the agent (ext 2001) and an outside party.
+func (e *env) spec(agentAOR string) siprecload.Spec {
+	return siprecload.Spec{Target: e.sipAddr, User: "sbc.example", Streams: []siprecload.Stream{
+		{Label: "1", AOR: "sip:+4930555000@carrier.example", Name: "Caller", PT: 0},
+		{Label: "2", AOR: agentAOR, Name: "Agent", PT: 0},
+	}}
+}
+
+// calls lists the tenant's call rows.
+func (e *env) calls() []store.Call {
+	e.t.Helper()
+	cs, _, err := e.db.Q().ListCalls(context.Background(), e.tenant.ID, store.CallFilter{Limit: 500})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return cs
+}
+
+// waitEvent waits for an event of the kind about the call.
+func waitEvent(t *testing.T, ch <-chan events.Event, kind, callID string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case ev := <-ch:
+			if ev.Kind == kind && (callID == "" || containsID(ev.Data, callID)) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no %s event for %s within %v", kind, callID, timeout)
+		}
+	}
+}
+
+func containsID(data []byte, id string) bool {
+	return id != "" && strings.Contains(string(data), `"id":"`+id+`"`)
+}
+
+// getAudio fetches a call's WAV through the API.
+func (e *env) getAudio(id string, rangeHdr string) (*http.Response, []byte) {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.api.URL+"/api/v1/calls/"+id+"/audio?format=wav", nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	if rangeHdr != "" {
+		req.Header.Set("Range", rangeHdr)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+// channels splits a stereo 16-bit WAV into left and right samples.
+func channels(wav []byte) (l, r []int16) {
+	pcm := wav[44:]
+	for i := 0; i+3 < len(pcm); i += 4 {
+		l = append(l, int16(binary.LittleEndian.Uint16(pcm[i:])))
+		r = append(r, int16(binary.LittleEndian.Uint16(pcm[i+2:])))
+	}
+	return l, r
+}
