@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"callrec/internal/auth"
 	"callrec/internal/config"
 	"callrec/internal/events"
+	"callrec/internal/integration"
 	"callrec/internal/mail"
 	"callrec/internal/store"
 	"callrec/internal/web"
@@ -25,6 +27,7 @@ type app struct {
 	accounts *account.Service
 	auth     *auth.Service
 	bus      events.Bus // see eventBus
+	integ    *integration.Service
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -81,12 +84,11 @@ func (a *app) close() { a.db.Close() }
 func (a *app) handler() http.Handler {
 	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
-		Recordings: a.recordings(), Events: a.eventBus()})
+		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations()})
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
 func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler, ready func(addr string)) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	ln, err := listen(addr)
 	if err != nil {
 		return fmt.Errorf("http: listen %s: %w", addr, err)
@@ -94,6 +96,12 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handle
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
+	return serveOn(ctx, log, ln, h)
+}
+
+// serveOn serves h on ln until ctx ends, then drains for up to 10 s.
+func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -3,9 +3,20 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"callrec/internal/config"
+	"callrec/internal/msemu"
 
 	"callrec/internal/account"
 	"callrec/internal/roles"
@@ -24,7 +35,10 @@ var demoLogins = []demoLogin{
 }
 
 func runDemo(ctx context.Context, env *Env, args []string) int {
-	cfg, _, err := parseConfig(env, "demo", args, nil)
+	var msAddr string
+	cfg, _, err := parseConfig(env, "demo", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&msAddr, "msemu-addr", "", "listen address of the in-process Microsoft emulator (default: the HTTP port + 1)")
+	})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "callrec demo:", err)
 		return 2
@@ -32,24 +46,85 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	// The demo always runs on the embedded store in its data directory.
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(cfg.DataDir, "callrec.db")
 	log := newLogger(env.Stderr, cfg.LogLevel)
-	a, err := openApp(ctx, cfg, log, true)
-	if err != nil {
-		log.Error("cannot start demo", "err", err)
-		return 1
-	}
-	defer a.close()
-	if err := seedDemo(ctx, a); err != nil {
-		log.Error("cannot seed demo data", "err", err)
-		return 1
-	}
-	err = serveHTTP(ctx, log, cfg.HTTPAddr, a.handler(), func(addr string) {
-		printDemo(env.Stdout, publicURLFor(cfg.PublicURL, addr))
-	})
-	if err != nil {
-		log.Error("http server", "err", err)
+	if err := demo(ctx, env, cfg, msAddr, log); err != nil {
+		log.Error("demo stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// demo serves callrec and, beside it, the Microsoft cloud emulator that its
+// Teams integration talks to, with the emulator's state kept in the data
+// directory so both sides survive a restart together.
+func demo(ctx context.Context, env *Env, cfg config.Config, msAddr string, log *slog.Logger) error {
+	ln, err := listen(cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+	cfg.PublicURL = publicURLFor(cfg.PublicURL, ln.Addr().String())
+	if msAddr == "" {
+		msAddr = nextPort(ln.Addr().String())
+	}
+	msLn, err := listen(msAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s for the Microsoft emulator: %w", msAddr, err)
+	}
+	defer msLn.Close()
+	base := "http://" + sameHost(cfg.PublicURL, msLn.Addr().String())
+	emu, err := msemu.New(msemu.Options{BaseURL: base, Logger: log, ReplicationDelay: 3 * time.Second,
+		AppRedirectPrefix: cfg.PublicURL + "/", CallingWebhookURL: cfg.PublicURL + "/api/teams/calling"})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	snap := &snapshotFile{path: filepath.Join(cfg.DataDir, "msemu.json"), emu: emu}
+	if err := snap.load(); err != nil {
+		return err
+	}
+	mc := emu.Config()
+	cfg.MSLoginURL, cfg.MSGraphURL, cfg.MSTeamsAdminURL = mc.LoginURL, mc.GraphURL, mc.TeamsAdminURL
+	cfg.MSClientID, cfg.MSClientSecret = mc.ClientID, mc.ClientSecret
+
+	a, err := openApp(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := seedDemo(ctx, a); err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	a.startWorker(ctx)
+	go func() {
+		if err := serveOn(ctx, log, msLn, snap.saveAfterWrites(emu)); err != nil {
+			log.Error("Microsoft emulator stopped", "err", err)
+		}
+		_ = snap.save()
+	}()
+	printDemo(env.Stdout, cfg.PublicURL, mc)
+	return serveOn(ctx, log, ln, a.handler())
+}
+
+// nextPort is host:port+1 (or port 0 when the HTTP port was chosen freely).
+func nextPort(hostport string) string {
+	host, port, _ := net.SplitHostPort(hostport)
+	n, err := strconv.Atoi(port)
+	if err != nil || n == 0 || n == 65535 {
+		return net.JoinHostPort(host, "0")
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n+1))
+}
+
+// sameHost names the emulator with the host the portal is reached by, so
+// the browser that uses the portal can reach Microsoft's pages too.
+func sameHost(publicURL, listenAddr string) string {
+	host := "localhost"
+	if u, err := url.Parse(publicURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return net.JoinHostPort(host, portOf(listenAddr))
 }
 
 // seedDemo creates the provider admin, tenant Contoso and its people once;
@@ -85,18 +160,30 @@ func seedDemo(ctx context.Context, a *app) error {
 	return nil
 }
 
+// publicURLFor is the configured public URL, or the listening address
+// (with "localhost" for an unspecified host) when none was set.
 func publicURLFor(configured, listenAddr string) string {
 	if configured != "" && configured != "http://localhost:8080" {
-		return configured
+		return strings.TrimRight(configured, "/")
 	}
-	return "http://" + listenAddr
+	host, port, _ := net.SplitHostPort(listenAddr)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
-func printDemo(w io.Writer, url string) {
+func printDemo(w io.Writer, url string, mc msemu.Config) {
 	fmt.Fprintf(w, "\ncallrec demo is running at %s\n\n", url)
-	fmt.Fprintln(w, "Sign in with:")
+	fmt.Fprintln(w, "Sign in to callrec with:")
 	for _, l := range demoLogins {
 		fmt.Fprintf(w, "  %-22s login %-28s password %s\n", l.who, l.login, l.password)
 	}
+	fmt.Fprintf(w, "\nMicrosoft cloud emulator (simulated Microsoft 365 for the Teams integration) at %s\n", mc.LoginURL)
+	fmt.Fprintln(w, "Sign in to \"Microsoft\" during the Teams wizard with:")
+	for _, l := range mc.Tenants {
+		fmt.Fprintf(w, "  %-8s %-22s %-40s %s\n", l.Tenant, l.Role, l.UPN, l.Password)
+	}
+	fmt.Fprintf(w, "  admin center: %s   my apps: %s\n", mc.AdminCenter, mc.MyApps)
 	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
 }

@@ -27,7 +27,12 @@ type Config struct {
 	Roles             string
 	SecureCookies     bool
 	TermsVersion      int
-	EncryptionKeyFile string
+	// MSClientID and MSClientSecret are callrec's Microsoft app registration.
+	MSClientID     string
+	MSClientSecret string
+	// EncryptionKey (base64, 32 bytes) seals Microsoft tokens at rest; when
+	// empty a key is generated into the data directory.
+	EncryptionKey string
 }
 
 // Getenv is how Load reads the environment; tests pass a map lookup.
@@ -51,6 +56,8 @@ func Load(getenv Getenv) Config {
 		TermsVersion:    1,
 	}
 	c.DatabaseURL = getenv("CALLREC_DATABASE_URL")
+	c.MSClientID, c.MSClientSecret = getenv("CALLREC_MS_CLIENT_ID"), getenv("CALLREC_MS_CLIENT_SECRET")
+	c.EncryptionKey = getenv("CALLREC_ENCRYPTION_KEY")
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
 	}

@@ -17,6 +17,7 @@ import (
 	"callrec/internal/api"
 	"callrec/internal/auth"
 	"callrec/internal/events"
+	"callrec/internal/integration"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/store"
@@ -33,6 +34,7 @@ type Deps struct {
 	PublicURL     string
 	Recordings    *recorder.Library // call audio for the API
 	Events        events.Bus        // live updates for /api/v1/events
+	Integrations  *integration.Service
 }
 
 // New returns the root handler.
@@ -48,7 +50,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /readyz", readyz(d.DB))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
-		Recordings: d.Recordings, Events: d.Events}).Register(mux)
+		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations}).Register(mux)
 	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies}).Register(mux)
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}

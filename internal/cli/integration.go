@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"callrec/internal/api"
+	"callrec/internal/integration"
+	"callrec/internal/secretbox"
+	"callrec/internal/teams"
+)
+
+// integrations is the Teams integration service, or nil when callrec has no
+// Microsoft app registration configured (CALLREC_MS_CLIENT_ID/SECRET): the
+// portal then says so instead of offering a wizard that cannot work.
+func (a *app) integrations() *integration.Service {
+	if a.integ != nil || a.cfg.MSClientID == "" {
+		return a.integ
+	}
+	box, err := secretbox.Load(a.cfg.EncryptionKey, a.cfg.DataDir)
+	if err != nil {
+		a.log.Error("Teams integration disabled: no encryption key", "err", err)
+		return nil
+	}
+	ep := teams.Endpoints{LoginURL: a.cfg.MSLoginURL, GraphURL: a.cfg.MSGraphURL, TeamsAdminURL: a.cfg.MSTeamsAdminURL,
+		ClientID: a.cfg.MSClientID, ClientSecret: a.cfg.MSClientSecret,
+		RedirectURL: strings.TrimRight(a.cfg.PublicURL, "/") + api.CallbackPath}
+	a.integ = integration.New(a.db, a.accounts, integration.Options{Endpoints: ep, Box: box, Bus: a.eventBus(), Log: a.log})
+	return a.integ
+}
+
+// startWorker runs durable jobs (Teams provisioning) until ctx ends.
+func (a *app) startWorker(ctx context.Context) {
+	if svc := a.integrations(); svc != nil {
+		go svc.Work(ctx, 2*time.Second)
+		a.log.Info("worker running Teams integration jobs")
+	}
+}
