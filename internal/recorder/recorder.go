@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"callrec/internal/blob"
@@ -53,6 +54,18 @@ type Recorder struct {
 	sources  sourceCache
 
 	jobs chan string // spool dirs ready to compress and upload
+
+	totals struct{ calls, packets, lost, late atomic.Int64 }
+}
+
+// Totals are counters over the calls that ended since start.
+type Totals struct {
+	Calls, Packets, Lost, Late int64
+}
+
+// Totals returns what the ended calls' streams received (benchmarks).
+func (r *Recorder) Totals() Totals {
+	return Totals{r.totals.calls.Load(), r.totals.packets.Load(), r.totals.lost.Load(), r.totals.late.Load()}
 }
 
 // New builds a recorder; Run starts it.

@@ -261,6 +261,10 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 	s.mu.Lock()
 	for _, sl := range s.streams {
 		if sl.stream != nil {
+			st := sl.stream.Stats()
+			r.totals.packets.Add(st.Packets)
+			r.totals.lost.Add(st.Lost)
+			r.totals.late.Add(st.Late)
 			if err := sl.stream.Close(end); err != nil {
 				r.log.Error("recorder: close stream", "call", s.call.ID, "err", err)
 			}
@@ -268,6 +272,7 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 		}
 	}
 	s.mu.Unlock()
+	r.totals.calls.Add(1)
 	state := store.CallCompleted
 	if why == "cancelled" {
 		state = store.CallFailed
