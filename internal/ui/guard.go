@@ -12,9 +12,13 @@ import (
 	"callrec/internal/principal"
 )
 
-// maxFormBytes bounds every form body; the largest portal form is a few
-// hundred bytes.
-const maxFormBytes = 64 << 10
+// maxFormBytes bounds every form body; the largest portal form (a user
+// profile, a bulk edit of many users) is a few kilobytes. CSV import is the
+// one exception, bounded by maxUploadBytes.
+const (
+	maxFormBytes   = 64 << 10
+	maxUploadBytes = 5 << 20
+)
 
 // formCookie carries the token that protects the public forms (sign-in,
 // forgot and reset password) before there is a session to hold one.
@@ -26,6 +30,11 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principa
 // session in another stage is sent to the page of its stage; a visitor
 // without one to the sign-in page. Posts are bounded and CSRF-checked.
 func (h *Handler) signedIn(stages []string, fn pageFunc) http.HandlerFunc {
+	return h.signedInLimit(stages, maxFormBytes, fn)
+}
+
+// signedInLimit is signedIn with a body limit of its own, for uploads.
+func (h *Handler) signedInLimit(stages []string, limit int64, fn pageFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := principal.From(r.Context())
 		if p == nil || p.Session == nil {
@@ -41,7 +50,7 @@ func (h *Handler) signedIn(stages []string, fn pageFunc) http.HandlerFunc {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if err := parseForm(w, r); err != nil {
+			if err := parseForm(w, r, limit); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -61,7 +70,7 @@ func (h *Handler) signedIn(stages []string, fn pageFunc) http.HandlerFunc {
 func (h *Handler) public(fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			if err := parseForm(w, r); err != nil {
+			if err := parseForm(w, r, maxFormBytes); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -77,9 +86,15 @@ func (h *Handler) public(fn func(w http.ResponseWriter, r *http.Request) error) 
 	}
 }
 
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
+func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(limit)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return errTooLarge
 		}
@@ -152,6 +167,47 @@ func flashMessage(key string) string {
 		return "You are back in the provider view."
 	case "terms_accepted":
 		return "Thank you: the terms and conditions are accepted."
+	}
+	return adminFlash(key)
+}
+
+// adminFlash is the text of an Administration flash key.
+func adminFlash(key string) string {
+	switch key {
+	case "user_created":
+		return "The user was added."
+	case "user_saved":
+		return "The user's profile was saved."
+	case "user_deleted":
+		return "The user was deleted. Their recordings stay."
+	case "user_activated":
+		return "The user is active again."
+	case "user_deactivated":
+		return "The user is deactivated and signed out everywhere."
+	case "password_set":
+		return "The new password is set; the user was signed out everywhere."
+	case "two_factor_reset":
+		return "2-step verification was reset: the user enrols again at next sign-in."
+	case "bulk_applied":
+		return "Bulk Edit applied the changes to every selected user."
+	case "import_done":
+		return "The import finished: every row was applied."
+	case "group_created":
+		return "The group was added."
+	case "group_saved":
+		return "The group was saved."
+	case "group_deleted":
+		return "The group was deleted. Its members are still users."
+	case "member_added":
+		return "The user was added to the group."
+	case "member_removed":
+		return "The user was removed from the group."
+	case "settings_saved":
+		return "The settings were saved."
+	case "tenant_created":
+		return "The tenant was created with its default group."
+	case "tenant_saved":
+		return "The tenant was saved."
 	}
 	return ""
 }

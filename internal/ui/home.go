@@ -112,6 +112,6 @@ func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, p *principal
 		v.Roles = append(v.Roles, c)
 	}
 	v.Permissions = roles.Permissions()
-	h.render(w, r, http.StatusOK, "roles", view{Title: "Roles", Nav: "admin", Data: v})
+	h.render(w, r, http.StatusOK, "roles", view{Title: "Roles", Nav: "admin", Sub: "roles", Data: v})
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,14 @@ func mustParsePages() map[string]*template.Template {
 		"dataURI":     dataURI,
 		"initial":     initial,
 		"has":         func(p *principal.Principal, perm string) bool { return p != nil && p.Can(roles.Permission(perm)) },
+		"day":         day,
+		"contains":    slices.Contains[[]string],
+		"query":       withQuery,
+		"fieldLabel":  fieldLabel,
+		"objectType":  objectTypeLabel,
+		"objectTypes": func() []option { return objectTypes },
+		"inc":         func(i int) int { return i + 1 },
+		"pair":        func(e map[string]string, f string) fieldRef { return fieldRef{E: e, F: f} },
 	}
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/layout/*.html"))
 	names, err := fs.Glob(assets, "templates/*.html")
@@ -50,6 +59,7 @@ func mustParsePages() map[string]*template.Template {
 type view struct {
 	Title     string
 	Nav       string // the navigation entry to highlight
+	Sub       string // the Administration entry to highlight
 	P         *principal.Principal
 	CSRF      string
 	Flash     string

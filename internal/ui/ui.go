@@ -55,6 +55,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.signedIn(okOnly, h.home))
 	mux.HandleFunc("POST /tenant", h.signedIn(okOnly, h.switchTenant))
 	mux.HandleFunc("GET /admin/roles", h.signedIn(okOnly, h.rolesPage))
+	h.registerAdmin(mux, okOnly)
 	mux.HandleFunc("GET /account/security", h.signedIn(okOnly, h.securityPage))
 	mux.HandleFunc("POST /account/security/recovery-codes", h.signedIn(okOnly, h.regenerateCodes))
 	mux.HandleFunc("GET /account/tokens", h.signedIn(okOnly, h.tokensPage))
