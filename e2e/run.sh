@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Browser test of the portal: builds callrec, starts `callrec demo` on a free
-# port with a throw-away data directory, and runs the node:test suite in
-# portal.test.mjs against it with Debian's Chromium.
+# Browser tests of the portal: builds callrec, then for each *.test.mjs
+# starts `callrec demo` on free ports with a throw-away data directory and
+# runs that node:test file against it with Debian's Chromium.
 #   e2e/run.sh    CHROMIUM=/path/to/chromium and CALLREC_BIN=/prebuilt/callrec override the defaults
 set -euo pipefail
 
@@ -34,35 +34,40 @@ if [[ -z "$bin" ]]; then
   bin="$work/callrec"
 fi
 
-http_port="$(free_port)"
-sip_port="$(free_port)"
-base="http://127.0.0.1:$http_port"
-"$bin" demo --http-addr "127.0.0.1:$http_port" --sip-addr "127.0.0.1:$sip_port" \
-  --data-dir "$work/data" --public-url "$base" >"$work/server.log" 2>&1 &
-server_pid=$!
-
-echo "e2e: waiting for $base/readyz" >&2
-for _ in $(seq 1 120); do
-  if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$base/readyz"; then
-    ready=1
-    break
-  fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "e2e: callrec demo exited early:" >&2
-    cat "$work/server.log" >&2
+mkdir -p "$here/screenshots"
+status=0
+# Each test file gets a demo of its own, so that one file's changes (a user
+# who enrolled 2-step verification, a connected Teams tenant) cannot upset
+# another's.
+for file in "$here"/*.test.mjs; do
+  name="$(basename "$file" .test.mjs)"
+  http_port="$(free_port)"
+  base="http://127.0.0.1:$http_port"
+  rm -rf "$work/data"
+  "$bin" demo --http-addr "127.0.0.1:$http_port" --sip-addr "127.0.0.1:$(free_port)" \
+    --data-dir "$work/data" --public-url "$base" --msemu-addr "127.0.0.1:$(free_port)" >"$work/server-$name.log" 2>&1 &
+  server_pid=$!
+  echo "e2e: $name: waiting for $base/readyz" >&2
+  ready=""
+  for _ in $(seq 1 120); do
+    if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$base/readyz"; then
+      ready=1
+      break
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      break
+    fi
+    sleep 0.5
+  done
+  if [[ -z "$ready" ]]; then
+    echo "e2e: callrec demo for $name did not start:" >&2
+    cat "$work/server-$name.log" >&2
     exit 1
   fi
-  sleep 0.5
+  (cd "$here" && BASE_URL="$base" SCREENSHOTS="$here/screenshots" node --test --test-reporter=spec "$file") || status=$?
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  cp "$work/server-$name.log" "$here/screenshots/server-$name.log"
 done
-if [[ -z "${ready:-}" ]]; then
-  echo "e2e: callrec demo not ready after 60 s:" >&2
-  cat "$work/server.log" >&2
-  exit 1
-fi
-
-mkdir -p "$here/screenshots"
-echo "e2e: server log is copied to e2e/screenshots/server.log" >&2
-status=0
-(cd "$here" && BASE_URL="$base" SCREENSHOTS="$here/screenshots" node --test --test-reporter=spec portal.test.mjs) || status=$?
-cp "$work/server.log" "$here/screenshots/server.log"
 exit $status

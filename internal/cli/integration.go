@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"time"
 
@@ -36,4 +37,17 @@ func (a *app) startWorker(ctx context.Context) {
 		go svc.Work(ctx, 2*time.Second)
 		a.log.Info("worker running Teams integration jobs")
 	}
+}
+
+// signInOrigins is Microsoft's sign-in origin when the Teams integration is
+// on: the wizard's forms redirect there.
+func (a *app) signInOrigins() []string {
+	if a.integrations() == nil {
+		return nil
+	}
+	u, err := url.Parse(a.cfg.MSLoginURL)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	return []string{u.Scheme + "://" + u.Host}
 }

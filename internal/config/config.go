@@ -12,21 +12,21 @@ import (
 
 // Config holds every setting named in the outside contract (ARCHITECTURE.md).
 type Config struct {
-	DatabaseURL       string
-	DataDir           string
-	HTTPAddr          string
-	SIPAddr           string
-	RTPPorts          string
-	BlobURL           string
-	PublicURL         string
-	MSLoginURL        string
-	MSGraphURL        string
-	MSTeamsAdminURL   string
-	SMTPURL           string
-	LogLevel          string
-	Roles             string
-	SecureCookies     bool
-	TermsVersion      int
+	DatabaseURL     string
+	DataDir         string
+	HTTPAddr        string
+	SIPAddr         string
+	RTPPorts        string
+	BlobURL         string
+	PublicURL       string
+	MSLoginURL      string
+	MSGraphURL      string
+	MSTeamsAdminURL string
+	SMTPURL         string
+	LogLevel        string
+	Roles           string
+	SecureCookies   bool
+	TermsVersion    int
 	// MSClientID and MSClientSecret are callrec's Microsoft app registration.
 	MSClientID     string
 	MSClientSecret string

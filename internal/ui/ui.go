@@ -9,6 +9,7 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/integration"
 	"callrec/internal/store"
 )
 
@@ -19,6 +20,7 @@ type Handler struct {
 	DB            *store.DB
 	Log           *slog.Logger
 	SecureCookies bool
+	Integrations  *integration.Service // nil when no Microsoft app is configured
 
 	// pages are parsed once by Register, one template set per page.
 	pages map[string]*template.Template
@@ -56,6 +58,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tenant", h.signedIn(okOnly, h.switchTenant))
 	mux.HandleFunc("GET /admin/roles", h.signedIn(okOnly, h.rolesPage))
 	h.registerAdmin(mux, okOnly)
+	h.registerIntegrations(mux, okOnly)
 	mux.HandleFunc("GET /account/security", h.signedIn(okOnly, h.securityPage))
 	mux.HandleFunc("POST /account/security/recovery-codes", h.signedIn(okOnly, h.regenerateCodes))
 	mux.HandleFunc("GET /account/tokens", h.signedIn(okOnly, h.tokensPage))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +36,10 @@ type Deps struct {
 	Recordings    *recorder.Library // call audio for the API
 	Events        events.Bus        // live updates for /api/v1/events
 	Integrations  *integration.Service
+	// SignInOrigins are outside origins a portal form may lead to through
+	// redirects (Microsoft's sign-in for the Teams wizard); CSP's
+	// form-action covers the whole redirect chain of a form post.
+	SignInOrigins []string
 }
 
 // New returns the root handler.
@@ -51,10 +56,11 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations}).Register(mux)
-	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies}).Register(mux)
+	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
+		Integrations: d.Integrations}).Register(mux)
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}
-	return logRequests(d.Log, requests, securityHeaders(resolver.Middleware(mux)))
+	return logRequests(d.Log, requests, securityHeaders(d.SignInOrigins, resolver.Middleware(mux)))
 }
 
 func readyz(db *store.DB) http.HandlerFunc {
@@ -70,13 +76,15 @@ func readyz(db *store.DB) http.HandlerFunc {
 }
 
 // securityHeaders sets headers every response should carry.
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(signIn []string, next http.Handler) http.Handler {
+	formAction := strings.TrimSpace("'self' " + strings.Join(signIn, " "))
+	csp := "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action " + formAction
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("Content-Security-Policy", csp)
 		next.ServeHTTP(w, r)
 	})
 }
