@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
+	"callrec/internal/events"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/roles"
@@ -151,14 +153,14 @@ func (h *Handler) callAudio(w http.ResponseWriter, r *http.Request, p *principal
 	return nil
 }
 
-// events streams the tenant's live updates as server-sent events. Call
-// events of calls the caller may not see are left out.
+// events streams the tenant's live updates as server-sent events, each
+// only to callers allowed to see it (eventScope).
 func (h *Handler) events(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
 	if h.Events == nil {
 		return errNotFound
 	}
-	var scope store.CallFilter
-	if err := h.callScope(r, p, &scope); err != nil {
+	scope, err := h.eventScope(r, p)
+	if err != nil {
 		return err
 	}
 	flusher, ok := w.(http.Flusher)
@@ -190,7 +192,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, p *principal.Pr
 			if !ok {
 				return nil
 			}
-			if !eventVisible(e.Data, scope) {
+			if !scope.allows(e) {
 				continue
 			}
 			b, _ := json.Marshal(e)
@@ -200,13 +202,54 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, p *principal.Pr
 	}
 }
 
-func eventVisible(data json.RawMessage, scope store.CallFilter) bool {
+// eventScope is what one subscriber of /api/v1/events may receive.
+type eventScope struct {
+	calls        *store.CallFilter // nil: no call events
+	integrations bool              // integration.* events
+}
+
+// eventScope works out the caller's scope; a caller who may see no kind of
+// event is refused.
+func (h *Handler) eventScope(r *http.Request, p *principal.Principal) (eventScope, error) {
+	var s eventScope
+	var f store.CallFilter
+	switch err := h.callScope(r, p, &f); {
+	case err == nil:
+		s.calls = &f
+	case !errors.Is(err, errForbidden):
+		return s, err
+	}
+	s.integrations = p.Can(roles.IntegrationsManage)
+	if s.calls == nil && !s.integrations {
+		return s, errForbidden
+	}
+	return s, nil
+}
+
+// allows decides by the event's kind: call events by the call scope,
+// integration events by the permission to manage integrations, the bus's
+// own "lagged" marker to everyone, and kinds it does not know to nobody,
+// so a new producer must be given a rule here before anyone sees its data.
+func (s eventScope) allows(e events.Event) bool {
+	switch {
+	case e.Kind == "lagged":
+		return true
+	case strings.HasPrefix(e.Kind, "call."):
+		return s.calls != nil && callEventVisible(e.Data, *s.calls)
+	case strings.HasPrefix(e.Kind, "integration."):
+		return s.integrations
+	default:
+		return false
+	}
+}
+
+func callEventVisible(data json.RawMessage, scope store.CallFilter) bool {
 	var c struct {
 		UserID       string `json:"recorded_user_id"`
 		Confidential bool   `json:"confidential"`
 	}
 	if json.Unmarshal(data, &c) != nil {
-		return true
+		return false
 	}
 	if scope.Confidential != nil && c.Confidential {
 		return false

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"callrec/internal/blob"
 	"callrec/internal/events"
@@ -42,23 +40,18 @@ func (a *app) startRecorder(ctx context.Context) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	node := os.Getenv("CALLREC_NODE")
-	if node == "" {
-		node, _ = os.Hostname()
-	}
 	mediaIP := netip.MustParseAddr("127.0.0.1")
-	if host, _, ok := strings.Cut(a.cfg.SIPAddr, ":"); ok && host != "" {
+	if host, _, err := net.SplitHostPort(a.cfg.SIPAddr); err == nil && host != "" {
 		if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
 			mediaIP = ip
 		}
 	}
-	if v := os.Getenv("CALLREC_MEDIA_IP"); v != "" {
-		if mediaIP, err = netip.ParseAddr(v); err != nil {
-			return nil, fmt.Errorf("CALLREC_MEDIA_IP: %w", err)
-		}
+	if a.cfg.MediaIP != "" {
+		// Config.Finish has validated it.
+		mediaIP = netip.MustParseAddr(a.cfg.MediaIP)
 	}
 	rec, err := recorder.New(recorder.Config{SIPAddr: a.cfg.SIPAddr, RTPPorts: a.cfg.RTPPorts, MediaIP: mediaIP,
-		SpoolDir: a.spoolDir(), Node: node}, a.db, blobs, a.eventBus(), a.log, nil)
+		SpoolDir: a.spoolDir(), Node: a.cfg.Node}, a.db, blobs, a.eventBus(), a.log, nil)
 	if err != nil {
 		return nil, err
 	}

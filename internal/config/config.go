@@ -5,6 +5,8 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -33,6 +35,17 @@ type Config struct {
 	// EncryptionKey (base64, 32 bytes) seals Microsoft tokens at rest; when
 	// empty a key is generated into the data directory.
 	EncryptionKey string
+	// Node names this process on the call rows its recorder writes
+	// (CALLREC_NODE, default the host name); web nodes reach it by InternalURL.
+	Node string
+	// MediaIP is the address the recorder binds RTP on and puts in SDP
+	// answers (CALLREC_MEDIA_IP); empty means the SIP address's host, else
+	// 127.0.0.1.
+	MediaIP string
+	// InternalURL is how other callrec nodes reach this node's HTTP server
+	// (CALLREC_INTERNAL_URL, default the public URL); the recorder writes it on
+	// call rows so a web node elsewhere can play a call before it is uploaded.
+	InternalURL string
 }
 
 // Getenv is how Load reads the environment; tests pass a map lookup.
@@ -58,6 +71,7 @@ func Load(getenv Getenv) Config {
 	c.DatabaseURL = getenv("CALLREC_DATABASE_URL")
 	c.MSClientID, c.MSClientSecret = getenv("CALLREC_MS_CLIENT_ID"), getenv("CALLREC_MS_CLIENT_SECRET")
 	c.EncryptionKey = getenv("CALLREC_ENCRYPTION_KEY")
+	c.Node, c.MediaIP, c.InternalURL = getenv("CALLREC_NODE"), getenv("CALLREC_MEDIA_IP"), getenv("CALLREC_INTERNAL_URL")
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
 	}
@@ -75,6 +89,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BlobURL, "blob-url", c.BlobURL, "blob store URL (file://DIR or s3://BUCKET)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL of the portal")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.Node, "node", c.Node, "this node's name on call rows (default the host name)")
+	fs.StringVar(&c.MediaIP, "media-ip", c.MediaIP, "IP address for RTP and SDP answers (default the SIP address's host, else 127.0.0.1)")
+	fs.StringVar(&c.InternalURL, "internal-url", c.InternalURL, "base URL other callrec nodes reach this one by (default the public URL)")
 }
 
 // Finish fills the defaults that depend on other settings, after flags.
@@ -93,6 +110,18 @@ func (c *Config) Finish() error {
 		c.PublicURL = "http://" + host
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Node == "" {
+		c.Node, _ = os.Hostname()
+	}
+	if c.InternalURL == "" {
+		c.InternalURL = c.PublicURL
+	}
+	c.InternalURL = strings.TrimRight(c.InternalURL, "/")
+	if c.MediaIP != "" {
+		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
+			return fmt.Errorf("config: media IP %q: %w", c.MediaIP, err)
+		}
+	}
 	c.SecureCookies = strings.HasPrefix(c.PublicURL, "https://")
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
