@@ -96,6 +96,16 @@ func demo(ctx context.Context, env *Env, cfg config.Config, msAddr string, log *
 	if err := seedDemo(ctx, a); err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
+	if err := demoSIPSource(ctx, a, "Contoso"); err != nil {
+		return fmt.Errorf("seed demo SIPREC source: %w", err)
+	}
+	waitRecorder, sipAddr, err := a.runRecorder(ctx)
+	if err != nil {
+		// The portal still works without it (e.g. the SIP port is taken).
+		log.Error("SIPREC recorder not started", "sip_addr", cfg.SIPAddr, "err", err)
+	} else {
+		defer func() { _ = waitRecorder() }()
+	}
 	a.startWorker(ctx)
 	go func() {
 		if err := serveOn(ctx, log, msLn, snap.saveAfterWrites(emu)); err != nil {
@@ -104,6 +114,9 @@ func demo(ctx context.Context, env *Env, cfg config.Config, msAddr string, log *
 		_ = snap.save()
 	}()
 	printDemo(env.Stdout, cfg.PublicURL, mc)
+	if sipAddr != "" {
+		printRecorder(env.Stdout, sipAddr)
+	}
 	return serveOn(ctx, log, ln, a.handler())
 }
 

@@ -2,13 +2,19 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 
+	"callrec/internal/account"
 	"callrec/internal/blob"
 	"callrec/internal/events"
 	"callrec/internal/recorder"
+	"callrec/internal/roles"
+	"callrec/internal/store"
 )
 
 // eventBus is the process's live-update bus, shared by the recorder and
@@ -36,9 +42,16 @@ func (a *app) recordings() *recorder.Library {
 // startRecorder runs the SIPREC recorder until ctx ends; the returned
 // function waits for it to stop.
 func (a *app) startRecorder(ctx context.Context) (func() error, error) {
+	wait, _, err := a.runRecorder(ctx)
+	return wait, err
+}
+
+// runRecorder starts the recorder and returns once it listens (with its SIP
+// address) or has failed to start.
+func (a *app) runRecorder(ctx context.Context) (wait func() error, sipAddr string, err error) {
 	blobs, err := blob.Open(a.cfg.BlobURL)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	mediaIP := netip.MustParseAddr("127.0.0.1")
 	if host, _, err := net.SplitHostPort(a.cfg.SIPAddr); err == nil && host != "" {
@@ -53,9 +66,56 @@ func (a *app) startRecorder(ctx context.Context) (func() error, error) {
 	rec, err := recorder.New(recorder.Config{SIPAddr: a.cfg.SIPAddr, RTPPorts: a.cfg.RTPPorts, MediaIP: mediaIP,
 		SpoolDir: a.spoolDir(), Node: a.cfg.Node}, a.db, blobs, a.eventBus(), a.log, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- rec.Run(ctx, nil) }()
-	return func() error { return <-done }, nil
+	go func() { done <- rec.Run(ctx, func(addr string) { ready <- addr }) }()
+	select {
+	case addr := <-ready:
+		return func() error { return <-done }, addr, nil
+	case err := <-done:
+		return nil, "", err
+	}
+}
+
+// demoSIPSource registers 127.0.0.1 as a SIPREC source of the demo tenant,
+// and an agent with extension 2001 (whom siprec-load's calls name by
+// default) who is always recorded, so that `callrec siprec-load` against the
+// demo records calls that show in the portal and the API. Running the demo
+// again keeps what is there.
+func demoSIPSource(ctx context.Context, a *app, tenantName string) error {
+	t, err := a.db.Q().FindTenant(ctx, tenantName)
+	if err != nil {
+		return err
+	}
+	sources, err := a.db.Q().ListSIPSources(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(sources, func(s store.SIPSource) bool { return s.Address == "127.0.0.1" }) {
+		now := a.db.Now()
+		src := store.SIPSource{ID: account.NewID(), TenantID: t.ID, Name: "Demo SBC (siprec-load)", Address: "127.0.0.1", CreatedAt: now, UpdatedAt: now}
+		if err := a.db.Q().InsertSIPSource(ctx, src); err != nil {
+			return err
+		}
+	}
+	login := "agent@contoso.example"
+	if _, err := a.db.Q().GetUserByLogin(ctx, login); err == nil {
+		return nil
+	}
+	name, role, pw, record, portal := "Alex Wilber", roles.User, "Contoso#2026", "always", false
+	exts, lic := []string{"2001"}, []string{"call_recording"}
+	_, err = a.accounts.CreateUser(ctx, account.System, t.ID, account.UserInput{Name: &name, Login: &login, Role: &role, Password: &pw,
+		Email: &login, PortalAccess: &portal, Extensions: &exts, Licenses: &lic, Record: &record})
+	return err
+}
+
+// printRecorder tells how to send the demo's recorder SIPREC calls.
+func printRecorder(w io.Writer, sipAddr string) {
+	_, port, _ := net.SplitHostPort(sipAddr)
+	target := net.JoinHostPort("127.0.0.1", port)
+	fmt.Fprintf(w, "\nSIPREC recorder listening on %s (UDP and TCP); source 127.0.0.1 is registered for Contoso.\n", sipAddr)
+	fmt.Fprintln(w, "Place recorded test calls (extension 2001, Alex Wilber) and watch them under Calls / GET /api/v1/calls:")
+	fmt.Fprintf(w, "  go run ./cmd/callrec siprec-load --target %s --calls 5 --concurrency 5 --duration 10s\n", target)
 }
