@@ -89,11 +89,16 @@ func (p BulkPlan) Short() []PoolCheck {
 type ShortageError struct{ Pools []PoolCheck }
 
 func (e *ShortageError) Error() string {
+	return "not enough licenses for the whole batch: " + e.Summary()
+}
+
+// Summary names each short pool, as "Screen recording needs 3, 2 left".
+func (e *ShortageError) Summary() string {
 	parts := make([]string, len(e.Pools))
 	for i, p := range e.Pools {
 		parts[i] = fmt.Sprintf("%s needs %d, %d left", LicenseLabel(p.Type), p.Needed-p.Freed, p.Left())
 	}
-	return "not enough licenses for the whole batch, nothing was changed: " + strings.Join(parts, "; ")
+	return strings.Join(parts, "; ")
 }
 
 // Is makes a ShortageError match ErrLicenseExhausted.

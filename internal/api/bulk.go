@@ -85,7 +85,7 @@ func (h *Handler) bulkUpdate(w http.ResponseWriter, r *http.Request, p *principa
 				Pools   []account.PoolCheck `json:"pools"`
 			} `json:"error"`
 		}
-		body.Error.Code, body.Error.Message, body.Error.Pools = errLicense.Code, short.Error(), short.Pools
+		body.Error.Code, body.Error.Message, body.Error.Pools = errLicense.Code, short.Error()+"; nothing was changed", short.Pools
 		writeJSON(w, http.StatusConflict, body)
 		return nil
 	}

@@ -135,7 +135,7 @@ func (h *Handler) bulkSubmit(w http.ResponseWriter, r *http.Request, p *principa
 		_, err := h.Accounts.BulkUpdate(r.Context(), p.Actor(), tenantID, req)
 		if short, ok := errors.AsType[*account.ShortageError](err); ok {
 			v.Short = short.Pools
-			return h.showBulk(w, r, p, http.StatusConflict, v, "Nothing was changed: "+short.Error()+".")
+			return h.showBulk(w, r, p, http.StatusConflict, v, "Nothing was changed: not enough licenses for the whole batch. "+short.Summary()+".")
 		}
 		if fields, ok := formErrors(err); ok {
 			v.Errors = fields
@@ -158,7 +158,7 @@ func (h *Handler) bulkSubmit(w http.ResponseWriter, r *http.Request, p *principa
 	v.Plan, v.Short = &plan, plan.Short()
 	msg := ""
 	if len(v.Short) > 0 {
-		msg = "Not enough licenses for the whole batch: " + (&account.ShortageError{Pools: v.Short}).Error() + ". Change the selection or ask your service provider for more licenses."
+		msg = "Not enough licenses for the whole batch: " + (&account.ShortageError{Pools: v.Short}).Summary() + ". Change the selection or ask your service provider for more licenses."
 	}
 	return h.showBulk(w, r, p, http.StatusOK, v, msg)
 }

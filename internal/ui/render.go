@@ -26,21 +26,22 @@ var assets embed.FS
 // template is a programming error caught by any test.
 func mustParsePages() map[string]*template.Template {
 	funcs := template.FuncMap{
-		"roleName":    roleName,
-		"licenseName": licenseName,
-		"percent":     percent,
-		"when":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
-		"dataURI":     dataURI,
-		"initial":     initial,
-		"has":         func(p *principal.Principal, perm string) bool { return p != nil && p.Can(roles.Permission(perm)) },
-		"day":         day,
-		"contains":    slices.Contains[[]string],
-		"query":       withQuery,
-		"fieldLabel":  fieldLabel,
-		"objectType":  objectTypeLabel,
-		"objectTypes": func() []option { return objectTypes },
-		"inc":         func(i int) int { return i + 1 },
-		"pair":        func(e map[string]string, f string) fieldRef { return fieldRef{E: e, F: f} },
+		"roleName":     roleName,
+		"licenseName":  licenseName,
+		"licenseShort": licenseShort,
+		"percent":      percent,
+		"when":         func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"dataURI":      dataURI,
+		"initial":      initial,
+		"has":          func(p *principal.Principal, perm string) bool { return p != nil && p.Can(roles.Permission(perm)) },
+		"day":          day,
+		"contains":     slices.Contains[[]string],
+		"query":        withQuery,
+		"fieldLabel":   fieldLabel,
+		"objectType":   objectTypeLabel,
+		"objectTypes":  func() []option { return objectTypes },
+		"inc":          func(i int) int { return i + 1 },
+		"pair":         func(e map[string]string, f string) fieldRef { return fieldRef{E: e, F: f} },
 	}
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/layout/*.html"))
 	names, err := fs.Glob(assets, "templates/*.html")
@@ -195,6 +196,23 @@ func licenseName(t string) string {
 		return "Agent evaluation"
 	case "speech_analytics":
 		return "Speech analytics"
+	}
+	return t
+}
+
+// licenseShort is a license type's name for narrow table cells.
+func licenseShort(t string) string {
+	switch t {
+	case "call_recording":
+		return "Recording"
+	case "screen_recording":
+		return "Screen"
+	case "live_monitoring":
+		return "Live"
+	case "agent_evaluation":
+		return "Evaluation"
+	case "speech_analytics":
+		return "Speech"
 	}
 	return t
 }
