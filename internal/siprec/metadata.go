@@ -45,6 +45,9 @@ type Metadata struct {
 	// ExternalCallID is a vendor call id (the Teams media edge sends the
 	// Graph call id), when present.
 	ExternalCallID string `json:"external_call_id,omitempty"`
+	// Correlation is the token a Teams media edge carries from the bot's
+	// answer (urn:callrec:teams correlation), when present.
+	Correlation string `json:"correlation,omitempty"`
 }
 
 // ParticipantFor returns the participant that sends the stream with the
@@ -223,6 +226,8 @@ func (p *mdParser) end(md *Metadata, text string) {
 		md.Direction = normDirection(text)
 	case strings.Contains(name, "callid") && md.ExternalCallID == "" && text != "":
 		md.ExternalCallID = text
+	case name == "correlation" && md.Correlation == "" && text != "":
+		md.Correlation = text
 	}
 }
 

@@ -158,3 +158,21 @@ func TestParseMetadataRefuses(t *testing.T) {
 		})
 	}
 }
+
+// The Teams media edge's extension elements name the Graph call id and the
+// bot's correlation token, whatever prefix the namespace gets.
+func TestParseMetadataTeamsExtensions(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="UTF-8"?>
+<recording xmlns="urn:ietf:params:xml:ns:recording:1" xmlns:t="urn:callrec:teams">
+  <datamode>complete</datamode>
+  <session session_id="s1"><t:graphCallId>491f0b00-1234</t:graphCallId><t:tenantId>tid-1</t:tenantId><t:correlation>tok-42</t:correlation></session>
+  <participant participant_id="p1"><nameID aor="sip:aad-1@contoso.onmicrosoft.com"/></participant>
+</recording>`
+	md, err := ParseMetadata([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.ExternalCallID != "491f0b00-1234" || md.Correlation != "tok-42" {
+		t.Fatalf("external call id %q, correlation %q", md.ExternalCallID, md.Correlation)
+	}
+}

@@ -1,0 +1,88 @@
+package teamsbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"callrec/internal/store"
+)
+
+// Admission is the recorder's answer for a media-edge SIPREC session.
+type Admission struct {
+	TenantID  string
+	UserID    string
+	Direction string
+	Record    bool
+	Reason    string
+}
+
+// ErrUnknownCorrelation means the session names no leg the bot answered.
+var ErrUnknownCorrelation = errors.New("teamsbot: no Teams call with that correlation token")
+
+// Gate admits the media edge's SIPREC sessions. Teams forbids persisting
+// media before updateRecordingStatus(recording) succeeded, so the recorder
+// asks the gate before it answers the INVITE: no audio reaches callrec's
+// disk until Teams confirmed, and none at all when the status failed or the
+// leg was only answered to keep the call alive. It reads the shared store,
+// so the recorder and the bot may be different processes.
+type Gate struct {
+	DB    *store.DB
+	Wait  time.Duration // how long to wait for the status (default 8 s)
+	Poll  time.Duration // how often to look (default 50 ms)
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Admit waits until the leg with this correlation token is confirmed
+// recording (Record true), or settled otherwise (Record false, with why).
+func (g *Gate) Admit(ctx context.Context, correlation string) (Admission, error) {
+	wait, poll := g.Wait, g.Poll
+	if wait <= 0 {
+		wait = 8 * time.Second
+	}
+	if poll <= 0 {
+		poll = 50 * time.Millisecond
+	}
+	sleep := g.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	for spent := time.Duration(0); ; spent += poll {
+		leg, err := g.DB.Q().TeamsCallByCorrelation(ctx, correlation)
+		if errors.Is(err, store.ErrNotFound) {
+			return Admission{}, ErrUnknownCorrelation
+		}
+		if err != nil {
+			return Admission{}, err
+		}
+		a := Admission{TenantID: leg.TenantID, UserID: leg.UserID, Direction: leg.Direction, Reason: leg.Reason}
+		switch leg.Status {
+		case "recording":
+			a.Record = true
+			return a, nil
+		case "not_recording", "rejected":
+			return a, nil
+		case "failed", "terminated":
+			a.Reason = "Teams did not confirm the recording status (" + leg.Status + "): audio discarded"
+			return a, nil
+		}
+		if spent >= wait {
+			return Admission{}, fmt.Errorf("teamsbot: recording status of call %s not confirmed within %s", leg.GraphCallID, wait)
+		}
+		if err := sleep(ctx, poll); err != nil {
+			return Admission{}, err
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
