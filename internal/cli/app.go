@@ -16,6 +16,7 @@ import (
 	"callrec/internal/integration"
 	"callrec/internal/mail"
 	"callrec/internal/store"
+	"callrec/internal/teamsbot"
 	"callrec/internal/web"
 )
 
@@ -28,6 +29,7 @@ type app struct {
 	auth     *auth.Service
 	bus      events.Bus // see eventBus
 	integ    *integration.Service
+	bot      *teamsbot.Bot
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -85,7 +87,7 @@ func (a *app) handler() http.Handler {
 	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
 		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(),
-		SignInOrigins: a.signInOrigins()})
+		SignInOrigins: a.signInOrigins(), Bot: a.botHandler()})
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.

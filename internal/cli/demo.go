@@ -87,6 +87,7 @@ func demo(ctx context.Context, env *Env, cfg config.Config, msAddr string, log *
 	mc := emu.Config()
 	cfg.MSLoginURL, cfg.MSGraphURL, cfg.MSTeamsAdminURL = mc.LoginURL, mc.GraphURL, mc.TeamsAdminURL
 	cfg.MSClientID, cfg.MSClientSecret = mc.ClientID, mc.ClientSecret
+	cfg.MSBotOpenIDURL = mc.LoginURL + "/botframework/v1/.well-known/OpenIdConfiguration"
 
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
@@ -107,6 +108,7 @@ func demo(ctx context.Context, env *Env, cfg config.Config, msAddr string, log *
 		defer func() { _ = waitRecorder() }()
 	}
 	a.startWorker(ctx)
+	a.startTeamsBot(ctx)
 	go func() {
 		if err := serveOn(ctx, log, msLn, snap.saveAfterWrites(emu)); err != nil {
 			log.Error("Microsoft emulator stopped", "err", err)

@@ -64,7 +64,7 @@ func (a *app) runRecorder(ctx context.Context) (wait func() error, sipAddr strin
 		mediaIP = netip.MustParseAddr(a.cfg.MediaIP)
 	}
 	rec, err := recorder.New(recorder.Config{SIPAddr: a.cfg.SIPAddr, RTPPorts: a.cfg.RTPPorts, MediaIP: mediaIP,
-		SpoolDir: a.spoolDir(), Node: a.cfg.Node}, a.db, blobs, a.eventBus(), a.log, nil)
+		SpoolDir: a.spoolDir(), Node: a.cfg.Node, Admit: a.teamsAdmit()}, a.db, blobs, a.eventBus(), a.log, nil)
 	if err != nil {
 		return nil, "", err
 	}

@@ -41,6 +41,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 			}
 		}()
 	}
+	if strings.Contains(cfg.Roles, "teamsbot") {
+		a.startTeamsBot(ctx)
+	}
 	if strings.Contains(cfg.Roles, "worker") {
 		a.startWorker(ctx)
 	}

@@ -5,6 +5,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -32,6 +33,11 @@ type Config struct {
 	// MSClientID and MSClientSecret are callrec's Microsoft app registration.
 	MSClientID     string
 	MSClientSecret string
+	// MSBotOpenIDURL publishes the keys that sign Teams calling notifications.
+	MSBotOpenIDURL string
+	// SIPRECTarget is the SIP URI the Teams media edge sends each recorded
+	// call to (default sip:<media IP or localhost>:<SIP port>;transport=tcp).
+	SIPRECTarget string
 	// EncryptionKey (base64, 32 bytes) seals Microsoft tokens at rest; when
 	// empty a key is generated into the data directory.
 	EncryptionKey string
@@ -71,6 +77,8 @@ func Load(getenv Getenv) Config {
 	c.DatabaseURL = getenv("CALLREC_DATABASE_URL")
 	c.MSClientID, c.MSClientSecret = getenv("CALLREC_MS_CLIENT_ID"), getenv("CALLREC_MS_CLIENT_SECRET")
 	c.EncryptionKey = getenv("CALLREC_ENCRYPTION_KEY")
+	c.MSBotOpenIDURL = or(getenv("CALLREC_MS_BOT_OPENID_URL"), "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration")
+	c.SIPRECTarget = getenv("CALLREC_SIPREC_TARGET")
 	c.Node, c.MediaIP, c.InternalURL = getenv("CALLREC_NODE"), getenv("CALLREC_MEDIA_IP"), getenv("CALLREC_INTERNAL_URL")
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
@@ -121,6 +129,17 @@ func (c *Config) Finish() error {
 		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
 			return fmt.Errorf("config: media IP %q: %w", c.MediaIP, err)
 		}
+	}
+	if c.SIPRECTarget == "" {
+		host := c.MediaIP
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		_, port, err := net.SplitHostPort(c.SIPAddr)
+		if err != nil {
+			return fmt.Errorf("config: SIP address %q: %w", c.SIPAddr, err)
+		}
+		c.SIPRECTarget = "sip:" + net.JoinHostPort(host, port) + ";transport=tcp"
 	}
 	c.SecureCookies = strings.HasPrefix(c.PublicURL, "https://")
 	switch c.LogLevel {

@@ -40,6 +40,8 @@ type Deps struct {
 	// redirects (Microsoft's sign-in for the Teams wizard); CSP's
 	// form-action covers the whole redirect chain of a form post.
 	SignInOrigins []string
+	// Bot is the Teams calling webhook (nil when this node runs no bot).
+	Bot http.Handler
 }
 
 // New returns the root handler.
@@ -58,6 +60,10 @@ func New(d Deps) http.Handler {
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations}).Register(mux)
 	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
 		Integrations: d.Integrations}).Register(mux)
+
+	if d.Bot != nil {
+		mux.Handle("POST /api/teams/calling", d.Bot)
+	}
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}
 	return logRequests(d.Log, requests, securityHeaders(d.SignInOrigins, resolver.Middleware(mux)))
