@@ -269,7 +269,7 @@ test('provider: tenants list, edit pools, switch into a tenant', async () => {
   await page.getByLabel('Retention (storage package)').fill('365');
   await submit('Save');
   await page.getByText('The tenant was saved.').waitFor();
-  await page.getByRole('row', { name: /Contoso/ }).getByText('365 days').waitFor();
+  await page.getByRole('row', { name: /Contoso/ }).getByText('Retention 365 days').waitFor();
 
   await page.getByRole('link', { name: '+ Add tenant' }).click();
   await page.getByLabel('Name *').fill('Fabrikam');
