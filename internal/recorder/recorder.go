@@ -37,6 +37,20 @@ type Config struct {
 	Encoders   int           // background compression workers (0: 1)
 	// RetryEvery is how long a failed upload or row update waits (0: 2 s).
 	RetryEvery time.Duration
+	// Admit decides sessions that carry a Teams correlation token (the
+	// media edge's): it names the tenant and waits until Teams confirmed
+	// the recording status, so nothing is kept before that. Nil disables
+	// Teams sessions.
+	Admit func(ctx context.Context, correlation string) (Admission, error)
+}
+
+// Admission is the Teams bot's word on a media-edge session.
+type Admission struct {
+	TenantID  string
+	UserID    string
+	Direction string
+	Record    bool
+	Reason    string
 }
 
 // Recorder records calls. Its methods are safe for concurrent use.

@@ -73,7 +73,14 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	if err != nil {
 		return nil, &siprec.Reject{Code: 503, Reason: "Database Unavailable", RetryAfter: 5}
 	}
+	adm, err := r.admit(ctx, o.Metadata)
+	if err != nil {
+		return nil, err
+	}
 	src, ok := matchSource(sources, o.Source, o.RequestURI)
+	if adm != nil {
+		src, ok = store.SIPSource{TenantID: adm.TenantID}, true
+	}
 	if !ok {
 		return nil, &siprec.Reject{Code: 403, Reason: "Unregistered SIPREC Source"}
 	}
@@ -87,6 +94,12 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	d, parts, err := r.decide(ctx, src.TenantID, o.Metadata)
 	if err != nil {
 		return nil, err
+	}
+	if adm != nil {
+		d.direction, d.record, d.reason = adm.Direction, adm.Record, adm.Reason
+		if d.participant >= 0 {
+			parts[d.participant].Recorded = adm.Record
+		}
 	}
 	now := r.db.Now()
 	expires := now.AddDate(0, 0, tenant.RetentionDays)
@@ -294,4 +307,21 @@ func (r *Recorder) discard(s *session) {
 		}
 	}
 	removeSpool(s.dir)
+}
+
+// admit asks the Teams bot about a session that carries a correlation
+// token; nil when the session is an ordinary SBC fork.
+func (r *Recorder) admit(ctx context.Context, md *siprec.Metadata) (*Admission, error) {
+	if md == nil || md.Correlation == "" {
+		return nil, nil
+	}
+	if r.cfg.Admit == nil {
+		return nil, &siprec.Reject{Code: 403, Reason: "Teams Sessions Not Accepted"}
+	}
+	a, err := r.cfg.Admit(ctx, md.Correlation)
+	if err != nil {
+		r.log.Warn("recorder: Teams session refused", "err", err)
+		return nil, &siprec.Reject{Code: 480, Reason: "Recording Status Not Confirmed"}
+	}
+	return &a, nil
 }
