@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -53,73 +52,17 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	return 0
 }
 
-// demo serves callrec and, beside it, the Microsoft cloud emulator that its
-// Teams integration talks to, with the emulator's state kept in the data
-// directory so both sides survive a restart together.
+// demo serves everything in one process and prints how to use it.
 func demo(ctx context.Context, env *Env, cfg config.Config, msAddr string, log *slog.Logger) error {
-	ln, err := listen(cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
-	}
-	defer ln.Close()
-	cfg.PublicURL = publicURLFor(cfg.PublicURL, ln.Addr().String())
-	if msAddr == "" {
-		msAddr = nextPort(ln.Addr().String())
-	}
-	msLn, err := listen(msAddr)
-	if err != nil {
-		return fmt.Errorf("listen %s for the Microsoft emulator: %w", msAddr, err)
-	}
-	defer msLn.Close()
-	base := "http://" + sameHost(cfg.PublicURL, msLn.Addr().String())
-	emu, err := msemu.New(msemu.Options{BaseURL: base, Logger: log, ReplicationDelay: 3 * time.Second,
-		AppRedirectPrefix: cfg.PublicURL + "/", CallingWebhookURL: cfg.PublicURL + "/api/teams/calling"})
+	st, err := startStack(ctx, cfg, stackOptions{MSAddr: msAddr, Replication: 3 * time.Second, Seed: true}, log)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return err
+	printDemo(env.Stdout, st.URL, st.Emu.Config())
+	if st.SIPAddr != "" {
+		printRecorder(env.Stdout, st.SIPAddr)
 	}
-	snap := &snapshotFile{path: filepath.Join(cfg.DataDir, "msemu.json"), emu: emu}
-	if err := snap.load(); err != nil {
-		return err
-	}
-	mc := emu.Config()
-	cfg.MSLoginURL, cfg.MSGraphURL, cfg.MSTeamsAdminURL = mc.LoginURL, mc.GraphURL, mc.TeamsAdminURL
-	cfg.MSClientID, cfg.MSClientSecret = mc.ClientID, mc.ClientSecret
-	cfg.MSBotOpenIDURL = mc.LoginURL + "/botframework/v1/.well-known/OpenIdConfiguration"
-
-	a, err := openApp(ctx, cfg, log, true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	if err := seedDemo(ctx, a); err != nil {
-		return fmt.Errorf("seed demo data: %w", err)
-	}
-	if err := demoSIPSource(ctx, a, "Contoso"); err != nil {
-		return fmt.Errorf("seed demo SIPREC source: %w", err)
-	}
-	waitRecorder, sipAddr, err := a.runRecorder(ctx)
-	if err != nil {
-		// The portal still works without it (e.g. the SIP port is taken).
-		log.Error("SIPREC recorder not started", "sip_addr", cfg.SIPAddr, "err", err)
-	} else {
-		defer func() { _ = waitRecorder() }()
-	}
-	a.startWorker(ctx)
-	a.startTeamsBot(ctx)
-	go func() {
-		if err := serveOn(ctx, log, msLn, snap.saveAfterWrites(emu)); err != nil {
-			log.Error("Microsoft emulator stopped", "err", err)
-		}
-		_ = snap.save()
-	}()
-	printDemo(env.Stdout, cfg.PublicURL, mc)
-	if sipAddr != "" {
-		printRecorder(env.Stdout, sipAddr)
-	}
-	return serveOn(ctx, log, ln, a.handler())
+	return st.Wait()
 }
 
 // nextPort is host:port+1 (or port 0 when the HTTP port was chosen freely).
