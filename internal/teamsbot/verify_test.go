@@ -27,7 +27,7 @@ type keyServer struct {
 	fetches int
 }
 
-func newKeyServer(t *testing.T) *keyServer {
+func newKeyServer(t testing.TB) *keyServer {
 	k := &keyServer{kid: "k1"}
 	var err error
 	if k.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
@@ -46,7 +46,7 @@ func newKeyServer(t *testing.T) *keyServer {
 	return k
 }
 
-func (k *keyServer) sign(t *testing.T, key *rsa.PrivateKey, kid string, c map[string]any) string {
+func (k *keyServer) sign(t testing.TB, key *rsa.PrivateKey, kid string, c map[string]any) string {
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", kid))
 	if err != nil {
 		t.Fatal(err)
