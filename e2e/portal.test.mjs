@@ -109,6 +109,7 @@ test('tenant admin: layout, Roles page, sign out', async () => {
   await page.locator('.usermenu summary').click();
 
   await nav.getByRole('link', { name: 'Administration' }).click();
+  await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Roles' }).click();
   await page.getByRole('heading', { level: 1, name: 'Roles' }).waitFor();
   const matrix = page.getByRole('table');
   for (const role of ['Teams Admin | Admin', 'Teams Supervisor | Supervisor', 'User Self View', 'User', 'API User']) {
