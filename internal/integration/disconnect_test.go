@@ -23,7 +23,7 @@ func (w *world) delegated() (*teams.Graph, *teams.Admin) {
 	ep.RedirectURL = w.callrec.URL + "/test-redirect"
 	o := teams.NewOAuth(ep, nil, w.clock.Now)
 	verifier := oauth2.GenerateVerifier()
-	res := w.browser().microsoft(o.AuthorizeURL("organizations", "st", verifier, ""), adele, adelePW, "accept")
+	res := w.browser().Microsoft(o.AuthorizeURL("organizations", "st", verifier, ""), adele, adelePW, "accept")
 	loc, err := url.Parse(res.Header.Get("Location"))
 	if err != nil || loc.Query().Get("code") == "" {
 		w.t.Fatalf("no code: %s", res.Header.Get("Location"))
@@ -47,7 +47,7 @@ func (w *world) disconnect(o integration.DisconnectOptions) integration.View {
 		URL string `json:"redirect_url"`
 	}
 	w.admin.json("POST", "/api/v1/integrations/teams/disconnect", o, http.StatusOK, &out)
-	w.admin.microsoft(out.URL, adele, adelePW, "accept")
+	w.admin.Microsoft(out.URL, adele, adelePW, "accept")
 	if v := w.admin.integration(); v.Status != integration.StatusDisconnecting {
 		w.t.Fatalf("after the fresh sign-in: %s (%s)", v.Status, v.Resources.Notice)
 	}
@@ -166,8 +166,8 @@ func TestPowerShellPathAndVerify(t *testing.T) {
 		w := newWorld(t, b)
 		s := w.admin
 		s.json("POST", "/api/v1/integrations/teams", map[string]string{"mode": "powershell"}, http.StatusCreated, nil)
-		s.microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
-		s.microsoft(redirectURL(t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "accept")
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "accept")
 		cfg := integration.DefaultConfig()
 		cfg.GroupName, cfg.PolicyName = "Agents O'Brien", "AgentsPolicy"
 		s.json("PUT", "/api/v1/integrations/teams/config", cfg, http.StatusOK, nil)

@@ -6,10 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +17,7 @@ import (
 	"callrec/internal/auth"
 	"callrec/internal/integration"
 	"callrec/internal/msemu"
+	"callrec/internal/msemu/mstest"
 	"callrec/internal/principal"
 	"callrec/internal/roles"
 	"callrec/internal/secretbox"
@@ -141,19 +139,13 @@ func (w *world) runJobs(svc *integration.Service) {
 
 // session is a browser: one cookie jar for callrec and the emulator.
 type session struct {
+	*mstest.Browser
 	w    *world
-	c    *http.Client
 	csrf string
 }
 
 func (w *world) browser() *session {
-	jar, _ := cookiejar.New(nil)
-	return &session{w: w, c: &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if req.URL.Path == api.IntegrationPagePath || req.URL.Path == "/test-redirect" {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}}
+	return &session{w: w, Browser: mstest.New(w.t, w.ms.URL, api.IntegrationPagePath, "/test-redirect")}
 }
 
 func (w *world) signIn(login, pw string) *session {
@@ -182,7 +174,7 @@ func (s *session) json(method, path string, body any, want int, out any) string 
 	req, _ := http.NewRequest(method, s.w.callrec.URL+path, rd)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-CSRF-Token", s.csrf)
-	res, err := s.c.Do(req)
+	res, err := s.C.Do(req)
 	if err != nil {
 		s.w.t.Fatal(err)
 	}
@@ -197,87 +189,6 @@ func (s *session) json(method, path string, body any, want int, out any) string 
 		}
 	}
 	return string(raw)
-}
-
-func (s *session) get(u string) (*http.Response, string) {
-	s.w.t.Helper()
-	res, err := s.c.Get(u)
-	if err != nil {
-		s.w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
-}
-
-func (s *session) post(u string, v url.Values) (*http.Response, string) {
-	s.w.t.Helper()
-	res, err := s.c.PostForm(u, v)
-	if err != nil {
-		s.w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
-}
-
-var (
-	flowRe    = regexp.MustCompile(`name="flow" value="([^"]+)"`)
-	actionRe  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
-	accountRe = regexp.MustCompile(`name="account" value="([^"]+)"[^<]*<button[^>]*>.*?<br>([^<]+)<br>`)
-)
-
-func find(t *testing.T, re *regexp.Regexp, s string) string {
-	t.Helper()
-	m := re.FindStringSubmatch(s)
-	if m == nil {
-		t.Fatalf("no %s in page:\n%s", re, s)
-	}
-	return strings.ReplaceAll(m[1], "&amp;", "&")
-}
-
-// microsoft walks Microsoft's pages as a person would — pick or type the
-// account, enter the password, accept or cancel — until the browser is
-// back at callrec, and returns that last response.
-func (s *session) microsoft(start, upn, password, decision string) *http.Response {
-	t := s.w.t
-	t.Helper()
-	res, page := s.get(start)
-	for i := 0; i < 10; i++ {
-		if !strings.HasPrefix(res.Request.URL.String(), s.w.ms.URL) || res.StatusCode >= 300 {
-			return res
-		}
-		flow, action := find(t, flowRe, page), find(t, actionRe, page)
-		v := url.Values{"flow": {flow}}
-		switch {
-		case strings.Contains(page, "Pick an account"):
-			v.Set("step", "another")
-			for _, m := range accountRe.FindAllStringSubmatch(page, -1) {
-				if strings.EqualFold(strings.TrimSpace(m[2]), upn) {
-					v.Set("step", "pick")
-					v.Set("account", m[1])
-				}
-			}
-		case strings.Contains(page, "Enter password"):
-			v.Set("step", "password")
-			v.Set("loginfmt", upn)
-			v.Set("passwd", password)
-		case strings.Contains(page, `name="loginfmt"`):
-			v.Set("step", "username")
-			v.Set("loginfmt", upn)
-		case strings.Contains(page, "Permissions requested"), strings.Contains(page, "Need admin approval"):
-			v.Set("step", "consent")
-			v.Set("decision", strings.TrimSuffix(decision, "-org"))
-			if strings.HasSuffix(decision, "-org") && strings.Contains(page, `name="org_consent"`) {
-				v.Set("org_consent", "on")
-			}
-		default:
-			t.Fatalf("unexpected Microsoft page:\n%s", page)
-		}
-		res, page = s.post(action, v)
-	}
-	t.Fatal("too many Microsoft pages")
-	return nil
 }
 
 func (s *session) integration() integration.View {
@@ -308,11 +219,11 @@ func (w *world) connect(cfg integration.Config) integration.View {
 	w.t.Helper()
 	s := w.admin
 	s.json("POST", "/api/v1/integrations/teams", map[string]string{"mode": "automation"}, http.StatusCreated, nil)
-	s.microsoft(redirectURL(w.t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
+	s.Microsoft(redirectURL(w.t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
 	if v := s.integration(); v.Status != integration.StatusAuthorized {
 		w.t.Fatalf("after sign-in: %s (%s)", v.Status, v.Resources.Notice)
 	}
-	s.microsoft(redirectURL(w.t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "accept")
+	s.Microsoft(redirectURL(w.t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "accept")
 	if v := s.integration(); v.Status != integration.StatusConsented {
 		w.t.Fatalf("after consent: %s (%s)", v.Status, v.Resources.Notice)
 	}
@@ -322,18 +233,11 @@ func (w *world) connect(cfg integration.Config) integration.View {
 	return s.integration()
 }
 
-// addToGroup adds a user to a group the way the guide tells a person to:
-// Microsoft 365 admin center > the group > Members > + Add members.
+// addToGroup adds a user to a group in the admin center, as the guide says.
 func (w *world) addToGroup(groupID, upn string) {
 	w.t.Helper()
-	s := w.browser()
-	s.post(w.ms.URL+"/admin/signin", url.Values{"loginfmt": {adele}, "passwd": {adelePW}, "next": {"/admin/groups/" + groupID}})
+	b := mstest.New(w.t, w.ms.URL)
+	b.AdminSignIn(adele, adelePW)
 	w.clock.Advance(2 * replication) // the new group must be visible in the admin center
-	_, page := s.get(w.ms.URL + "/admin/groups/" + groupID)
-	re := regexp.MustCompile(`<option value="([^"]+)">[^<]*\(` + regexp.QuoteMeta(upn) + `\)</option>`)
-	id := find(w.t, re, page)
-	res, _ := s.post(w.ms.URL+"/admin/groups/"+groupID+"/members", url.Values{"member": {id}})
-	if res.StatusCode != http.StatusOK {
-		w.t.Fatalf("add member: %d", res.StatusCode)
-	}
+	b.AddMember(groupID, upn)
 }

@@ -131,8 +131,8 @@ func TestJobResumesAfterRestart(t *testing.T) {
 		w := newWorld(t, b)
 		s := w.admin
 		s.json("POST", "/api/v1/integrations/teams", map[string]string{"mode": "automation"}, http.StatusCreated, nil)
-		s.microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
-		s.microsoft(redirectURL(t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "accept")
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "accept")
 		s.json("PUT", "/api/v1/integrations/teams/config", integration.DefaultConfig(), http.StatusOK, nil)
 		s.json("POST", "/api/v1/integrations/teams/apply", nil, http.StatusAccepted, nil)
 
@@ -171,17 +171,17 @@ func TestConsentOutcomes(t *testing.T) {
 		s.json("POST", "/api/v1/integrations/teams", map[string]string{"mode": "automation"}, http.StatusCreated, nil)
 
 		// Cancelling the sign-in changes nothing and says so.
-		s.microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "cancel")
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "cancel")
 		if v := s.integration(); v.Status != integration.StatusDraft || !strings.Contains(v.Resources.Notice, "cancelled") {
 			t.Fatalf("cancelled sign-in: %s %q", v.Status, v.Resources.Notice)
 		}
-		s.microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
 		if v := s.integration(); v.Status != integration.StatusAuthorized || v.Resources.Notice != "Successfully received permissions for organization domain "+domain {
 			t.Fatalf("sign-in: %s %q", v.Status, v.Resources.Notice)
 		}
 
 		// Cancelling the admin consent.
-		s.microsoft(redirectURL(t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "cancel")
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "cancel")
 		if v := s.integration(); v.Status != integration.StatusAuthorized || !strings.Contains(v.Resources.Notice, "cancelled") {
 			t.Fatalf("cancelled consent: %s %q", v.Status, v.Resources.Notice)
 		}
@@ -194,7 +194,7 @@ func TestConsentOutcomes(t *testing.T) {
 		} {
 			u, _ := url.Parse(redirectURL(t, s, "/api/v1/integrations/teams/consent"))
 			q := url.Values{"admin_consent": {"True"}, "tenant": {tc.tenant}, "state": {u.Query().Get("state")}}
-			s.get(w.callrec.URL + "/integrations/teams/callback?" + q.Encode())
+			s.Get(w.callrec.URL + "/integrations/teams/callback?" + q.Encode())
 			if v := s.integration(); v.Status != integration.StatusAuthorized || v.AdminConsent || !strings.Contains(v.Resources.Notice, tc.want) {
 				t.Fatalf("forged consent for %s: %s %v %q", tc.tenant, v.Status, v.AdminConsent, v.Resources.Notice)
 			}
@@ -202,12 +202,12 @@ func TestConsentOutcomes(t *testing.T) {
 		// consent_required arrives with admin_consent=True and is not success.
 		u, _ := url.Parse(redirectURL(t, s, "/api/v1/integrations/teams/consent"))
 		q := url.Values{"admin_consent": {"True"}, "error": {"consent_required"}, "error_description": {"AADSTS65004"}, "state": {u.Query().Get("state")}}
-		s.get(w.callrec.URL + "/integrations/teams/callback?" + q.Encode())
+		s.Get(w.callrec.URL + "/integrations/teams/callback?" + q.Encode())
 		if v := s.integration(); v.AdminConsent || !strings.Contains(v.Resources.Notice, "consent is still required") {
 			t.Fatalf("consent_required: %v %q", v.AdminConsent, v.Resources.Notice)
 		}
 		// A replayed or foreign state is refused outright.
-		res, _ := s.get(w.callrec.URL + "/integrations/teams/callback?" + q.Encode())
+		res, _ := s.Get(w.callrec.URL + "/integrations/teams/callback?" + q.Encode())
 		if res.StatusCode != http.StatusBadRequest {
 			t.Fatalf("replayed state: %d", res.StatusCode)
 		}
