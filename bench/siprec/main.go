@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,8 +38,19 @@ func main() {
 	hold := flag.Duration("duration", 30*time.Second, "length of each call")
 	cps := flag.Float64("cps", 100, "call setup rate")
 	probes := flag.Int("probes", 10, "calls per step whose BYE-to-playable latency is measured")
+	cpuProfile := flag.String("cpuprofile", "", "write the recorder's CPU profile (all steps) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*bin, *steps, *hold, *cps, *probes); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

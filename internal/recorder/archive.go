@@ -40,6 +40,11 @@ var DefaultEncode = EncodeOptions{Bitrate: ArchiveBitrate, Complexity: 5}
 
 // EncodeWAV compresses a stereo 8 kHz WAV file (as renderMix writes) to Ogg Opus.
 func EncodeWAV(wavPath, outPath string, opt EncodeOptions) error {
+	return encodeWAV(wavPath, outPath, opt, nil)
+}
+
+// encodeWAV is EncodeWAV with the input optionally wrapped (pacing).
+func encodeWAV(wavPath, outPath string, opt EncodeOptions, wrap func(io.Reader) io.Reader) error {
 	in, err := os.Open(wavPath)
 	if err != nil {
 		return fmt.Errorf("recorder: encode: %w", err)
@@ -53,7 +58,11 @@ func EncodeWAV(wavPath, outPath string, opt EncodeOptions) error {
 		return fmt.Errorf("recorder: encode: %w", err)
 	}
 	defer out.Close()
-	if err := EncodePCM(bufio.NewReaderSize(in, 64<<10), out, opt); err != nil {
+	var pcm io.Reader = bufio.NewReaderSize(in, 64<<10)
+	if wrap != nil {
+		pcm = wrap(pcm)
+	}
+	if err := EncodePCM(pcm, out, opt); err != nil {
 		return err
 	}
 	if err := out.Sync(); err != nil {

@@ -61,11 +61,20 @@ func (r *Recorder) endRow(ctx context.Context, dir string, call *store.Call, m *
 	if m.RowDone {
 		return nil
 	}
+	if rowPending(dir) {
+		row, err := readCall(dir)
+		if err != nil {
+			return err
+		}
+		if err := r.insertPendingRow(ctx, dir, row); err != nil {
+			return err
+		}
+	}
 	if err := r.db.Q().EndCall(ctx, call.TenantID, call.ID, m.State, m.Ended.UTC(), call.DurationMS); err != nil {
 		return err
 	}
 	m.RowDone = true
-	return finishMeta(dir, *m)
+	return markRowDone(dir, *m)
 }
 
 // finisher compresses and uploads ended calls one at a time; a step that
@@ -108,12 +117,15 @@ func (r *Recorder) finish(ctx context.Context, dir string) error {
 	}
 	archive := filepath.Join(dir, archiveFile)
 	if _, err := os.Stat(archive); err != nil {
-		if _, err := os.Stat(filepath.Join(dir, mixFile)); err != nil {
+		if !mixComplete(dir, m.Samples) {
 			if err := renderMix(dir, m.Samples); err != nil {
 				return err
 			}
 		}
-		if err := EncodeWAV(filepath.Join(dir, mixFile), archive+".tmp", DefaultEncode); err != nil {
+		pace := func(in io.Reader) io.Reader {
+			return &pacedReader{r: in, ctx: ctx, busy: r.busy, share: r.cfg.BusyEncodeShare}
+		}
+		if err := encodeWAV(filepath.Join(dir, mixFile), archive+".tmp", DefaultEncode, pace); err != nil {
 			return err
 		}
 		if err := os.Rename(archive+".tmp", archive); err != nil {
@@ -194,4 +206,44 @@ func (r *Recorder) recover(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// busy reports whether live calls need the CPU more than the archive does.
+func (r *Recorder) busy() bool { return r.ActiveCalls() > 0 }
+
+// pacedReader keeps background compression from taking the CPU that live
+// calls need (performance-anchors.md: compression, not receiving, is the
+// cost, and on two cores it must yield). While busy() it sleeps after each
+// slice of encoding work so that the encoder uses at most share of a core;
+// when no call is live it runs flat out and catches up. A finished call is
+// playable from its spooled mix meanwhile, so pacing delays nothing a user
+// sees.
+type pacedReader struct {
+	r     io.Reader
+	ctx   context.Context
+	busy  func() bool
+	share float64
+	last  time.Time     // when the previous Read returned
+	work  time.Duration // encoding time since the last pause
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	now := time.Now()
+	if !p.last.IsZero() {
+		p.work += now.Sub(p.last)
+	}
+	if p.work >= 20*time.Millisecond {
+		if p.share > 0 && p.share < 1 && p.busy() {
+			pause := time.Duration(float64(p.work) * (1 - p.share) / p.share)
+			select {
+			case <-p.ctx.Done():
+				return 0, p.ctx.Err()
+			case <-time.After(pause):
+			}
+		}
+		p.work = 0
+	}
+	n, err := p.r.Read(b)
+	p.last = time.Now()
+	return n, err
 }

@@ -35,6 +35,9 @@ type Config struct {
 	MaxCalls   int           // above it INVITEs get 503 (0: 4000)
 	RTPTimeout time.Duration // a call without RTP this long is ended (0: 60 s)
 	Encoders   int           // background compression workers (0: 1)
+	// BusyEncodeShare is the share of a core background compression may
+	// use while calls are live (0: 0.2; 1: unpaced).
+	BusyEncodeShare float64
 	// RetryEvery is how long a failed upload or row update waits (0: 2 s).
 	RetryEvery time.Duration
 	// Admit decides sessions that carry a Teams correlation token (the
@@ -69,6 +72,9 @@ type Recorder struct {
 
 	jobs chan string // spool dirs ready to compress and upload
 
+	ending   sync.WaitGroup // calls whose end is being written (Stop)
+	endSlots chan struct{}  // bounds how many at once
+
 	totals struct{ calls, packets, lost, late atomic.Int64 }
 }
 
@@ -96,6 +102,9 @@ func New(cfg Config, db *store.DB, blobs blob.Store, bus events.Bus, log *slog.L
 	if cfg.RetryEvery == 0 {
 		cfg.RetryEvery = 2 * time.Second
 	}
+	if cfg.BusyEncodeShare == 0 {
+		cfg.BusyEncodeShare = 0.2
+	}
 	if cfg.Encoders == 0 {
 		cfg.Encoders = 1
 	}
@@ -113,7 +122,7 @@ func New(cfg Config, db *store.DB, blobs blob.Store, bus events.Bus, log *slog.L
 		return nil, fmt.Errorf("recorder: spool: %w", err)
 	}
 	return &Recorder{cfg: cfg, db: db, blobs: blobs, bus: bus, log: log, now: now, ports: ports,
-		sessions: map[string]*session{}, jobs: make(chan string, 100000)}, nil
+		sessions: map[string]*session{}, jobs: make(chan string, 100000), endSlots: make(chan struct{}, 8)}, nil
 }
 
 // Run recovers orphaned spools, then serves SIP until ctx ends. ready is
@@ -140,6 +149,7 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 		}
 	})
 	r.stopAll()
+	r.ending.Wait()
 	wg.Wait()
 	return err
 }
@@ -216,6 +226,10 @@ func (r *Recorder) sourcesNow(ctx context.Context) ([]store.SIPSource, error) {
 		return c.sources, nil
 	}
 	s, err := r.db.Q().AllSIPSources(ctx)
+	if err != nil && c.sources != nil {
+		// Database down: the last known sources still say who may record.
+		return c.sources, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"callrec/internal/media"
@@ -22,6 +22,10 @@ type session struct {
 	md      *siprec.Metadata
 	record  bool
 	partIdx int // recorded participant in the metadata, -1 if unknown
+
+	// rowPending: the database was down at INVITE and the call row is not
+	// written yet (the spool has rowPendingFile).
+	rowPending atomic.Bool
 
 	mu      sync.Mutex
 	streams []*slot
@@ -87,13 +91,20 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	if err := checkCodecs(o.SDP); err != nil {
 		return nil, err
 	}
-	tenant, err := r.db.Q().GetTenant(ctx, src.TenantID)
-	if err != nil {
-		return nil, fmt.Errorf("recorder: tenant: %w", err)
+	// A database outage delays the call row but never drops a recording:
+	// answer within dbWait, record, and write the row when it is back.
+	dbctx, cancel := context.WithTimeout(ctx, dbWait)
+	defer cancel()
+	tenant, err := r.db.Q().GetTenant(dbctx, src.TenantID)
+	var d decision
+	var parts []store.CallParticipant
+	if err == nil {
+		d, parts, err = r.decide(dbctx, src.TenantID, o.Metadata)
 	}
-	d, parts, err := r.decide(ctx, src.TenantID, o.Metadata)
-	if err != nil {
-		return nil, err
+	dbErr := err
+	if dbErr != nil {
+		r.log.Warn("recorder: database unavailable at INVITE; recording anyway, the row follows when it is back", "call_id", o.CallID, "err", dbErr)
+		d, parts = decision{record: true, participant: -1, reason: reasonDBDown}, nil
 	}
 	if adm != nil {
 		d.direction, d.record, d.reason = adm.Direction, adm.Record, adm.Reason
@@ -102,10 +113,14 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		}
 	}
 	now := r.db.Now()
-	expires := now.AddDate(0, 0, tenant.RetentionDays)
+	var expires *time.Time
+	if dbErr == nil {
+		e := now.AddDate(0, 0, tenant.RetentionDays)
+		expires = &e
+	}
 	call := store.Call{ID: newID(), TenantID: src.TenantID, SIPSourceID: src.ID, State: store.CallActive, Direction: d.direction,
 		StartedAt: now, RecorderNode: r.cfg.Node, Recorded: d.record, DecisionReason: d.reason, Confidential: d.confidential,
-		ExpiresAt: &expires, RecordedUserID: d.user.ID, SIPCallID: o.CallID, Caller: o.From, Callee: o.To,
+		ExpiresAt: expires, RecordedUserID: d.user.ID, SIPCallID: o.CallID, Caller: o.From, Callee: o.To,
 		CreatedAt: now, UpdatedAt: now, Participants: parts}
 	if o.Metadata != nil {
 		call.SessionID, call.ExternalCallID = o.Metadata.SessionID, o.Metadata.ExternalCallID
@@ -119,9 +134,13 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		r.discard(s)
 		return nil, err
 	}
-	if err := r.db.Q().InsertCall(ctx, call); err != nil {
-		r.discard(s)
-		return nil, &siprec.Reject{Code: 503, Reason: "Database Unavailable", RetryAfter: 5}
+	if dbErr != nil || r.insertCall(dbctx, call) != nil {
+		if err := markRowPending(s.dir); err != nil {
+			r.discard(s)
+			return nil, err
+		}
+		s.rowPending.Store(true)
+		go r.retryRow(s)
 	}
 	r.mu.Lock()
 	r.sessions[o.CallID] = s
@@ -294,7 +313,15 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 	if err := finishMeta(s.dir, m); err != nil {
 		r.log.Error("recorder: spool end marker", "call", s.call.ID, "err", err)
 	}
-	r.afterEnd(ctx, s.dir)
+	// The BYE is answered now; rendering the mix and the row update run
+	// beside it, so a burst of call ends does not hold SIP up behind the disk.
+	r.ending.Add(1)
+	go func() {
+		defer r.ending.Done()
+		r.endSlots <- struct{}{}
+		defer func() { <-r.endSlots }()
+		r.afterEnd(context.WithoutCancel(ctx), s.dir)
+	}()
 	return nil
 }
 

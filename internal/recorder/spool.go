@@ -43,13 +43,20 @@ func writeMeta(s *session) error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("recorder: spool dir: %w", err)
 	}
-	return writeJSONFile(filepath.Join(s.dir, callFile), s.call)
+	return writeJSONFile(filepath.Join(s.dir, callFile), s.call, true)
 }
 
-func finishMeta(dir string, m meta) error { return writeJSONFile(filepath.Join(dir, endFile), m) }
+func finishMeta(dir string, m meta) error { return writeJSONFile(filepath.Join(dir, endFile), m, true) }
 
-// writeJSONFile replaces a file atomically and durably.
-func writeJSONFile(path string, v any) error {
+// markRowDone notes that the row has the end; not synced, since losing the
+// note only repeats an idempotent update.
+func markRowDone(dir string, m meta) error {
+	m.RowDone = true
+	return writeJSONFile(filepath.Join(dir, endFile), m, false)
+}
+
+// writeJSONFile replaces a file atomically, and with sync durably.
+func writeJSONFile(path string, v any, sync bool) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -60,7 +67,7 @@ func writeJSONFile(path string, v any) error {
 		return fmt.Errorf("recorder: %w", err)
 	}
 	_, err = f.Write(b)
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -156,9 +163,8 @@ func renderMix(dir string, samples int64) error {
 			return fmt.Errorf("recorder: mix write: %w", err)
 		}
 	}
-	if err := out.Sync(); err != nil {
-		return fmt.Errorf("recorder: mix: %w", err)
-	}
+	// Not synced: the mix is derived from the tracks, and finish renders it
+	// again if a crash left it short (mixComplete).
 	if err := out.Close(); err != nil {
 		return fmt.Errorf("recorder: mix: %w", err)
 	}
@@ -182,4 +188,10 @@ func wavHeader(samples int64, channels int) []byte {
 	copy(h[36:], "data")
 	binary.LittleEndian.PutUint32(h[40:], data)
 	return h
+}
+
+// mixComplete reports whether the spool's mix is whole for samples.
+func mixComplete(dir string, samples int64) bool {
+	st, err := os.Stat(filepath.Join(dir, mixFile))
+	return err == nil && st.Size() == 44+4*samples
 }

@@ -6,63 +6,72 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/ipv4"
+
 	"callrec/internal/media"
 )
 
-// Source yields 8 kHz samples for a stream from sample index start.
-type Source func(out []int16, start int64)
+// Source is a stream's audio, µ-law encoded once and sent in a loop, so
+// that a packet costs a copy rather than 160 sample encodings.
+type Source struct{ ulaw []byte }
 
-// ToneSource is a sine at freq Hz.
+// ToneSource is a sine at freq Hz (one second looped: exact for whole Hz).
 func ToneSource(freq float64) Source {
-	return func(out []int16, start int64) { media.Tone(out, freq, media.Rate, 8000, start) }
+	pcm := make([]int16, media.Rate)
+	media.Tone(pcm, freq, media.Rate, 8000, 0)
+	return PCMSource(pcm)
 }
 
 // PCMSource loops over samples (an audio file's channel).
 func PCMSource(samples []int16) Source {
-	return func(out []int16, start int64) {
-		for i := range out {
-			out[i] = samples[(start+int64(i))%int64(len(samples))]
-		}
+	b := make([]byte, len(samples))
+	for i, v := range samples {
+		b[i] = media.EncodeULaw(v)
 	}
+	return Source{ulaw: b}
 }
 
 // Flow is one RTP stream sent as 20 ms G.711 µ-law packets.
 type Flow struct {
 	To     netip.AddrPort
 	Src    Source
+	udp    *net.UDPAddr
 	pt     byte
 	ssrc   uint32
 	seq    uint16
 	ts     uint32
-	pos    int64
+	pos    int
 	next   time.Time
 	paused atomic.Bool
-	pcm    [160]int16
 	pkt    [172]byte
 }
 
 // NewFlow starts a PCMU flow to dst.
 func NewFlow(dst netip.AddrPort, src Source) *Flow {
-	return &Flow{To: dst, Src: src, pt: 0, ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32()}
+	return &Flow{To: dst, Src: src, udp: net.UDPAddrFromAddrPort(dst), pt: 0, ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32()}
 }
 
 // SetPaused stops sending (the source keeps its place, so audio resumes
 // where the pause would have been).
 func (f *Flow) SetPaused(p bool) { f.paused.Store(p) }
 
+// packet writes the next packet into f.pkt; it stays valid until advance.
 func (f *Flow) packet() []byte {
-	f.Src(f.pcm[:], f.pos)
 	p := f.pkt[:]
 	p[0], p[1] = 0x80, f.pt
 	binary.BigEndian.PutUint16(p[2:], f.seq)
 	binary.BigEndian.PutUint32(p[4:], f.ts)
 	binary.BigEndian.PutUint32(p[8:], f.ssrc)
-	for i, s := range f.pcm {
-		p[12+i] = media.EncodeULaw(s)
+	loop := f.Src.ulaw
+	for n := 12; n < len(p); {
+		k := copy(p[n:], loop[f.pos%len(loop):])
+		n += k
+		f.pos = (f.pos + k) % len(loop)
 	}
 	return p
 }
@@ -70,17 +79,18 @@ func (f *Flow) packet() []byte {
 func (f *Flow) advance() {
 	f.seq++
 	f.ts += 160
-	f.pos += 160
 	f.next = f.next.Add(20 * time.Millisecond)
 }
 
 // Pacer sends every registered flow's packets on time from one socket and
-// one goroutine: per-packet goroutine hand-offs would cost more than the
-// sends (reference/performance-anchors.md).
+// one goroutine, many packets per sendmmsg: per-packet goroutine hand-offs
+// and syscalls would cost more than the sends (reference/performance-anchors.md),
+// and the load generator shares the machine with the recorder it measures.
 type Pacer struct {
 	conn  *net.UDPConn
+	batch *ipv4.PacketConn
 	mu    sync.Mutex
-	flows map[*Flow]struct{}
+	flows []*Flow
 	sent  atomic.Int64
 	errs  atomic.Int64
 }
@@ -92,26 +102,32 @@ func NewPacer(ip string) (*Pacer, error) {
 		return nil, err
 	}
 	_ = conn.SetWriteBuffer(4 << 20)
-	return &Pacer{conn: conn, flows: map[*Flow]struct{}{}}, nil
+	return &Pacer{conn: conn, batch: ipv4.NewPacketConn(conn)}, nil
 }
 
 // Add starts sending f now.
 func (p *Pacer) Add(f *Flow) {
 	f.next = time.Now()
 	p.mu.Lock()
-	p.flows[f] = struct{}{}
+	p.flows = append(p.flows, f)
 	p.mu.Unlock()
 }
 
 // Remove stops sending f.
 func (p *Pacer) Remove(f *Flow) {
 	p.mu.Lock()
-	delete(p.flows, f)
+	if i := slices.Index(p.flows, f); i >= 0 {
+		last := len(p.flows) - 1
+		p.flows[i], p.flows[last] = p.flows[last], nil
+		p.flows = p.flows[:last]
+	}
 	p.mu.Unlock()
 }
 
 // Sent is the number of packets sent.
 func (p *Pacer) Sent() int64 { return p.sent.Load() }
+
+const sendBatch = 64
 
 // Run sends until ctx ends, catching up if a tick came late so that every
 // flow keeps 50 packets a second.
@@ -119,7 +135,11 @@ func (p *Pacer) Run(ctx context.Context) {
 	t := time.NewTicker(5 * time.Millisecond)
 	defer t.Stop()
 	defer p.conn.Close()
-	var due []*Flow
+	msgs := make([]ipv4.Message, sendBatch)
+	for i := range msgs {
+		msgs[i].Buffers = make([][]byte, 1)
+		msgs[i].Buffers[0] = make([]byte, 172)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -127,25 +147,35 @@ func (p *Pacer) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		now := time.Now()
-		due = due[:0]
+		n := 0
 		p.mu.Lock()
-		for f := range p.flows {
-			if !f.next.After(now) {
-				due = append(due, f)
-			}
-		}
-		p.mu.Unlock()
-		for _, f := range due {
+		for _, f := range p.flows {
 			for !f.next.After(now) {
 				if !f.paused.Load() {
-					if _, err := p.conn.WriteToUDPAddrPort(f.packet(), f.To); err != nil {
-						p.errs.Add(1)
-					} else {
-						p.sent.Add(1)
+					copy(msgs[n].Buffers[0], f.packet())
+					msgs[n].Addr = f.udp
+					if n++; n == sendBatch {
+						p.flush(msgs[:n])
+						n = 0
 					}
 				}
 				f.advance()
 			}
 		}
+		p.mu.Unlock()
+		p.flush(msgs[:n])
+	}
+}
+
+// flush sends a batch, retrying the rest after a partial send.
+func (p *Pacer) flush(msgs []ipv4.Message) {
+	for len(msgs) > 0 {
+		k, err := p.batch.WriteBatch(msgs, 0)
+		if err != nil {
+			p.errs.Add(int64(len(msgs) - max(k, 0)))
+			return
+		}
+		p.sent.Add(int64(k))
+		msgs = msgs[k:]
 	}
 }
