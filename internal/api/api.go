@@ -89,8 +89,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "GET /api/v1/audit/export", access{perm: roles.AuditView, tenant: true}, h.exportAudit)
 
 	h.registerIntegrations(mux)
+	h.route(mux, "GET /api/v1/alerts", users, h.listAlerts)
+	h.route(mux, "POST /api/v1/alerts/{id}/resolve", users, h.resolveAlert)
 
 	h.registerRecordings(mux)
+	h.registerWorkspace(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)
 	})

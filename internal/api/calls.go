@@ -57,40 +57,10 @@ func (h *Handler) visible(r *http.Request, p *principal.Principal, c store.Call)
 	return f.UserIDs == nil || slices.Contains(f.UserIDs, c.RecordedUserID), nil
 }
 
+// listCalls is the call list with the Recordings page's filters and sorts
+// (see recordings.ParseFilter).
 func (h *Handler) listCalls(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	q := r.URL.Query()
-	f := store.CallFilter{UserID: q.Get("user_id"), State: q.Get("state"), Cursor: q.Get("cursor")}
-	fields := map[string]string{}
-	for name, dst := range map[string]**time.Time{"from": &f.From, "to": &f.To} {
-		if v := q.Get(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				fields[name] = "an RFC 3339 time"
-				continue
-			}
-			*dst = &t
-		}
-	}
-	if s := f.State; s != "" && !slices.Contains([]string{store.CallActive, store.CallCompleted, store.CallInterrupted, store.CallFailed}, s) {
-		fields["state"] = "one of active, completed, interrupted, failed"
-	}
-	if len(fields) > 0 {
-		return validationFailed(fields)
-	}
-	limit, err := limitParam(q.Get("limit"))
-	if err != nil {
-		return err
-	}
-	f.Limit = limit
-	if err := h.callScope(r, p, &f); err != nil {
-		return err
-	}
-	calls, next, err := h.DB.Q().ListCalls(r.Context(), p.TenantID, f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": calls, "next_cursor": next})
-	return nil
+	return h.searchRecordings(w, r, p)
 }
 
 func (h *Handler) loadCall(r *http.Request, p *principal.Principal) (store.Call, error) {
@@ -125,6 +95,9 @@ func (h *Handler) callAudio(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	c, err := h.loadCall(r, p)
 	if err != nil {
+		return err
+	}
+	if err := h.auditPlayback(r, p, c); err != nil {
 		return err
 	}
 	if h.Recordings == nil {

@@ -1,0 +1,86 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"callrec/internal/principal"
+	"callrec/internal/recordings"
+)
+
+// dashboard answers ?from=YYYY-MM-DD&to=YYYY-MM-DD (to inclusive, dates in
+// the viewer's zone; default the last 7 days), group_id and user_id, with
+// the figures of the range, of the period before it, and calls per day.
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	svc := h.workspace()
+	loc := svc.Location(r.Context(), p)
+	q := r.URL.Query()
+	from, to, _ := recordings.PresetRange("last7", h.DB.Now(), loc)
+	fields := map[string]string{}
+	if v := q.Get("from"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			fields["from"] = "a date (YYYY-MM-DD)"
+		}
+		from = t
+	}
+	if v := q.Get("to"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			fields["to"] = "a date (YYYY-MM-DD)"
+		}
+		to = t.AddDate(0, 0, 1)
+	}
+	if len(fields) > 0 {
+		return validationFailed(fields)
+	}
+	d, err := svc.Dashboard(r.Context(), p, recordings.DashboardQuery{From: from, To: to, GroupID: q.Get("group_id"), UserID: q.Get("user_id")})
+	if err != nil {
+		return workspaceErr(err)
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (h *Handler) storageUse(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	s, err := h.DB.Q().TenantStorage(r.Context(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	t, err := h.DB.Q().GetTenant(r.Context(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recordings": s.Recordings, "bytes": s.Bytes, "retention_days": t.RetentionDays})
+	return nil
+}
+
+func (h *Handler) getRecordingSettings(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	secs, err := h.DB.Q().AutoResumeSeconds(r.Context(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"auto_resume_seconds": secs})
+	return nil
+}
+
+func (h *Handler) putRecordingSettings(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	var body struct {
+		AutoResumeSeconds *int `json:"auto_resume_seconds"`
+	}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	if body.AutoResumeSeconds == nil || *body.AutoResumeSeconds < 0 || *body.AutoResumeSeconds > 86400 {
+		return validationFailed(map[string]string{"auto_resume_seconds": "seconds from 0 (never) to 86400"})
+	}
+	if err := h.DB.Q().SetAutoResumeSeconds(r.Context(), p.TenantID, *body.AutoResumeSeconds); err != nil {
+		return err
+	}
+	if err := h.Accounts.Audit(r.Context(), h.DB.Q(), p.Actor(), p.TenantID, "tenant.recording_settings", "tenant", p.TenantID,
+		map[string]any{"auto_resume_seconds": *body.AutoResumeSeconds}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"auto_resume_seconds": *body.AutoResumeSeconds})
+	return nil
+}

@@ -1,0 +1,157 @@
+package recordings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"callrec/internal/blob"
+	"callrec/internal/principal"
+	"callrec/internal/roles"
+	"callrec/internal/store"
+	"callrec/internal/validate"
+)
+
+// Playback checks that the caller may play (or, with download, download)
+// a call it can see, and writes the audit entry. Players fetch audio in
+// ranges; only a request from the start (first byte 0) is audited, so
+// one listening is one entry.
+func (s *Service) Playback(ctx context.Context, p *principal.Principal, c store.Call, download, fromStart bool) error {
+	perm, action := roles.RecordingsPlay, "recording.play"
+	if download {
+		perm, action = roles.RecordingsDownload, "recording.download"
+	}
+	if !p.Can(perm) {
+		return ErrForbidden
+	}
+	if !fromStart {
+		return nil
+	}
+	return s.audit(ctx, p.Actor(), p.TenantID, action, c.ID, nil)
+}
+
+// SetConfidential marks or unmarks a call as confidential; only callers who
+// may see confidential calls may.
+func (s *Service) SetConfidential(ctx context.Context, p *principal.Principal, id string, confidential bool) (Detail, error) {
+	if !p.Can(roles.RecordingsConfid) {
+		return Detail{}, ErrForbidden
+	}
+	d, err := s.Get(ctx, p, id)
+	if err != nil {
+		return d, err
+	}
+	if err := s.DB.Q().SetConfidential(ctx, p.TenantID, id, confidential); err != nil {
+		return d, err
+	}
+	action := "recording.confidential"
+	if !confidential {
+		action = "recording.unconfidential"
+	}
+	if err := s.audit(ctx, p.Actor(), p.TenantID, action, id, nil); err != nil {
+		return d, err
+	}
+	d.Confidential = confidential
+	s.publish(ctx, "call.updated", d.Call)
+	return d, nil
+}
+
+// Delete removes a finished call: its audio from the blob store first (so
+// no audio outlives its row), then the row with its notes, audited.
+func (s *Service) Delete(ctx context.Context, p *principal.Principal, id string) error {
+	if !p.Can(roles.RecordingsDelete) {
+		return ErrForbidden
+	}
+	d, err := s.Get(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if d.State == store.CallActive {
+		return ErrActive
+	}
+	if err := s.removeAudio(ctx, d.BlobKey); err != nil {
+		return err
+	}
+	if err := s.DB.Q().DeleteCall(ctx, p.TenantID, id); err != nil {
+		return err
+	}
+	detail := map[string]any{"started_at": d.StartedAt, "caller": d.Caller, "callee": d.Callee, "size_bytes": d.SizeBytes}
+	if err := s.audit(ctx, p.Actor(), p.TenantID, "recording.delete", id, detail); err != nil {
+		return err
+	}
+	s.publish(ctx, "call.deleted", d.Call)
+	return nil
+}
+
+func (s *Service) removeAudio(ctx context.Context, key string) error {
+	if key == "" {
+		return nil
+	}
+	if s.Blobs == nil {
+		return errors.New("recordings: no blob store to delete audio from")
+	}
+	if err := s.Blobs.Delete(ctx, key); err != nil && !errors.Is(err, blob.ErrNotFound) {
+		return fmt.Errorf("recordings: delete audio: %w", err)
+	}
+	return nil
+}
+
+// maxNote bounds a note's length in characters.
+const maxNote = 2000
+
+// AddNote pins a note to a moment of a call the caller may see.
+func (s *Service) AddNote(ctx context.Context, p *principal.Principal, callID string, offsetMS int64, body string) (store.CallNote, error) {
+	var n store.CallNote
+	if !p.Can(roles.RecordingsAnnotate) {
+		return n, ErrForbidden
+	}
+	d, err := s.Get(ctx, p, callID)
+	if err != nil {
+		return n, err
+	}
+	body = strings.TrimSpace(body)
+	errs := validate.Errors{}
+	if body == "" {
+		errs["body"] = "write the note"
+	} else if utf8.RuneCountInString(body) > maxNote {
+		errs["body"] = fmt.Sprintf("at most %d characters", maxNote)
+	}
+	if offsetMS < 0 || (d.DurationMS > 0 && offsetMS > d.DurationMS) {
+		errs["offset_ms"] = "a moment within the call"
+	}
+	if len(errs) > 0 {
+		return n, errs
+	}
+	n = store.CallNote{ID: newID(), CallID: callID, AuthorID: p.User.ID, AuthorName: p.User.Name, OffsetMS: offsetMS,
+		Body: body, CreatedAt: s.DB.Now()}
+	if err := s.DB.Q().InsertCallNote(ctx, p.TenantID, n); err != nil {
+		return n, err
+	}
+	return n, s.audit(ctx, p.Actor(), p.TenantID, "recording.note_add", callID, map[string]any{"note_id": n.ID, "offset_ms": offsetMS})
+}
+
+// DeleteNote removes a note: its author may, and so may whoever may see
+// the whole tenant.
+func (s *Service) DeleteNote(ctx context.Context, p *principal.Principal, callID, noteID string) error {
+	if !p.Can(roles.RecordingsAnnotate) {
+		return ErrForbidden
+	}
+	d, err := s.Get(ctx, p, callID)
+	if err != nil {
+		return err
+	}
+	for _, n := range d.Notes {
+		if n.ID != noteID {
+			continue
+		}
+		if n.AuthorID != p.User.ID && !p.Can(roles.RecordingsViewAll) {
+			return ErrForbidden
+		}
+		if err := s.DB.Q().DeleteCallNote(ctx, p.TenantID, callID, noteID); err != nil {
+			return err
+		}
+		return s.audit(ctx, p.Actor(), p.TenantID, "recording.note_delete", callID, map[string]any{"note_id": noteID})
+	}
+	return ErrNotFound
+}

@@ -1,0 +1,179 @@
+// Package recordings is what people do with recorded calls: search them
+// within their role's scope, open one with its notes and paused spans,
+// play, download, mark confidential, delete, pause and resume live calls,
+// the dashboard's figures, and the daily retention sweep. The portal, the
+// REST API and the worker all call this one service.
+package recordings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"callrec/internal/account"
+	"callrec/internal/blob"
+	"callrec/internal/events"
+	"callrec/internal/principal"
+	"callrec/internal/roles"
+	"callrec/internal/store"
+)
+
+// Sentinel errors the portal and the API map to their answers.
+var (
+	ErrForbidden = errors.New("recordings: not allowed")
+	ErrNotFound  = errors.New("recordings: not found")
+	ErrActive    = errors.New("recordings: the call is still active")
+	ErrNotActive = errors.New("recordings: the call is not active")
+	ErrPaused    = errors.New("recordings: the recording is already paused")
+	ErrNotPaused = errors.New("recordings: the recording is not paused")
+)
+
+// Service is the recordings workspace.
+type Service struct {
+	DB       *store.DB
+	Accounts *account.Service
+	Blobs    blob.Store // nil: audio cannot be deleted (web node without blob access)
+	Bus      events.Bus // nil: no live updates
+	Log      *slog.Logger
+	Now      func() time.Time
+	// Control pauses and resumes live recordings; nil records the pause
+	// in the metadata only (see Controller).
+	Control Controller
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}
+
+// Scope is the part of the tenant's calls a caller may see.
+type Scope struct {
+	UserIDs      []string // nil: the whole tenant
+	Confidential bool     // may see confidential calls
+}
+
+// ScopeOf works out the caller's scope: admins see the tenant, supervisors
+// their managed groups' members and themselves, self-view users their own
+// calls; confidential calls only with recordings.confidential.
+func (s *Service) ScopeOf(ctx context.Context, p *principal.Principal) (Scope, error) {
+	sc := Scope{Confidential: p.Can(roles.RecordingsConfid)}
+	switch {
+	case p.TenantID == "":
+		return sc, ErrForbidden
+	case p.Can(roles.RecordingsViewAll):
+	case p.Can(roles.RecordingsViewMgd):
+		ids, err := s.DB.Q().ManagedMemberIDs(ctx, p.TenantID, p.User.ID)
+		if err != nil {
+			return sc, fmt.Errorf("recordings: scope: %w", err)
+		}
+		sc.UserIDs = append(ids, p.User.ID)
+	case p.Can(roles.RecordingsViewOwn):
+		sc.UserIDs = []string{p.User.ID}
+	default:
+		return sc, ErrForbidden
+	}
+	return sc, nil
+}
+
+// apply narrows a filter to the scope.
+func (sc Scope) apply(f *store.RecordingFilter) {
+	f.UserIDs = sc.UserIDs
+	if !sc.Confidential {
+		no := false
+		f.Confidential = &no
+	}
+}
+
+// Allows reports whether the scope covers one call.
+func (sc Scope) Allows(c store.Call) bool {
+	if c.Confidential && !sc.Confidential {
+		return false
+	}
+	return sc.UserIDs == nil || slices.Contains(sc.UserIDs, c.RecordedUserID)
+}
+
+// List returns one page of the calls the caller may see matching f.
+func (s *Service) List(ctx context.Context, p *principal.Principal, f store.RecordingFilter) ([]store.Recording, string, error) {
+	sc, err := s.ScopeOf(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	sc.apply(&f)
+	return s.DB.Q().SearchRecordings(ctx, p.TenantID, f)
+}
+
+// Detail is one call with everything its page shows.
+type Detail struct {
+	store.Recording
+	Participants []store.CallParticipant `json:"participants"`
+	Notes        []store.CallNote        `json:"notes"`
+	Pauses       []store.CallPause       `json:"pauses"`
+}
+
+// Get returns a call the caller may see; one outside the scope is
+// ErrNotFound, as if it did not exist.
+func (s *Service) Get(ctx context.Context, p *principal.Principal, id string) (Detail, error) {
+	var d Detail
+	sc, err := s.ScopeOf(ctx, p)
+	if err != nil {
+		return d, err
+	}
+	q := s.DB.Q()
+	d.Recording, err = q.GetRecording(ctx, p.TenantID, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !sc.Allows(d.Call)) {
+		return d, ErrNotFound
+	}
+	if err != nil {
+		return d, err
+	}
+	call, err := q.GetCall(ctx, p.TenantID, id)
+	if err != nil {
+		return d, err
+	}
+	d.Participants = call.Participants
+	if d.Notes, err = q.CallNotes(ctx, p.TenantID, id); err != nil {
+		return d, err
+	}
+	if d.Pauses, err = q.CallPauses(ctx, p.TenantID, id); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// audit writes an entry about a call.
+func (s *Service) audit(ctx context.Context, a account.Actor, tenantID, action, callID string, detail any) error {
+	if err := s.Accounts.Audit(ctx, s.DB.Q(), a, tenantID, action, "call", callID, detail); err != nil {
+		return fmt.Errorf("recordings: audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// publish tells live subscribers that a call changed.
+func (s *Service) publish(ctx context.Context, kind string, c store.Call) {
+	if s.Bus == nil {
+		return
+	}
+	s.Bus.Publish(ctx, events.New(c.TenantID, kind, c, s.now()))
+}
+
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}

@@ -1,0 +1,211 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Recording is a call as the Recordings list shows it: the call row plus
+// the recorded user's name and group.
+type Recording struct {
+	Call
+	UserName  string `json:"user_name"`
+	GroupName string `json:"group_name"`
+}
+
+// Sort orders for SearchRecordings.
+const (
+	SortStarted  = "started_at"
+	SortDuration = "duration"
+)
+
+// RecordingFilter narrows the Recordings list. Empty fields do not filter.
+type RecordingFilter struct {
+	From, To  *time.Time
+	UserID    string
+	GroupID   string
+	Direction string
+	State     string
+	// MinDurationMS and MaxDurationMS bound the duration; 0 does not bound.
+	MinDurationMS, MaxDurationMS int64
+	// Text matches caller, callee, participants' names and addresses and
+	// the call's notes, case-insensitively.
+	Text string
+	// UserIDs is the caller's scope: nil means the whole tenant, empty
+	// means nothing.
+	UserIDs      []string
+	Confidential *bool
+	Sort         string // SortStarted (default) or SortDuration
+	Asc          bool
+	Limit        int
+	Cursor       string
+}
+
+// recordingCols selects a Recording from calls c.
+const recordingCols = callCols + `,
+	COALESCE((SELECT u.name FROM users u WHERE u.id = c.recorded_user_id), ''),
+	COALESCE((SELECT g.name FROM group_members m JOIN user_groups g ON g.id = m.group_id
+		WHERE m.tenant_id = c.tenant_id AND m.user_id = c.recorded_user_id ORDER BY g.is_default, g.name LIMIT 1), '')`
+
+func scanRecording(s interface{ Scan(...any) error }) (Recording, error) {
+	var rec Recording
+	var ended, expires sql.NullTime
+	err := s.Scan(&rec.ID, &rec.TenantID, &rec.SIPSourceID, &rec.State, &rec.Direction, &rec.StartedAt, &ended, &rec.DurationMS,
+		&rec.SizeBytes, &rec.SHA256, &rec.BlobKey, &rec.AudioFormat, &rec.RecorderNode, &rec.Recorded, &rec.DecisionReason,
+		&rec.Confidential, &expires, &rec.RecordedUserID, &rec.SIPCallID, &rec.SessionID, &rec.ExternalCallID,
+		&rec.Caller, &rec.Callee, &rec.CreatedAt, &rec.UpdatedAt, &rec.UserName, &rec.GroupName)
+	rec.EndedAt, rec.ExpiresAt = timePtr(ended), timePtr(expires)
+	rec.StartedAt, rec.CreatedAt, rec.UpdatedAt = rec.StartedAt.UTC(), rec.CreatedAt.UTC(), rec.UpdatedAt.UTC()
+	return rec, mapErr(err)
+}
+
+// recordingWhere turns a filter into SQL conditions over calls c; none
+// says the scope is empty.
+func recordingWhere(tenantID string, f RecordingFilter) (where []string, args []any, none bool) {
+	where, args = []string{"c.tenant_id = ?"}, []any{tenantID}
+	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	if f.From != nil {
+		add("c.started_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		add("c.started_at < ?", f.To.UTC())
+	}
+	if f.UserID != "" {
+		add("c.recorded_user_id = ?", f.UserID)
+	}
+	if f.GroupID != "" {
+		add("c.recorded_user_id IN (SELECT gm.user_id FROM group_members gm WHERE gm.tenant_id = ? AND gm.group_id = ?)", tenantID, f.GroupID)
+	}
+	if f.Direction != "" {
+		add("c.direction = ?", f.Direction)
+	}
+	if f.State != "" {
+		add("c.state = ?", f.State)
+	}
+	if f.MinDurationMS > 0 {
+		add("c.duration_ms >= ?", f.MinDurationMS)
+	}
+	if f.MaxDurationMS > 0 {
+		add("c.duration_ms <= ?", f.MaxDurationMS)
+	}
+	if f.Confidential != nil {
+		add("c.confidential = ?", *f.Confidential)
+	}
+	if f.Text != "" {
+		p := likePattern(f.Text)
+		add(`(lower(c.caller) LIKE ? ESCAPE '\' OR lower(c.callee) LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM call_participants cp WHERE cp.tenant_id = c.tenant_id AND cp.call_id = c.id
+				AND (lower(cp.name) LIKE ? ESCAPE '\' OR lower(cp.aor) LIKE ? ESCAPE '\'))
+			OR EXISTS (SELECT 1 FROM call_notes cn WHERE cn.tenant_id = c.tenant_id AND cn.call_id = c.id AND lower(cn.body) LIKE ? ESCAPE '\'))`,
+			p, p, p, p, p)
+	}
+	if f.UserIDs != nil {
+		if len(f.UserIDs) == 0 {
+			return nil, nil, true
+		}
+		cond := "c.recorded_user_id IN (?" + strings.Repeat(", ?", len(f.UserIDs)-1) + ")"
+		ids := make([]any, len(f.UserIDs))
+		for i, id := range f.UserIDs {
+			ids[i] = id
+		}
+		add(cond, ids...)
+	}
+	return where, args, false
+}
+
+// SearchRecordings returns one page of the tenant's calls matching f,
+// ordered by f.Sort with the id as tie-break, and the cursor of the next page.
+func (q Q) SearchRecordings(ctx context.Context, tenantID string, f RecordingFilter) ([]Recording, string, error) {
+	where, args, none := recordingWhere(tenantID, f)
+	if none {
+		return []Recording{}, "", nil
+	}
+	col := "c.started_at"
+	if f.Sort == SortDuration {
+		col = "c.duration_ms"
+	}
+	op, dir := "<", "DESC"
+	if f.Asc {
+		op, dir = ">", "ASC"
+	}
+	if f.Cursor != "" {
+		key, id, ok := DecodeCursor(f.Cursor)
+		if !ok {
+			return nil, "", fmt.Errorf("store: %w", ErrBadCursor)
+		}
+		var k any
+		var err error
+		if f.Sort == SortDuration {
+			k, err = strconv.ParseInt(key, 10, 64)
+		} else {
+			k, err = time.Parse(time.RFC3339Nano, key)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("store: %w", ErrBadCursor)
+		}
+		where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND c.id %s ?))", col, op, col, op))
+		args = append(args, k, k, id)
+	}
+	limit := clampLimit(f.Limit)
+	args = append(args, limit+1)
+	rows, err := q.query(ctx, `SELECT `+recordingCols+` FROM calls c WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` ORDER BY %s %s, c.id %s LIMIT ?`, col, dir, dir), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: search recordings: %w", err)
+	}
+	defer rows.Close()
+	out := []Recording{}
+	for rows.Next() {
+		rec, err := scanRecording(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: search recordings: %w", err)
+		}
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: search recordings: %w", err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		key := last.StartedAt.Format(time.RFC3339Nano)
+		if f.Sort == SortDuration {
+			key = strconv.FormatInt(last.DurationMS, 10)
+		}
+		next = EncodeCursor(key, last.ID)
+	}
+	return out, next, nil
+}
+
+// GetRecording returns one call of the tenant as the list shows it.
+func (q Q) GetRecording(ctx context.Context, tenantID, id string) (Recording, error) {
+	rec, err := scanRecording(q.row(ctx, `SELECT `+recordingCols+` FROM calls c WHERE c.tenant_id = ? AND c.id = ?`, tenantID, id))
+	if err != nil {
+		return rec, fmt.Errorf("store: get recording: %w", err)
+	}
+	return rec, nil
+}
+
+// SetConfidential marks or unmarks a call of the tenant as confidential.
+func (q Q) SetConfidential(ctx context.Context, tenantID, id string, confidential bool) error {
+	err := affectedOne(q.exec(ctx, `UPDATE calls SET confidential = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		confidential, q.Now(), tenantID, id))
+	if err != nil {
+		return fmt.Errorf("store: set confidential: %w", err)
+	}
+	return nil
+}
+
+// DeleteCall removes a call of the tenant with its participants, notes
+// and pauses (the foreign keys cascade).
+func (q Q) DeleteCall(ctx context.Context, tenantID, id string) error {
+	if err := affectedOne(q.exec(ctx, `DELETE FROM calls WHERE tenant_id = ? AND id = ?`, tenantID, id)); err != nil {
+		return fmt.Errorf("store: delete call: %w", err)
+	}
+	return nil
+}
