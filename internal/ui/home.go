@@ -13,6 +13,7 @@ import (
 type homeView struct {
 	Pools   []store.LicensePool
 	Tenants []tenantRow
+	Alerts  []store.Alert
 }
 
 // tenantRow is one tenant on the provider's overview.
@@ -32,6 +33,9 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, p *principal.Prin
 			return err
 		}
 		v.Pools = pools
+		if v.Alerts, err = h.DB.Q().OpenAlerts(ctx, p.TenantID); err != nil {
+			return err
+		}
 	}
 	if p.IsProvider() && p.TenantID == "" {
 		ts, err := h.DB.Q().ListTenants(ctx)
@@ -113,5 +117,17 @@ func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	v.Permissions = roles.Permissions()
 	h.render(w, r, http.StatusOK, "roles", view{Title: "Roles", Nav: "admin", Sub: "roles", Data: v})
+	return nil
+}
+
+// dismissAlert resolves an alert of the caller's tenant.
+func (h *Handler) dismissAlert(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if p.TenantID == "" || !p.Can(roles.UsersManage) {
+		return errForbidden
+	}
+	if err := h.DB.Q().ResolveAlert(r.Context(), p.TenantID, r.PathValue("id"), h.DB.Now()); err != nil {
+		return errNotFound
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }

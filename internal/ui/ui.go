@@ -56,6 +56,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /{$}", h.signedIn(okOnly, h.home))
 	mux.HandleFunc("POST /tenant", h.signedIn(okOnly, h.switchTenant))
+	mux.HandleFunc("POST /alerts/{id}/dismiss", h.signedIn(okOnly, h.dismissAlert))
 	mux.HandleFunc("GET /admin/roles", h.signedIn(okOnly, h.rolesPage))
 	h.registerAdmin(mux, okOnly)
 	h.registerIntegrations(mux, okOnly)

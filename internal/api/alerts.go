@@ -1,0 +1,24 @@
+package api
+
+import (
+	"net/http"
+
+	"callrec/internal/principal"
+)
+
+func (h *Handler) listAlerts(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	as, err := h.DB.Q().OpenAlerts(r.Context(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": ""})
+	return nil
+}
+
+func (h *Handler) resolveAlert(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if err := h.DB.Q().ResolveAlert(r.Context(), p.TenantID, r.PathValue("id"), h.DB.Now()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
