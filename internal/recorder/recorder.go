@@ -7,7 +7,6 @@ package recorder
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -243,7 +242,5 @@ func (r *Recorder) InvalidateSources() {
 	r.sources.sources = nil
 	r.sources.mu.Unlock()
 }
-
-var errRetry = errors.New("recorder: retry later")
 
 func (r *Recorder) spoolPath(callID string) string { return filepath.Join(r.cfg.SpoolDir, callID) }

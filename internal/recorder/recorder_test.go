@@ -85,12 +85,12 @@ func TestFullCallWithPause(t *testing.T) {
 		}
 
 		// Playable from the spool at once, before the upload.
-		res, wav := e.getAudio(id, "")
+		res, _ := e.getAudio(id, "")
 		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "audio/wav" {
 			t.Fatalf("audio right after BYE: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 		}
 		waitEvent(t, evs, "call.stored", id, 30*time.Second)
-		res, wav = e.getAudio(id, "")
+		res, wav := e.getAudio(id, "")
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("stored audio: %d", res.StatusCode)
 		}
