@@ -75,6 +75,7 @@ func serveMsemu(ctx context.Context, env *Env, addr, state, base, redirect strin
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	_ = emu.Close() // hang up calls in progress: recorders get their BYE
 	return snap.save()
 }
 
@@ -85,7 +86,8 @@ func portOf(hostport string) string {
 
 func printMsemuConfig(w io.Writer, c msemu.Config, redirect string) {
 	fmt.Fprintf(w, "Microsoft cloud emulator\n\n")
-	fmt.Fprintf(w, "  CALLREC_MS_LOGIN_URL=%s\n  CALLREC_MS_GRAPH_URL=%s\n  CALLREC_MS_TEAMS_ADMIN_URL=%s\n\n", c.LoginURL, c.GraphURL, c.TeamsAdminURL)
+	fmt.Fprintf(w, "  CALLREC_MS_LOGIN_URL=%s\n  CALLREC_MS_GRAPH_URL=%s\n  CALLREC_MS_TEAMS_ADMIN_URL=%s\n  CALLREC_MS_BOT_OPENID_URL=%s\n\n",
+		c.LoginURL, c.GraphURL, c.TeamsAdminURL, c.BotOpenIDURL)
 	fmt.Fprintf(w, "  app client id:     %s\n  app client secret: %s\n  redirect URIs:     %s*\n\n", c.ClientID, c.ClientSecret, redirect)
 	fmt.Fprintf(w, "  admin center: %s\n  my apps:      %s\n  control API:  %s/emu/config\n\n", c.AdminCenter, c.MyApps, c.LoginURL)
 	for _, l := range c.Tenants {

@@ -72,14 +72,17 @@ func (e *Emulator) emuTeamsAdminRole(w http.ResponseWriter, r *http.Request) {
 type snapshot struct {
 	World      *world `json:"world"`
 	SigningKey []byte `json:"signing_key"`
-	DelayNanos int64  `json:"replication_delay_ns"`
+	// BotSigningKey keeps the notification key across restarts, so bots
+	// that cached the JWKS keep verifying.
+	BotSigningKey []byte `json:"bot_signing_key,omitempty"`
+	DelayNanos    int64  `json:"replication_delay_ns"`
 }
 
 // Save writes the whole cloud, signing key included, as JSON.
 func (e *Emulator) Save(w io.Writer) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := snapshot{World: e.w, SigningKey: marshalKey(e.key), DelayNanos: int64(e.delay)}
+	s := snapshot{World: e.w, SigningKey: marshalKey(e.key), BotSigningKey: marshalKey(e.botKey), DelayNanos: int64(e.delay)}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	if err := enc.Encode(s); err != nil {
@@ -103,6 +106,13 @@ func (e *Emulator) Load(r io.Reader) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if len(s.BotSigningKey) > 0 {
+		bot, err := unmarshalKey(s.BotSigningKey)
+		if err != nil {
+			return err
+		}
+		setBotKey(e, bot)
+	}
 	e.w, e.key, e.kid, e.delay = s.World, key, keyID(&key.PublicKey), time.Duration(s.DelayNanos)
 	return nil
 }

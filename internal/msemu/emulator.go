@@ -57,6 +57,18 @@ type Options struct {
 	CallingWebhookURL string
 	// SigningKey signs tokens; a fresh 2048-bit key is made when nil.
 	SigningKey *rsa.PrivateKey
+	// BotSigningKey signs the Bot Framework tokens on calling
+	// notifications; a fresh 2048-bit key is made when nil.
+	BotSigningKey *rsa.PrivateKey
+	// AnswerDeadline is how long (real time) a recording bot has to answer
+	// an incoming call notification; 5 s, Microsoft's limit, when zero.
+	AnswerDeadline time.Duration
+	// KeepAliveCheck is how often (real time) connected calls look for bot
+	// legs whose keepAlive expired on the emulator clock; 1 s when zero.
+	KeepAliveCheck time.Duration
+	// HTTPClient delivers calling notifications; one with a 10 s timeout
+	// when nil.
+	HTTPClient *http.Client
 	// EventLimit bounds the event log; 10000 when zero.
 	EventLimit int
 }
@@ -69,6 +81,10 @@ type Emulator struct {
 	log    *slog.Logger
 	key    *rsa.PrivateKey
 	kid    string
+	botKey *rsa.PrivateKey
+	botKid string
+	calls  *callBook
+	http   *http.Client
 	mux    *http.ServeMux
 	pages  *template.Template
 	events *eventLog
@@ -111,6 +127,19 @@ func New(o Options) (*Emulator, error) {
 		e.key = k
 	}
 	e.kid = keyID(&e.key.PublicKey)
+	if o.BotSigningKey == nil {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, fmt.Errorf("msemu: bot signing key: %w", err)
+		}
+		o.BotSigningKey = k
+	}
+	setBotKey(e, o.BotSigningKey)
+	e.http = o.HTTPClient
+	if e.http == nil {
+		e.http = &http.Client{Timeout: 10 * time.Second}
+	}
+	e.calls = newCallBook()
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -156,6 +185,7 @@ type Config struct {
 	LoginURL      string  `json:"CALLREC_MS_LOGIN_URL"`
 	GraphURL      string  `json:"CALLREC_MS_GRAPH_URL"`
 	TeamsAdminURL string  `json:"CALLREC_MS_TEAMS_ADMIN_URL"`
+	BotOpenIDURL  string  `json:"CALLREC_MS_BOT_OPENID_URL"`
 	ClientID      string  `json:"client_id"`
 	ClientSecret  string  `json:"client_secret"`
 	AdminCenter   string  `json:"admin_center_url"`
@@ -176,7 +206,7 @@ type Login struct {
 func (e *Emulator) Config() Config {
 	b := e.opts.BaseURL
 	return Config{
-		LoginURL: b, GraphURL: b, TeamsAdminURL: b + TeamsAdminPrefix,
+		LoginURL: b, GraphURL: b, TeamsAdminURL: b + TeamsAdminPrefix, BotOpenIDURL: b + botOpenIDPath,
 		ClientID: CallrecClientID, ClientSecret: CallrecSecret,
 		AdminCenter: b + "/admin", MyApps: b + "/myapps",
 		Tenants: []Login{

@@ -101,6 +101,8 @@ func hostOf(path string) string {
 		return "admin.microsoft.com"
 	case strings.HasPrefix(path, "/myapps"):
 		return "myapps.microsoft.com"
+	case strings.HasPrefix(path, "/botframework/"):
+		return "api.aps.skype.com"
 	case strings.HasPrefix(path, "/emu/"):
 		return "emu"
 	default:

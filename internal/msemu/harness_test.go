@@ -18,8 +18,9 @@ import (
 	"time"
 )
 
-// testKey is generated once: RSA key generation is the slowest thing here.
-var testKey *rsa.PrivateKey
+// testKey and testBotKey are generated once: RSA key generation is the
+// slowest thing here.
+var testKey, testBotKey *rsa.PrivateKey
 
 func TestMain(m *testing.M) {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -27,6 +28,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	testKey = k
+	if testBotKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		panic(err)
+	}
 	os.Exit(m.Run())
 }
 
@@ -73,7 +77,8 @@ func newHarness(t *testing.T, delay time.Duration) *harness {
 	h := &harness{t: t, clock: &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
 	h.srv = httptest.NewUnstartedServer(nil)
 	base := "http://" + h.srv.Listener.Addr().String()
-	emu, err := New(Options{BaseURL: base, Clock: h.clock, IDs: &seqIDs{}, SigningKey: testKey,
+	emu, err := New(Options{BaseURL: base, Clock: h.clock, IDs: &seqIDs{}, SigningKey: testKey, BotSigningKey: testBotKey,
+		AnswerDeadline: 500 * time.Millisecond, KeepAliveCheck: 20 * time.Millisecond,
 		ReplicationDelay: delay, AppRedirectPrefix: "http://callrec.test/"})
 	if err != nil {
 		t.Fatal(err)

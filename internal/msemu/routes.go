@@ -35,6 +35,17 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1.0/oauth2PermissionGrants", g(e.listGrants))
 	mux.HandleFunc("GET /v1.0/oauth2PermissionGrants/{id}", g(e.getGrant))
 	mux.HandleFunc("DELETE /v1.0/oauth2PermissionGrants/{id}", g(e.deleteGrant))
+	const calls = "/v1.0/communications/calls/{id}"
+	mux.HandleFunc("GET "+calls, g(e.getCall))
+	mux.HandleFunc("DELETE "+calls, g(e.deleteCall))
+	mux.HandleFunc("POST "+calls+"/answer", g(e.answerCall))
+	mux.HandleFunc("POST "+calls+"/reject", g(e.rejectCall))
+	mux.HandleFunc("POST "+calls+"/updateRecordingStatus", g(e.updateRecordingStatus))
+	mux.HandleFunc("POST "+calls+"/keepAlive", g(e.keepAliveCall))
+
+	// Bot Framework token keys (api.aps.skype.com) under /botframework.
+	mux.HandleFunc("GET "+botOpenIDPath, e.botOpenIDConfig)
+	mux.HandleFunc("GET "+botKeysPath, e.botJWKS)
 
 	// Teams admin API (api.interfaces.records.teams.microsoft.com) under /teams.
 	const ps, sp = TeamsAdminPrefix + "/Teams.PlatformService/v2", TeamsAdminPrefix + "/Skype.Policy"
@@ -73,6 +84,8 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("GET /admin/groups/{id}", e.adminGroup)
 	mux.HandleFunc("POST /admin/groups/{id}/members", e.adminAddMembers)
 	mux.HandleFunc("POST /admin/groups/{id}/members/{member}/remove", e.adminRemoveMember)
+	mux.HandleFunc("GET /admin/calls", e.adminCalls)
+	mux.HandleFunc("POST /admin/calls", e.adminPlaceCall)
 	mux.HandleFunc("GET /myapps", e.myApps)
 	mux.HandleFunc("GET /myapps/apps/{app}", e.myApp)
 	mux.HandleFunc("POST /myapps/apps/{app}/revoke", e.myAppRevoke)
@@ -85,6 +98,10 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("POST /emu/faults", e.emuAddFault)
 	mux.HandleFunc("DELETE /emu/faults", e.emuClearFaults)
 	mux.HandleFunc("PUT /emu/replication", e.emuReplication)
+	mux.HandleFunc("GET /emu/calls", e.emuListCalls)
+	mux.HandleFunc("POST /emu/calls", e.emuPlaceCall)
+	mux.HandleFunc("GET /emu/calls/{id}", e.emuGetCall)
+	mux.HandleFunc("POST /emu/calls/{id}/hangup", e.emuHangup)
 	mux.HandleFunc("PUT /emu/tenants/{tenant}/servicePrincipals/{app}/teamsAdministrator", e.emuTeamsAdminRole)
 	mux.HandleFunc("DELETE /emu/tenants/{tenant}/servicePrincipals/{app}/teamsAdministrator", e.emuTeamsAdminRole)
 	return mux
