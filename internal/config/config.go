@@ -42,16 +42,12 @@ type Config struct {
 	// empty a key is generated into the data directory.
 	EncryptionKey string
 	// Node names this process on the call rows its recorder writes
-	// (CALLREC_NODE, default the host name); web nodes reach it by InternalURL.
+	// (CALLREC_NODE, default the host name).
 	Node string
 	// MediaIP is the address the recorder binds RTP on and puts in SDP
 	// answers (CALLREC_MEDIA_IP); empty means the SIP address's host, else
 	// 127.0.0.1.
 	MediaIP string
-	// InternalURL is how other callrec nodes reach this node's HTTP server
-	// (CALLREC_INTERNAL_URL, default the public URL); the recorder writes it on
-	// call rows so a web node elsewhere can play a call before it is uploaded.
-	InternalURL string
 }
 
 // Getenv is how Load reads the environment; tests pass a map lookup.
@@ -79,7 +75,7 @@ func Load(getenv Getenv) Config {
 	c.EncryptionKey = getenv("CALLREC_ENCRYPTION_KEY")
 	c.MSBotOpenIDURL = or(getenv("CALLREC_MS_BOT_OPENID_URL"), "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration")
 	c.SIPRECTarget = getenv("CALLREC_SIPREC_TARGET")
-	c.Node, c.MediaIP, c.InternalURL = getenv("CALLREC_NODE"), getenv("CALLREC_MEDIA_IP"), getenv("CALLREC_INTERNAL_URL")
+	c.Node, c.MediaIP = getenv("CALLREC_NODE"), getenv("CALLREC_MEDIA_IP")
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
 	}
@@ -99,7 +95,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.Node, "node", c.Node, "this node's name on call rows (default the host name)")
 	fs.StringVar(&c.MediaIP, "media-ip", c.MediaIP, "IP address for RTP and SDP answers (default the SIP address's host, else 127.0.0.1)")
-	fs.StringVar(&c.InternalURL, "internal-url", c.InternalURL, "base URL other callrec nodes reach this one by (default the public URL)")
 }
 
 // Finish fills the defaults that depend on other settings, after flags.
@@ -121,10 +116,6 @@ func (c *Config) Finish() error {
 	if c.Node == "" {
 		c.Node, _ = os.Hostname()
 	}
-	if c.InternalURL == "" {
-		c.InternalURL = c.PublicURL
-	}
-	c.InternalURL = strings.TrimRight(c.InternalURL, "/")
 	if c.MediaIP != "" {
 		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
 			return fmt.Errorf("config: media IP %q: %w", c.MediaIP, err)

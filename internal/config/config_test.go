@@ -15,11 +15,11 @@ func TestRecorderSettings(t *testing.T) {
 		node, mediaIP, internal string
 		wantErr                 bool
 	}{
-		{name: "defaults", node: host, internal: "http://localhost:8080"},
-		{name: "environment", env: map[string]string{"CALLREC_NODE": "rec-1", "CALLREC_MEDIA_IP": "10.0.0.5", "CALLREC_INTERNAL_URL": "http://rec-1:8080/"},
-			node: "rec-1", mediaIP: "10.0.0.5", internal: "http://rec-1:8080"},
+		{name: "defaults", node: host},
+		{name: "environment", env: map[string]string{"CALLREC_NODE": "rec-1", "CALLREC_MEDIA_IP": "10.0.0.5"},
+			node: "rec-1", mediaIP: "10.0.0.5"},
 		{name: "flags override", env: map[string]string{"CALLREC_NODE": "rec-1"}, args: []string{"--node", "rec-2", "--media-ip", "::1"},
-			node: "rec-2", mediaIP: "::1", internal: "http://localhost:8080"},
+			node: "rec-2", mediaIP: "::1"},
 		{name: "bad media IP", env: map[string]string{"CALLREC_MEDIA_IP": "not-an-ip"}, wantErr: true},
 	}
 	for _, tt := range tests {
@@ -40,8 +40,8 @@ func TestRecorderSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Node != tt.node || c.MediaIP != tt.mediaIP || c.InternalURL != tt.internal {
-				t.Errorf("node %q media %q internal %q, want %q %q %q", c.Node, c.MediaIP, c.InternalURL, tt.node, tt.mediaIP, tt.internal)
+			if c.Node != tt.node || c.MediaIP != tt.mediaIP {
+				t.Errorf("node %q media %q, want %q %q", c.Node, c.MediaIP, tt.node, tt.mediaIP)
 			}
 		})
 	}
