@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"callrec/internal/blob"
+	"callrec/internal/recordings"
+)
+
+// startRecordingJobs runs the worker's recordings jobs until ctx ends: the
+// daily retention sweep (expired audio out of the blob store, audited) and
+// the auto-resume of pauses that outlast their tenant's timeout.
+func (a *app) startRecordingJobs(ctx context.Context) {
+	blobs, err := blob.Open(a.cfg.BlobURL)
+	if err != nil {
+		a.log.Error("retention disabled: blob store unavailable", "err", err)
+		return
+	}
+	svc := &recordings.Service{DB: a.db, Accounts: a.accounts, Blobs: blobs, Bus: a.eventBus(), Log: a.log}
+	day := time.NewTicker(24 * time.Hour)
+	go func() {
+		defer day.Stop()
+		svc.RunRetention(ctx, day.C)
+	}()
+	go func() {
+		tick := time.NewTicker(5 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := svc.AutoResume(ctx); err != nil {
+					a.log.Error("recordings: auto-resume", "err", err)
+				}
+			}
+		}
+	}()
+	a.log.Info("worker running retention (daily) and pause auto-resume")
+}
