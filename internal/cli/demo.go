@@ -121,7 +121,7 @@ func seedDemo(ctx context.Context, a *app) error {
 // publicURLFor is the configured public URL, or the listening address
 // (with "localhost" for an unspecified host) when none was set.
 func publicURLFor(configured, listenAddr string) string {
-	if configured != "" && configured != "http://localhost:8080" {
+	if u, err := url.Parse(configured); err == nil && configured != "" && configured != "http://localhost:8080" && u.Port() != "0" {
 		return strings.TrimRight(configured, "/")
 	}
 	host, port, _ := net.SplitHostPort(listenAddr)
