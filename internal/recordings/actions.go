@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"callrec/internal/blob"
@@ -14,10 +15,15 @@ import (
 	"callrec/internal/validate"
 )
 
+// playbackWindow is how long one listening lasts for the audit log: a
+// player's second request from the start (the waveform's fetch, a reload)
+// within it is not logged again.
+const playbackWindow = 10 * time.Minute
+
 // Playback checks that the caller may play (or, with download, download)
 // a call it can see, and writes the audit entry. Players fetch audio in
-// ranges; only a request from the start (first byte 0) is audited, so
-// one listening is one entry.
+// ranges; only a request from the start (first byte 0) counts, and one
+// entry per caller, call and action within playbackWindow.
 func (s *Service) Playback(ctx context.Context, p *principal.Principal, c store.Call, download, fromStart bool) error {
 	perm, action := roles.RecordingsPlay, "recording.play"
 	if download {
@@ -28,6 +34,16 @@ func (s *Service) Playback(ctx context.Context, p *principal.Principal, c store.
 	}
 	if !fromStart {
 		return nil
+	}
+	since := s.now().Add(-playbackWindow)
+	recent, _, err := s.DB.Q().ListAudit(ctx, p.TenantID, store.AuditFilter{Action: action, ObjectType: "call", ObjectID: c.ID, From: &since, Limit: 50})
+	if err != nil {
+		return err
+	}
+	for _, e := range recent {
+		if e.ActorID == p.User.ID {
+			return nil
+		}
 	}
 	return s.audit(ctx, p.Actor(), p.TenantID, action, c.ID, nil)
 }

@@ -139,3 +139,42 @@ func ParseFilter(q url.Values, now time.Time, loc *time.Location) (store.Recordi
 	}
 	return f, nil
 }
+
+// Choice is a user or group the filters offer.
+type Choice struct{ ID, Name string }
+
+// FilterChoices lists the users and groups a caller may filter by: the
+// tenant's for whoever sees it all, the managed groups and their members
+// for supervisors, nothing for self-view users.
+func (s *Service) FilterChoices(ctx context.Context, p *principal.Principal) (users, groups []Choice, err error) {
+	sc, err := s.ScopeOf(ctx, p)
+	if err != nil || (sc.UserIDs != nil && len(sc.UserIDs) <= 1) {
+		return nil, nil, err
+	}
+	q := s.DB.Q()
+	list, _, err := q.ListUsers(ctx, p.TenantID, store.UserFilter{Limit: 500})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, u := range list {
+		if sc.UserIDs == nil || slices.Contains(sc.UserIDs, u.ID) {
+			users = append(users, Choice{u.ID, u.Name})
+		}
+	}
+	var managed []string
+	if sc.UserIDs != nil {
+		if me, err := q.GetUserByID(ctx, p.User.ID); err == nil {
+			managed = me.ManagedGroups
+		}
+	}
+	gs, err := q.ListGroups(ctx, p.TenantID, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, g := range gs {
+		if sc.UserIDs == nil || slices.Contains(managed, g.ID) {
+			groups = append(groups, Choice{g.ID, g.Name})
+		}
+	}
+	return users, groups, nil
+}

@@ -9,7 +9,9 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/events"
 	"callrec/internal/integration"
+	"callrec/internal/recorder"
 	"callrec/internal/store"
 )
 
@@ -21,6 +23,8 @@ type Handler struct {
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service // nil when no Microsoft app is configured
+	Recordings    *recorder.Library    // call audio (its blob store deletes audio); nil without a recorder
+	Events        events.Bus           // live call updates; nil without them
 
 	// pages are parsed once by Register, one template set per page.
 	pages map[string]*template.Template
@@ -60,6 +64,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/roles", h.signedIn(okOnly, h.rolesPage))
 	h.registerAdmin(mux, okOnly)
 	h.registerIntegrations(mux, okOnly)
+	h.registerRecordings(mux, okOnly)
 	mux.HandleFunc("GET /account/security", h.signedIn(okOnly, h.securityPage))
 	mux.HandleFunc("POST /account/security/recovery-codes", h.signedIn(okOnly, h.regenerateCodes))
 	mux.HandleFunc("GET /account/tokens", h.signedIn(okOnly, h.tokensPage))

@@ -59,7 +59,7 @@ func New(d Deps) http.Handler {
 	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations}).Register(mux)
 	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations}).Register(mux)
+		Integrations: d.Integrations, Recordings: d.Recordings, Events: d.Events}).Register(mux)
 
 	if d.Bot != nil {
 		mux.Handle("POST /api/teams/calling", d.Bot)

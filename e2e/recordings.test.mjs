@@ -1,0 +1,149 @@
+// Browser test of the Recordings workspace against a running `callrec demo`
+// (started by run.sh) with its SIPREC recorder: the list updates live
+// while `callrec siprec-load` places a call, pause/resume marks a span,
+// the waveform player plays the finished call, and the dashboard shows it.
+// Screenshots go to $SCREENSHOTS for a human to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+const base = process.env.BASE_URL;
+const sipTarget = process.env.SIP_TARGET;
+const bin = process.env.CALLREC_BIN;
+const shots = process.env.SCREENSHOTS || 'screenshots';
+assert.ok(base && sipTarget && bin, 'BASE_URL, SIP_TARGET and CALLREC_BIN are required (run e2e/run.sh)');
+
+const admin = { login: 'admin@contoso.example', password: 'Contoso#2026' };
+
+let browser;
+let context;
+let page;
+const problems = [];
+let callID = '';
+let load;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+});
+
+after(async () => {
+  load?.kill();
+  await browser?.close();
+});
+
+async function shot(name, fullPage = true) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage });
+}
+
+async function signIn(who) {
+  await context.clearCookies();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Login').fill(who.login);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  if (new URL(page.url()).pathname === '/terms') {
+    await Promise.all([page.waitForNavigation(),
+      page.getByRole('button', { name: 'I accept the terms and conditions' }).click()]);
+  }
+}
+
+// placeCall runs siprec-load for one recorded call of the demo's agent
+// (extension 2001) and resolves with its JSON summary when it hangs up.
+function placeCall(seconds) {
+  return new Promise((resolve, reject) => {
+    load = spawn(bin, ['siprec-load', '--target', sipTarget, '--calls', '1', '--concurrency', '1', '--duration', `${seconds}s`]);
+    let out = '';
+    load.stdout.on('data', (d) => { out += d; });
+    load.on('error', reject);
+    load.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`siprec-load exited ${code}: ${out}`))));
+  });
+}
+
+test('the list shows a new call live, then its end, without a reload', async () => {
+  await signIn(admin);
+  await page.getByRole('link', { name: 'Recordings', exact: true }).click();
+  await page.locator('#rec-table[data-connected="1"]').waitFor();
+  await shot('recordings-empty');
+  const navigations = [];
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations.push(f.url()); });
+  const done = placeCall(14);
+  const live = page.locator('#rec-rows tr.is-live');
+  await live.first().waitFor();
+  callID = await live.first().getAttribute('data-id');
+  assert.ok(callID, 'the live row names its call');
+  assert.match(await live.first().innerText(), /Live/);
+  await shot('recordings-live');
+  assert.deepEqual(navigations, [], 'no reload while the call appeared');
+  // Pause and resume on the call page while it is still live.
+  await page.goto(`${base}/recordings/${callID}`);
+  await page.getByRole('button', { name: 'Pause recording' }).click();
+  await page.getByText('Recording paused').first().waitFor();
+  await shot('call-paused');
+  await page.waitForTimeout(3000);
+  await page.getByRole('button', { name: 'Resume recording' }).click();
+  await page.getByRole('button', { name: 'Pause recording' }).waitFor();
+  // Back to the list; the call's end arrives as an event.
+  await page.goto(`${base}/recordings`);
+  await page.locator('#rec-table[data-connected="1"]').waitFor();
+  const summary = await done;
+  assert.equal(summary.completed, 1, JSON.stringify(summary));
+  await page.locator(`#rec-rows tr[data-id="${callID}"]:not(.is-live)`).waitFor({ timeout: 30000 });
+  assert.match(await page.locator(`#rec-rows tr[data-id="${callID}"]`).innerText(), /Completed/);
+  await shot('recordings-list');
+});
+
+test('pause/resume leaves a marked span in the call metadata', async () => {
+  const res = await page.request.get(`${base}/api/v1/recordings/${callID}`);
+  assert.equal(res.status(), 200);
+  const call = await res.json();
+  assert.equal(call.pauses.length, 1, JSON.stringify(call.pauses));
+  const [p] = call.pauses;
+  assert.ok(p.end_ms - p.start_ms >= 2500 && p.end_ms - p.start_ms < 8000, `paused ${p.start_ms}–${p.end_ms} ms`);
+});
+
+test('the waveform player plays the finished call, seeks and changes speed', async () => {
+  await page.goto(`${base}/recordings/${callID}`);
+  await page.locator('#player[data-ready="1"]').waitFor({ timeout: 30000 });
+  assert.equal(await page.locator('.mark-pause').count(), 1, 'the paused span is marked on the timeline');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => window.callrecPlayer.getCurrentTime() > 0.5);
+  await page.locator('#speed').selectOption('1.5');
+  assert.equal(await page.evaluate(() => window.callrecPlayer.getPlaybackRate()), 1.5);
+  await page.evaluate(() => window.callrecPlayer.setTime(8));
+  await page.waitForFunction(() => window.callrecPlayer.getCurrentTime() >= 8);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByLabel('Note', { exact: true }).fill('Customer confirms the order');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await page.getByText('Note added.').waitFor();
+  await page.locator('#player[data-ready="1"]').waitFor({ timeout: 30000 });
+  await shot('call-page');
+  const audit = await (await page.request.get(`${base}/api/v1/audit?action=recording.play`)).json();
+  assert.ok(audit.items.some((e) => e.object_id === callID), 'the playback is in the audit log');
+});
+
+test('the dashboard counts the call', async () => {
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.locator('.tile').first().waitFor();
+  const calls = await page.locator('.tile', { hasText: 'Calls' }).locator('.tile-value').innerText();
+  assert.ok(Number(calls) >= 1, `calls tile shows ${calls}`);
+  assert.ok(await page.locator('svg.chart rect.bar').count() >= 7);
+  await shot('dashboard');
+});
+
+test('no console errors or CSP violations', () => {
+  assert.deepEqual(problems, []);
+});

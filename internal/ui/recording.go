@@ -1,0 +1,188 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"callrec/internal/principal"
+	"callrec/internal/recordings"
+	"callrec/internal/roles"
+	"callrec/internal/store"
+	"callrec/internal/validate"
+)
+
+// pauseMark is a paused span placed on the player's timeline.
+type pauseMark struct {
+	store.CallPause
+	From, To string
+	Running  bool
+}
+
+// recordingView is the call page.
+type recordingView struct {
+	recordings.Detail
+	Started, Ended string
+	Expires        string
+	Duration       string
+	Zone           string
+	Pauses         []pauseMark
+	NoteClock      map[string]string
+	CanPlay        bool
+	CanDownload    bool
+	CanAnnotate    bool
+	CanConfid      bool
+	CanDelete      bool
+	CanPause       bool
+	Paused         bool
+	Playable       bool
+}
+
+func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	return h.showRecording(w, r, p, http.StatusOK, "")
+}
+
+func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, msg string) error {
+	svc := h.workspace()
+	d, err := svc.Get(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return workspaceErr(err)
+	}
+	loc := svc.Location(r.Context(), p)
+	const layout = "Mon 2 Jan 2006, 15:04:05"
+	v := recordingView{Detail: d, Started: d.StartedAt.In(loc).Format(layout), Duration: clock(d.DurationMS), Zone: loc.String(),
+		NoteClock: map[string]string{}, CanPlay: p.Can(roles.RecordingsPlay), CanDownload: p.Can(roles.RecordingsDownload),
+		CanAnnotate: p.Can(roles.RecordingsAnnotate), CanConfid: p.Can(roles.RecordingsConfid), CanDelete: p.Can(roles.RecordingsDelete),
+		CanPause: p.Can(roles.PauseResume) && d.State == store.CallActive, Playable: d.Recorded && d.State != store.CallActive}
+	if d.EndedAt != nil {
+		v.Ended = d.EndedAt.In(loc).Format(layout)
+	}
+	if d.ExpiresAt != nil {
+		v.Expires = d.ExpiresAt.In(loc).Format("2 Jan 2006")
+	}
+	for _, ps := range d.Pauses {
+		m := pauseMark{CallPause: ps, From: clock(ps.StartMS), Running: ps.EndMS == nil}
+		if ps.EndMS != nil {
+			m.To = clock(*ps.EndMS)
+		}
+		v.Paused = v.Paused || m.Running
+		v.Pauses = append(v.Pauses, m)
+	}
+	for _, n := range d.Notes {
+		v.NoteClock[n.ID] = clock(n.OffsetMS)
+	}
+	title := d.Caller + " → " + d.Callee
+	h.render(w, r, status, "recording", view{Title: "Call " + title, Nav: "recordings", Data: v, Error: msg, Flash: doneMessage(r)})
+	return nil
+}
+
+// parseClock reads "m:ss", "h:mm:ss" or plain seconds as milliseconds.
+func parseClock(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, true
+	}
+	var total float64
+	for _, part := range strings.Split(s, ":") {
+		n, err := strconv.ParseFloat(part, 64)
+		if err != nil || n < 0 {
+			return 0, false
+		}
+		total = total*60 + n
+	}
+	return int64(total * 1000), true
+}
+
+func (h *Handler) addNote(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	id := r.PathValue("id")
+	at, ok := parseClock(r.PostFormValue("at"))
+	if !ok {
+		return h.showRecording(w, r, p, http.StatusBadRequest, "“At” is not a time in the call: write it as m:ss.")
+	}
+	_, err := h.workspace().AddNote(r.Context(), p, id, at, r.PostFormValue("body"))
+	var verrs validate.Errors
+	if errors.As(err, &verrs) {
+		msg := "The note was not saved: "
+		for f, why := range verrs {
+			msg += f + " — " + why + ". "
+		}
+		return h.showRecording(w, r, p, http.StatusBadRequest, msg)
+	}
+	if err != nil {
+		return workspaceErr(err)
+	}
+	http.Redirect(w, r, "/recordings/"+id+"?done=note_added#notes", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) deleteNote(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	id := r.PathValue("id")
+	if err := h.workspace().DeleteNote(r.Context(), p, id, r.PathValue("note_id")); err != nil {
+		return workspaceErr(err)
+	}
+	http.Redirect(w, r, "/recordings/"+id+"?done=note_deleted#notes", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) setConfidential(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	id := r.PathValue("id")
+	on := r.PostFormValue("confidential") == "true"
+	if _, err := h.workspace().SetConfidential(r.Context(), p, id, on); err != nil {
+		return workspaceErr(err)
+	}
+	done := "unconfidential"
+	if on {
+		done = "confidential"
+	}
+	http.Redirect(w, r, "/recordings/"+id+"?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) deleteRecording(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	err := h.workspace().Delete(r.Context(), p, r.PathValue("id"))
+	if errors.Is(err, recordings.ErrActive) {
+		return h.showRecording(w, r, p, http.StatusConflict, "The call is still in progress: it can be deleted once it ends.")
+	}
+	if err != nil {
+		return workspaceErr(err)
+	}
+	http.Redirect(w, r, "/recordings?done=deleted", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) pauseRecording(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	id := r.PathValue("id")
+	svc := h.workspace()
+	var err error
+	if strings.HasSuffix(r.URL.Path, "/pause") {
+		_, err = svc.Pause(r.Context(), p, id)
+	} else {
+		_, err = svc.Resume(r.Context(), p, id)
+	}
+	switch {
+	case errors.Is(err, recordings.ErrNotActive), errors.Is(err, recordings.ErrPaused), errors.Is(err, recordings.ErrNotPaused):
+		return h.showRecording(w, r, p, http.StatusConflict, "Nothing changed: the call has ended or is already in that state.")
+	case err != nil:
+		return workspaceErr(err)
+	}
+	http.Redirect(w, r, "/recordings/"+id, http.StatusSeeOther)
+	return nil
+}
+
+// doneMessage confirms the action a redirect names in ?done=.
+func doneMessage(r *http.Request) string {
+	switch r.URL.Query().Get("done") {
+	case "note_added":
+		return "Note added."
+	case "note_deleted":
+		return "Note deleted."
+	case "confidential":
+		return "The call is marked confidential: only people allowed to see confidential calls can find it."
+	case "unconfidential":
+		return "The call is no longer confidential."
+	case "deleted":
+		return "The recording was deleted, its audio with it."
+	}
+	return ""
+}

@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"callrec/internal/blob"
+	"callrec/internal/principal"
+	"callrec/internal/recordings"
+	"callrec/internal/store"
+)
+
+// registerRecordings lists the Recordings pages, the call page with its
+// actions, and the Dashboard. Each checks its permission in the service.
+func (h *Handler) registerRecordings(mux *http.ServeMux, stages []string) {
+	page := func(fn pageFunc) http.HandlerFunc { return h.signedIn(stages, fn) }
+	mux.HandleFunc("GET /recordings", page(h.recordingsPage))
+	mux.HandleFunc("GET /recordings/export", page(h.recordingsExport))
+	mux.HandleFunc("GET /recordings/{id}", page(h.recordingPage))
+	mux.HandleFunc("POST /recordings/{id}/notes", page(h.addNote))
+	mux.HandleFunc("POST /recordings/{id}/notes/{note_id}/delete", page(h.deleteNote))
+	mux.HandleFunc("POST /recordings/{id}/confidential", page(h.setConfidential))
+	mux.HandleFunc("POST /recordings/{id}/delete", page(h.deleteRecording))
+	mux.HandleFunc("POST /recordings/{id}/pause", page(h.pauseRecording))
+	mux.HandleFunc("POST /recordings/{id}/resume", page(h.pauseRecording))
+	mux.HandleFunc("GET /dashboard", page(h.dashboardPage))
+}
+
+// workspace is the recordings service over the portal's dependencies.
+func (h *Handler) workspace() *recordings.Service {
+	var blobs blob.Store
+	if h.Recordings != nil {
+		blobs = h.Recordings.Blobs
+	}
+	return &recordings.Service{DB: h.DB, Accounts: h.Accounts, Blobs: blobs, Bus: h.Events, Log: h.Log, Now: h.DB.Now}
+}
+
+// workspaceErr maps the service's sentinels to pages.
+func workspaceErr(err error) error {
+	switch {
+	case errors.Is(err, recordings.ErrForbidden):
+		return errForbidden
+	case errors.Is(err, recordings.ErrNotFound), errors.Is(err, store.ErrBadCursor):
+		return errNotFound
+	}
+	return err
+}
+
+// recRow is one line of the Recordings table.
+type recRow struct {
+	store.Recording
+	Date, Time string
+	Duration   string
+	StateLabel string
+	DirLabel   string
+}
+
+var stateLabels = map[string]string{store.CallActive: "Live", store.CallCompleted: "Completed", store.CallInterrupted: "Interrupted", store.CallFailed: "Failed"}
+
+var dirLabels = map[string]string{"inbound": "Inbound", "outbound": "Outbound", "internal": "Internal"}
+
+// stateOptions are the State filter's choices.
+func stateOptions() []option {
+	out := make([]option, 0, len(recordings.States))
+	for _, s := range recordings.States {
+		out = append(out, option{s, stateLabels[s]})
+	}
+	return out
+}
+
+// recordingsView is the Recordings page.
+type recordingsView struct {
+	Rows      []recRow
+	Q         url.Values
+	Users     []recordings.Choice
+	Groups    []recordings.Choice
+	Presets   any
+	States    []option
+	Zone      string
+	Filtered  bool
+	NextURL   template.URL
+	FirstURL  template.URL
+	ExportURL template.URL
+	SortStart template.URL
+	SortDur   template.URL
+	Sort      string
+	Asc       bool
+	Errors    map[string]string
+	Paged     bool
+}
+
+func (h *Handler) recordingsPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	svc := h.workspace()
+	ctx := r.Context()
+	loc := svc.Location(ctx, p)
+	q := r.URL.Query()
+	if q.Get("preset") == "" && q.Get("from") == "" && q.Get("to") == "" && q.Get("range") == "" {
+		q.Set("preset", "last30")
+	}
+	if q.Get("preset") == "custom" || q.Get("range") == "custom" {
+		q.Del("preset")
+	}
+	f, errs := recordings.ParseFilter(q, h.DB.Now(), loc)
+	v := recordingsView{Q: q, Presets: recordings.Presets, States: stateOptions(), Zone: loc.String(), Errors: errs,
+		Sort: f.Sort, Asc: f.Asc, Paged: f.Cursor != ""}
+	if len(errs) > 0 {
+		f, _ = recordings.ParseFilter(url.Values{"preset": {"last30"}}, h.DB.Now(), loc)
+	}
+	f.Limit = 50
+	recs, next, err := svc.List(ctx, p, f)
+	if err != nil {
+		return workspaceErr(err)
+	}
+	for _, rec := range recs {
+		t := rec.StartedAt.In(loc)
+		v.Rows = append(v.Rows, recRow{Recording: rec, Date: t.Format("Mon 2 Jan 2006"), Time: t.Format("15:04:05"), Duration: clock(rec.DurationMS),
+			StateLabel: stateLabels[rec.State], DirLabel: dirLabels[rec.Direction]})
+	}
+	if q.Get("partial") == "rows" {
+		return h.renderRows(w, v)
+	}
+	if v.Users, v.Groups, err = svc.FilterChoices(ctx, p); err != nil {
+		return err
+	}
+	base := url.Values{}
+	for k, vals := range q {
+		if k != "cursor" && k != "partial" && k != "done" {
+			base[k] = vals
+		}
+	}
+	for _, k := range []string{"user_id", "group_id", "direction", "state", "min_duration", "max_duration", "q"} {
+		v.Filtered = v.Filtered || base.Get(k) != ""
+	}
+	if next != "" {
+		v.NextURL = withQuery("/recordings", base, "cursor", next)
+	}
+	v.FirstURL = withQuery("/recordings", base, "", "")
+	v.ExportURL = withQuery("/recordings/export", base, "", "")
+	v.SortStart = sortURL(base, store.SortStarted, f)
+	v.SortDur = sortURL(base, store.SortDuration, f)
+	h.render(w, r, http.StatusOK, "recordings", view{Title: "Recordings", Nav: "recordings", Data: v, Flash: doneMessage(r)})
+	return nil
+}
+
+// sortURL sorts by col, flipping the order when it is already the sort.
+func sortURL(base url.Values, col string, f store.RecordingFilter) template.URL {
+	c := url.Values{}
+	for k, v := range base {
+		c[k] = v
+	}
+	c.Set("sort", col)
+	cur := f.Sort
+	if cur == "" {
+		cur = store.SortStarted
+	}
+	if cur == col && !f.Asc {
+		c.Set("order", "asc")
+	} else {
+		c.Del("order")
+	}
+	return withQuery("/recordings", c, "", "")
+}
+
+// renderRows writes only the table body: recordings.js asks for it when a
+// call starts or ends, so the list updates without a reload.
+func (h *Handler) renderRows(w http.ResponseWriter, v recordingsView) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	return h.pages["recordings"].ExecuteTemplate(w, "recording-rows", v)
+}
+
+func (h *Handler) recordingsExport(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	svc := h.workspace()
+	loc := svc.Location(r.Context(), p)
+	f, errs := recordings.ParseFilter(r.URL.Query(), h.DB.Now(), loc)
+	if len(errs) > 0 {
+		return errBadForm
+	}
+	if _, err := svc.ScopeOf(r.Context(), p); err != nil {
+		return workspaceErr(err)
+	}
+	csvDownload(w, "recordings")
+	if err := svc.ExportCSV(r.Context(), w, p, f, loc); err != nil {
+		h.Log.Error("ui: export recordings", "err", err)
+	}
+	return nil
+}
+
+// clock formats milliseconds as h:mm:ss or m:ss.
+func clock(ms int64) string {
+	d := time.Duration(ms) * time.Millisecond
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("%d:%02d", m, s)
+}
