@@ -61,6 +61,7 @@ func startStack(ctx context.Context, cfg config.Config, o stackOptions, log *slo
 	if st.Emu, err = msemu.New(eo); err != nil {
 		return nil, err
 	}
+	st.cleanup = append(st.cleanup, func() { _ = st.Emu.Close() })
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -71,7 +72,7 @@ func startStack(ctx context.Context, cfg config.Config, o stackOptions, log *slo
 	mc := st.Emu.Config()
 	cfg.MSLoginURL, cfg.MSGraphURL, cfg.MSTeamsAdminURL = mc.LoginURL, mc.GraphURL, mc.TeamsAdminURL
 	cfg.MSClientID, cfg.MSClientSecret = mc.ClientID, mc.ClientSecret
-	cfg.MSBotOpenIDURL = mc.LoginURL + "/botframework/v1/.well-known/OpenIdConfiguration"
+	cfg.MSBotOpenIDURL = mc.BotOpenIDURL
 
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
