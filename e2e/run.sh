@@ -23,6 +23,12 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
+chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
+if [[ ! -x "$chromium_bin" ]]; then
+  echo "e2e: SKIPPED — no Chromium at $chromium_bin (install Debian's chromium package, or set CHROMIUM=…)." >&2
+  exit 0
+fi
+
 if [[ ! -d "$here/node_modules/playwright-core" ]]; then
   (cd "$here" && npm ci --no-audit --no-fund)
 fi
