@@ -15,6 +15,12 @@ type Recording struct {
 	Call
 	UserName  string `json:"user_name"`
 	GroupName string `json:"group_name"`
+	// The first two participants as the SIPREC metadata named them (the
+	// call's own caller and callee are the recording session's ends).
+	PartyAName string `json:"party_a_name"`
+	PartyA     string `json:"party_a"`
+	PartyBName string `json:"party_b_name"`
+	PartyB     string `json:"party_b"`
 }
 
 // Sort orders for SearchRecordings.
@@ -49,7 +55,11 @@ type RecordingFilter struct {
 const recordingCols = callCols + `,
 	COALESCE((SELECT u.name FROM users u WHERE u.id = c.recorded_user_id), ''),
 	COALESCE((SELECT g.name FROM group_members m JOIN user_groups g ON g.id = m.group_id
-		WHERE m.tenant_id = c.tenant_id AND m.user_id = c.recorded_user_id ORDER BY g.is_default, g.name LIMIT 1), '')`
+		WHERE m.tenant_id = c.tenant_id AND m.user_id = c.recorded_user_id ORDER BY g.is_default, g.name LIMIT 1), ''),
+	COALESCE((SELECT p.name FROM call_participants p WHERE p.call_id = c.id AND p.position = 0), ''),
+	COALESCE((SELECT p.aor FROM call_participants p WHERE p.call_id = c.id AND p.position = 0), ''),
+	COALESCE((SELECT p.name FROM call_participants p WHERE p.call_id = c.id AND p.position = 1), ''),
+	COALESCE((SELECT p.aor FROM call_participants p WHERE p.call_id = c.id AND p.position = 1), '')`
 
 func scanRecording(s interface{ Scan(...any) error }) (Recording, error) {
 	var rec Recording
@@ -57,7 +67,8 @@ func scanRecording(s interface{ Scan(...any) error }) (Recording, error) {
 	err := s.Scan(&rec.ID, &rec.TenantID, &rec.SIPSourceID, &rec.State, &rec.Direction, &rec.StartedAt, &ended, &rec.DurationMS,
 		&rec.SizeBytes, &rec.SHA256, &rec.BlobKey, &rec.AudioFormat, &rec.RecorderNode, &rec.Recorded, &rec.DecisionReason,
 		&rec.Confidential, &expires, &rec.RecordedUserID, &rec.SIPCallID, &rec.SessionID, &rec.ExternalCallID,
-		&rec.Caller, &rec.Callee, &rec.CreatedAt, &rec.UpdatedAt, &rec.UserName, &rec.GroupName)
+		&rec.Caller, &rec.Callee, &rec.CreatedAt, &rec.UpdatedAt, &rec.UserName, &rec.GroupName,
+		&rec.PartyAName, &rec.PartyA, &rec.PartyBName, &rec.PartyB)
 	rec.EndedAt, rec.ExpiresAt = timePtr(ended), timePtr(expires)
 	rec.StartedAt, rec.CreatedAt, rec.UpdatedAt = rec.StartedAt.UTC(), rec.CreatedAt.UTC(), rec.UpdatedAt.UTC()
 	return rec, mapErr(err)
@@ -147,8 +158,9 @@ func (q Q) SearchRecordings(ctx context.Context, tenantID string, f RecordingFil
 		if err != nil {
 			return nil, "", fmt.Errorf("store: %w", ErrBadCursor)
 		}
-		where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND c.id %s ?))", col, op, col, op))
-		args = append(args, k, k, id)
+		// A row-value comparison lets both engines seek the index.
+		where = append(where, fmt.Sprintf("(%s, c.id) %s (?, ?)", col, op))
+		args = append(args, k, id)
 	}
 	limit := clampLimit(f.Limit)
 	args = append(args, limit+1)

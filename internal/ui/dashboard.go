@@ -82,7 +82,7 @@ func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request, p *princ
 	c, pr := d.Current, d.Previous
 	v.Tiles = []tile{
 		newTile("Calls", c.Calls, pr.Calls),
-		newTile("Call time (minutes)", (c.DurationMS+30_000)/60_000, (pr.DurationMS+30_000)/60_000),
+		minutesTile(c.DurationMS, pr.DurationMS),
 		newTile("Groups", c.Groups, pr.Groups),
 		newTile("Users", c.Users, pr.Users),
 	}
@@ -96,7 +96,7 @@ func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request, p *princ
 			return err
 		}
 		v.Storage = &use
-		v.StorageMB = fmt.Sprintf("%.1f MB", float64(use.Bytes)/1e6)
+		v.StorageMB = size(use.Bytes)
 		if t, err := h.DB.Q().GetTenant(ctx, p.TenantID); err == nil {
 			v.Retention = t.RetentionDays
 		}
@@ -139,4 +139,28 @@ func chart(days []recordings.Day) (bars []bar, top int64, ticks []bar) {
 		ticks = append(ticks, bar{Y: chartH - float64(val)/float64(scale)*chartH, Label: fmt.Sprint(val)})
 	}
 	return bars, top, ticks
+}
+
+// minutesTile is call time in minutes, to a tenth below a hundred.
+func minutesTile(cur, prev int64) tile {
+	t := newTile("Call time (minutes)", cur, prev)
+	fm := func(ms int64) string {
+		if m := float64(ms) / 60_000; m < 100 {
+			return fmt.Sprintf("%.1f", m)
+		}
+		return fmt.Sprint((ms + 30_000) / 60_000)
+	}
+	t.Value, t.Previous = fm(cur), fm(prev)
+	return t
+}
+
+// size is a byte count for people.
+func size(b int64) string {
+	switch {
+	case b >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(b)/1e9)
+	case b >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(b)/1e6)
+	}
+	return fmt.Sprintf("%.0f kB", float64(b)/1e3)
 }

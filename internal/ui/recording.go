@@ -37,6 +37,7 @@ type recordingView struct {
 	CanPause       bool
 	Paused         bool
 	Playable       bool
+	From, To       string
 }
 
 func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -55,6 +56,10 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 		NoteClock: map[string]string{}, CanPlay: p.Can(roles.RecordingsPlay), CanDownload: p.Can(roles.RecordingsDownload),
 		CanAnnotate: p.Can(roles.RecordingsAnnotate), CanConfid: p.Can(roles.RecordingsConfid), CanDelete: p.Can(roles.RecordingsDelete),
 		CanPause: p.Can(roles.PauseResume) && d.State == store.CallActive, Playable: d.Recorded && d.State != store.CallActive}
+	v.From, v.To = party(d.PartyAName, d.PartyA), party(d.PartyBName, d.PartyB)
+	if v.From == "" && v.To == "" {
+		v.From, v.To = party("", d.Caller), party("", d.Callee)
+	}
 	if d.EndedAt != nil {
 		v.Ended = d.EndedAt.In(loc).Format(layout)
 	}
@@ -72,7 +77,7 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 	for _, n := range d.Notes {
 		v.NoteClock[n.ID] = clock(n.OffsetMS)
 	}
-	title := d.Caller + " → " + d.Callee
+	title := v.From + " → " + v.To
 	h.render(w, r, status, "recording", view{Title: "Call " + title, Nav: "recordings", Data: v, Error: msg, Flash: doneMessage(r)})
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"callrec/internal/blob"
@@ -57,6 +58,23 @@ type recRow struct {
 	Duration   string
 	StateLabel string
 	DirLabel   string
+	From, To   string // the parties, as numbers or names
+}
+
+// party shows a participant by its number (sip:+1555…@host → +1555…),
+// with its name when the metadata gave one.
+func party(name, aor string) string {
+	n := strings.TrimPrefix(strings.TrimPrefix(aor, "sip:"), "tel:")
+	if i := strings.IndexByte(n, '@'); i > 0 {
+		n = n[:i]
+	}
+	switch {
+	case name != "" && n != "":
+		return name + " " + n
+	case n != "":
+		return n
+	}
+	return name
 }
 
 var stateLabels = map[string]string{store.CallActive: "Live", store.CallCompleted: "Completed", store.CallInterrupted: "Interrupted", store.CallFailed: "Failed"}
@@ -117,8 +135,13 @@ func (h *Handler) recordingsPage(w http.ResponseWriter, r *http.Request, p *prin
 	}
 	for _, rec := range recs {
 		t := rec.StartedAt.In(loc)
-		v.Rows = append(v.Rows, recRow{Recording: rec, Date: t.Format("Mon 2 Jan 2006"), Time: t.Format("15:04:05"), Duration: clock(rec.DurationMS),
-			StateLabel: stateLabels[rec.State], DirLabel: dirLabels[rec.Direction]})
+		row := recRow{Recording: rec, Date: t.Format("Mon 2 Jan 2006"), Time: t.Format("15:04:05"), Duration: clock(rec.DurationMS),
+			StateLabel: stateLabels[rec.State], DirLabel: dirLabels[rec.Direction],
+			From: party(rec.PartyAName, rec.PartyA), To: party(rec.PartyBName, rec.PartyB)}
+		if row.From == "" && row.To == "" {
+			row.From, row.To = party("", rec.Caller), party("", rec.Callee)
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	if q.Get("partial") == "rows" {
 		return h.renderRows(w, v)

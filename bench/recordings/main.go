@@ -1,0 +1,193 @@
+// Command recordings seeds a store with calls (1,000,000 by default) and
+// measures the Recordings search the portal and API run: p50/p95/max per
+// kind of filter, as an admin sees the tenant (the widest scope).
+//
+//	go run ./bench/recordings -db sqlite:///tmp/bench.db -calls 1000000
+//	go run ./bench/recordings -db postgres://… -calls 1000000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"time"
+
+	"callrec/internal/account"
+	"callrec/internal/store"
+)
+
+func main() {
+	dbURL := flag.String("db", "", "sqlite://FILE or postgres:// URL (a fresh database)")
+	calls := flag.Int("calls", 1_000_000, "calls to seed")
+	users := flag.Int("users", 500, "users in the tenant")
+	runs := flag.Int("runs", 40, "queries per filter")
+	flag.Parse()
+	if *dbURL == "" {
+		log.Fatal("-db is required")
+	}
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	db, err := store.Open(ctx, *dbURL, clock)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		log.Fatal(err)
+	}
+	s, err := seed(ctx, db, clock, *calls, *users)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("seeded %d calls, %d users, %d groups in %.1f s\n", *calls, *users, len(s.groups), s.took.Seconds())
+	measure(ctx, db, s, now, *runs)
+}
+
+type seeded struct {
+	tenant string
+	users  []string
+	groups []string
+	took   time.Duration
+}
+
+// seed makes a tenant with users in groups and calls spread over a year,
+// newest on the last day, inserted 500 rows a statement.
+func seed(ctx context.Context, db *store.DB, clock func() time.Time, n, nUsers int) (seeded, error) {
+	start := time.Now()
+	acc := account.New(db, clock)
+	name := "Bench"
+	tn, err := acc.CreateTenant(ctx, account.System, account.TenantInput{Name: &name})
+	if err != nil {
+		return seeded{}, err
+	}
+	s := seeded{tenant: tn.ID}
+	q := db.Q()
+	for g := range 10 {
+		gname := fmt.Sprintf("Team %d", g)
+		grp, err := acc.CreateGroup(ctx, account.System, tn.ID, account.GroupInput{Name: &gname})
+		if err != nil {
+			return s, err
+		}
+		s.groups = append(s.groups, grp.ID)
+	}
+	role := "user"
+	for u := range nUsers {
+		uname, login := fmt.Sprintf("Agent %d", u), fmt.Sprintf("agent%d", u)
+		usr, err := acc.CreateUser(ctx, account.System, tn.ID, account.UserInput{Name: &uname, Login: &login, Role: &role})
+		if err != nil {
+			return s, err
+		}
+		if err := q.AddGroupMember(ctx, tn.ID, s.groups[u%len(s.groups)], usr.ID); err != nil {
+			return s, err
+		}
+		s.users = append(s.users, usr.ID)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	now := clock()
+	batch := make([]store.Call, 0, 500)
+	for i := range n {
+		started := now.Add(-time.Duration(rng.Int64N(int64(365 * 24 * time.Hour))))
+		dur := rng.Int64N(900_000) + 5_000
+		ended := started.Add(time.Duration(dur) * time.Millisecond)
+		exp := started.AddDate(0, 0, 90)
+		state := store.CallCompleted
+		switch r := rng.IntN(100); {
+		case r == 0:
+			state = store.CallFailed
+		case r < 3:
+			state = store.CallInterrupted
+		}
+		batch = append(batch, store.Call{ID: account.NewID(), TenantID: tn.ID, State: state,
+			Direction: []string{"inbound", "outbound", "internal"}[rng.IntN(3)], StartedAt: started, EndedAt: &ended,
+			DurationMS: dur, SizeBytes: dur * 3, BlobKey: fmt.Sprintf("calls/%d", i), Recorded: true, Confidential: rng.IntN(50) == 0,
+			ExpiresAt: &exp, RecordedUserID: s.users[rng.IntN(len(s.users))],
+			Caller: fmt.Sprintf("+1555%07d", rng.IntN(10_000_000)), Callee: fmt.Sprintf("%d", 2000+rng.IntN(nUsers)),
+			CreatedAt: started, UpdatedAt: ended})
+		if len(batch) == cap(batch) || i == n-1 {
+			if err := db.InTx(ctx, func(tx store.Q) error { return tx.BulkInsertCalls(ctx, batch) }); err != nil {
+				return s, err
+			}
+			batch = batch[:0]
+		}
+		if (i+1)%100_000 == 0 {
+			fmt.Fprintf(os.Stderr, "  %d calls\n", i+1)
+		}
+	}
+	if err := db.Analyze(ctx); err != nil {
+		return s, err
+	}
+	s.took = time.Since(start)
+	return s, nil
+}
+
+// measure runs each filter runs times with varying values and prints the
+// latency of one page (50 rows) as the list shows it.
+func measure(ctx context.Context, db *store.DB, s seeded, now time.Time, runs int) {
+	day := 24 * time.Hour
+	ago := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
+	rng := rand.New(rand.NewPCG(3, 4))
+	filters := []struct {
+		name string
+		make func() store.RecordingFilter
+	}{
+		{"newest, last 30 days", func() store.RecordingFilter { return store.RecordingFilter{From: ago(30 * day)} }},
+		{"one user, last 90 days", func() store.RecordingFilter {
+			return store.RecordingFilter{From: ago(90 * day), UserID: s.users[rng.IntN(len(s.users))]}
+		}},
+		{"one group, last 30 days", func() store.RecordingFilter {
+			return store.RecordingFilter{From: ago(30 * day), GroupID: s.groups[rng.IntN(len(s.groups))]}
+		}},
+		{"inbound >= 5 min, last 30 days", func() store.RecordingFilter {
+			return store.RecordingFilter{From: ago(30 * day), Direction: "inbound", MinDurationMS: 300_000}
+		}},
+		{"failed, all time", func() store.RecordingFilter { return store.RecordingFilter{State: store.CallFailed} }},
+		{"longest first, last 7 days", func() store.RecordingFilter {
+			return store.RecordingFilter{From: ago(7 * day), Sort: store.SortDuration}
+		}},
+		{"supervisor scope (50 users), last 30 days", func() store.RecordingFilter {
+			off := rng.IntN(len(s.users) - 50)
+			no := false
+			return store.RecordingFilter{From: ago(30 * day), UserIDs: s.users[off : off+50], Confidential: &no}
+		}},
+		{"text (number digits), last 7 days", func() store.RecordingFilter {
+			return store.RecordingFilter{From: ago(7 * day), Text: fmt.Sprintf("555%03d", rng.IntN(1000))}
+		}},
+		{"text (number digits), last 30 days", func() store.RecordingFilter {
+			return store.RecordingFilter{From: ago(30 * day), Text: fmt.Sprintf("555%03d", rng.IntN(1000))}
+		}},
+	}
+	fmt.Printf("%-44s %9s %9s %9s\n", "filter (one page of 50)", "p50 ms", "p95 ms", "max ms")
+	for _, f := range filters {
+		var lat []float64
+		for range runs {
+			flt := f.make()
+			flt.Limit = 50
+			t0 := time.Now()
+			_, next, err := db.Q().SearchRecordings(ctx, s.tenant, flt)
+			if err != nil {
+				log.Fatal(err)
+			}
+			lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
+			if next != "" && rng.IntN(2) == 0 {
+				flt.Cursor = next
+				t0 = time.Now()
+				if _, _, err := db.Q().SearchRecordings(ctx, s.tenant, flt); err != nil {
+					log.Fatal(err)
+				}
+				lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
+			}
+		}
+		slices.Sort(lat)
+		fmt.Printf("%-44s %9.1f %9.1f %9.1f\n", f.name, pct(lat, 50), pct(lat, 95), lat[len(lat)-1])
+	}
+}
+
+func pct(sorted []float64, p int) float64 {
+	i := (len(sorted)*p + 99) / 100
+	return sorted[max(0, min(len(sorted)-1, i-1))]
+}
