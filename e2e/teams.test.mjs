@@ -6,33 +6,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, clickNav as nav, microsoft as ms, admin, domain } from './lib/teams.mjs';
 
 const base = process.env.BASE_URL;
 const shots = process.env.SCREENSHOTS || 'screenshots';
 assert.ok(base, 'BASE_URL is required (run e2e/run.sh)');
 
-const admin = { login: 'admin@contoso.example', password: 'Contoso#2026' };
-const msAdmin = { upn: 'AdeleV@contoso.onmicrosoft.com', password: 'Contoso-Admin-1!' };
-const domain = 'contoso.onmicrosoft.com';
-
 let browser;
 let page;
-const problems = [];
+let problems;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  ({ browser, page, problems } = await launch());
 });
 
 after(async () => {
@@ -40,36 +25,8 @@ after(async () => {
 });
 
 const shot = (name) => page.screenshot({ path: path.join(shots, `teams-${name}.png`), fullPage: true });
-const clickNav = (locator) => Promise.all([page.waitForNavigation(), locator.click()]);
-
-// microsoft answers Microsoft's sign-in pages as a person would: pick the
-// account (or type it), the password, then Accept on the permissions page.
-async function microsoft(label) {
-  for (let i = 0; i < 6; i++) {
-    const url = new URL(page.url());
-    if (url.origin === base) return;
-    const text = await page.locator('body').innerText();
-    if (text.includes('Pick an account')) {
-      await shot(`${label}-pick-account`);
-      await clickNav(page.getByRole('button', { name: new RegExp(msAdmin.upn, 'i') }));
-    } else if (text.includes('Enter password')) {
-      await page.getByPlaceholder('Password').fill(msAdmin.password);
-      await clickNav(page.getByRole('button', { name: 'Sign in' }));
-    } else if (text.includes('Permissions requested')) {
-      await shot(`${label}-permissions`);
-      const org = page.getByLabel('Consent on behalf of your organization');
-      if (await org.count()) await org.uncheck();
-      await clickNav(page.getByRole('button', { name: 'Accept' }));
-    } else if (await page.locator('#loginfmt').count()) {
-      await shot(`${label}-sign-in`);
-      await page.locator('#loginfmt').fill(msAdmin.upn);
-      await clickNav(page.getByRole('button', { name: 'Next' }));
-    } else {
-      assert.fail(`unexpected Microsoft page ${page.url()}: ${text.slice(0, 300)}`);
-    }
-  }
-  assert.equal(new URL(page.url()).origin, base, 'back at callrec');
-}
+const clickNav = (locator) => nav(page, locator);
+const microsoft = (label) => ms(page, base, shot, label);
 
 test('a tenant admin connects Microsoft Teams and disconnects it again', async () => {
   await page.goto(`${base}/login`);

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,6 +125,9 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		CreatedAt: now, UpdatedAt: now, Participants: parts}
 	if o.Metadata != nil {
 		call.SessionID, call.ExternalCallID = o.Metadata.SessionID, o.Metadata.ExternalCallID
+	}
+	if caller, callee, ok := callParties(parts, d); ok {
+		call.Caller, call.Callee = caller, callee
 	}
 	s := &session{call: call, dir: r.spoolPath(call.ID), start: r.now(), md: o.Metadata, record: d.record, partIdx: d.participant}
 	if err := writeMeta(s); err != nil {
@@ -351,4 +355,32 @@ func (r *Recorder) admit(ctx context.Context, md *siprec.Metadata) (*Admission, 
 		return nil, &siprec.Reject{Code: 480, Reason: "Recording Status Not Confirmed"}
 	}
 	return &a, nil
+}
+
+// callParties names the call's two sides from the recording metadata —
+// the people on the call, not the SIPREC dialog's own From and To (an SBC
+// or the Teams media edge). The recorded user placed an outbound call.
+func callParties(parts []store.CallParticipant, d decision) (caller, callee string, ok bool) {
+	if len(parts) < 2 {
+		return "", "", false
+	}
+	a, b := 0, 1
+	if d.participant >= 0 {
+		a, b = d.participant, 1-min(d.participant, 1)
+		if d.direction == "inbound" {
+			a, b = b, a
+		}
+	}
+	return partyLabel(parts[a]), partyLabel(parts[b]), true
+}
+
+func partyLabel(p store.CallParticipant) string {
+	aor := strings.TrimPrefix(strings.TrimPrefix(p.AOR, "sip:"), "tel:")
+	switch {
+	case p.Name != "" && aor != "" && !strings.Contains(p.Name, aor) && strings.HasPrefix(aor, "+"):
+		return p.Name + " (" + aor + ")"
+	case p.Name != "":
+		return p.Name
+	}
+	return aor
 }

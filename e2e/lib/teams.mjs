@@ -1,0 +1,86 @@
+// Shared steps of the Teams browser tests: Chromium, Microsoft's pages
+// (played by the emulator) and the callrec wizard.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const admin = { login: 'admin@contoso.example', password: 'Contoso#2026' };
+export const msAdmin = { upn: 'AdeleV@contoso.onmicrosoft.com', password: 'Contoso-Admin-1!' };
+export const domain = 'contoso.onmicrosoft.com';
+
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  return { browser, page, problems };
+}
+
+export const shooter = (page, dir, prefix) => (name) =>
+  page.screenshot({ path: path.join(dir, `${prefix}-${name}.png`), fullPage: true });
+
+export const clickNav = (page, locator) => Promise.all([page.waitForNavigation(), locator.click()]);
+
+// microsoft answers Microsoft's sign-in pages as a person would: pick the
+// account (or type it), the password, then Accept on the permissions page.
+export async function microsoft(page, base, shot, label) {
+  for (let i = 0; i < 6; i++) {
+    if (new URL(page.url()).origin === base) return;
+    const text = await page.locator('body').innerText();
+    if (text.includes('Pick an account')) {
+      await shot(`${label}-pick-account`);
+      await clickNav(page, page.getByRole('button', { name: new RegExp(msAdmin.upn, 'i') }));
+    } else if (text.includes('Enter password')) {
+      await page.getByPlaceholder('Password').fill(msAdmin.password);
+      await clickNav(page, page.getByRole('button', { name: 'Sign in' }));
+    } else if (text.includes('Permissions requested')) {
+      await shot(`${label}-permissions`);
+      const org = page.getByLabel('Consent on behalf of your organization');
+      if (await org.count()) await org.uncheck();
+      await clickNav(page, page.getByRole('button', { name: 'Accept' }));
+    } else if (await page.locator('#loginfmt').count()) {
+      await shot(`${label}-sign-in`);
+      await page.locator('#loginfmt').fill(msAdmin.upn);
+      await clickNav(page, page.getByRole('button', { name: 'Next' }));
+    } else {
+      assert.fail(`unexpected Microsoft page ${page.url()}: ${text.slice(0, 300)}`);
+    }
+  }
+  assert.equal(new URL(page.url()).origin, base, 'back at callrec');
+}
+
+export async function signIn(page, base) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Login').fill(admin.login);
+  await page.getByLabel('Password', { exact: true }).fill(admin.password);
+  await clickNav(page, page.getByRole('button', { name: 'Sign in' }));
+  if (new URL(page.url()).pathname === '/terms') {
+    await clickNav(page, page.getByRole('button', { name: 'I accept the terms and conditions' }));
+  }
+}
+
+// connect goes through the wizard with the guide's defaults and waits for
+// the details page.
+export async function connect(page, base, shot) {
+  await page.goto(`${base}/admin/integrations?add=1`);
+  await clickNav(page, page.getByRole('button', { name: 'Continue' }));
+  await page.getByRole('heading', { name: 'Connection to Microsoft Teams' }).waitFor();
+  await clickNav(page, page.getByRole('button', { name: 'Continue' }));
+  await microsoft(page, base, shot, 'step1');
+  await page.getByText(`Successfully received permissions for organization domain ${domain}`).first().waitFor();
+  await clickNav(page, page.getByRole('button', { name: 'Continue' }));
+  await microsoft(page, base, shot, 'step2');
+  await page.getByRole('radio', { name: /All users/ }).waitFor();
+  await clickNav(page, page.getByRole('button', { name: 'Continue and apply' }));
+  await page.getByRole('heading', { name: 'Integration', exact: true }).waitFor({ timeout: 90000 });
+}
