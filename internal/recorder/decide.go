@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"callrec/internal/policy"
 	"callrec/internal/siprec"
 	"callrec/internal/store"
 )
@@ -135,29 +136,8 @@ func (r *Recorder) decide(ctx context.Context, tenantID string, md *siprec.Metad
 			d.direction = "outbound"
 		}
 	}
-	d.record, d.reason = rules(d.user, d.direction)
+	d.record, d.reason = policy.Decide(d.user, d.direction)
 	d.confidential = d.user.Confidential
 	parts[d.participant].Recorded = d.record
 	return d, parts, nil
-}
-
-// rules applies a user's recording settings to a call direction.
-func rules(u store.User, direction string) (bool, string) {
-	switch {
-	case !u.Active:
-		return false, "user is inactive"
-	case !slices.Contains(u.Licenses, "call_recording"):
-		return false, "user has no call recording license"
-	case u.Record == "never":
-		return false, "user's rule: never record"
-	case u.Record == "on_demand":
-		return false, "user's rule: record on demand, not requested"
-	case direction == "inbound" && !u.RecordInbound:
-		return false, "user's rule: inbound calls not recorded"
-	case direction == "outbound" && !u.RecordOutbound:
-		return false, "user's rule: outbound calls not recorded"
-	case u.Record == "default":
-		return true, "tenant default: record"
-	}
-	return true, "user's rule: always record"
 }
