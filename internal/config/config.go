@@ -48,6 +48,13 @@ type Config struct {
 	// answers (CALLREC_MEDIA_IP); empty means the SIP address's host, else
 	// 127.0.0.1.
 	MediaIP string
+	// InternalURL is where other nodes reach this node's recorder spool
+	// (CALLREC_INTERNAL_URL, default the public URL): a web node plays a
+	// call not yet uploaded from the recorder node that holds it.
+	InternalURL string
+	// InternalSecret signs requests between nodes (CALLREC_INTERNAL_SECRET);
+	// empty means a secret kept in the shared database.
+	InternalSecret string
 }
 
 // Getenv is how Load reads the environment; tests pass a map lookup.
@@ -76,6 +83,7 @@ func Load(getenv Getenv) Config {
 	c.MSBotOpenIDURL = or(getenv("CALLREC_MS_BOT_OPENID_URL"), "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration")
 	c.SIPRECTarget = getenv("CALLREC_SIPREC_TARGET")
 	c.Node, c.MediaIP = getenv("CALLREC_NODE"), getenv("CALLREC_MEDIA_IP")
+	c.InternalURL, c.InternalSecret = getenv("CALLREC_INTERNAL_URL"), getenv("CALLREC_INTERNAL_SECRET")
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
 	}
@@ -94,6 +102,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL of the portal")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.Node, "node", c.Node, "this node's name on call rows (default the host name)")
+	fs.StringVar(&c.InternalURL, "internal-url", c.InternalURL, "base URL other nodes reach this node's recorder spool at (default the public URL)")
 	fs.StringVar(&c.MediaIP, "media-ip", c.MediaIP, "IP address for RTP and SDP answers (default the SIP address's host, else 127.0.0.1)")
 }
 
@@ -113,6 +122,10 @@ func (c *Config) Finish() error {
 		c.PublicURL = "http://" + host
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.InternalURL == "" {
+		c.InternalURL = c.PublicURL
+	}
+	c.InternalURL = strings.TrimRight(c.InternalURL, "/")
 	if c.Node == "" {
 		c.Node, _ = os.Hostname()
 	}
