@@ -16,30 +16,13 @@ import (
 	"callrec/internal/account"
 	"callrec/internal/api"
 	"callrec/internal/auth"
+	"callrec/internal/clock"
 	"callrec/internal/mail"
 	"callrec/internal/principal"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 )
-
-// clock is a settable fake clock shared by the store and the services.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // env is a running API on a fresh database with two tenants and a user of
 // every role.
@@ -49,7 +32,7 @@ type env struct {
 	accounts *account.Service
 	auth     *auth.Service
 	mailbox  mailbox
-	clock    *clock
+	clock    *clock.Fake
 	srv      *httptest.Server
 	tenantA  store.Tenant
 	tenantB  store.Tenant
@@ -60,7 +43,7 @@ const testPassword = "Secret#2026"
 
 func newEnv(t *testing.T, b storetest.Backend) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	c := clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 	db := storetest.Open(t, b, c.Now)
 	e := &env{t: t, db: db, clock: c, users: map[string]store.User{}}
 	e.accounts = account.New(db, c.Now)

@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"callrec/internal/account"
 	"callrec/internal/api"
 	"callrec/internal/auth"
+	"callrec/internal/clock"
 	"callrec/internal/integration"
 	"callrec/internal/msemu"
 	"callrec/internal/msemu/mstest"
@@ -26,30 +26,11 @@ import (
 	"callrec/internal/teams"
 )
 
-// clock is the fake time shared by callrec and the emulator, so that
-// waiting for replication is a step of the clock, not a sleep.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // world is callrec (API + integration service) and the Microsoft emulator,
 // both on real sockets, with a signed-in callrec tenant admin.
 type world struct {
 	t        *testing.T
-	clock    *clock
+	clock    *clock.Fake
 	db       *store.DB
 	accounts *account.Service
 	emu      *msemu.Emulator
@@ -67,7 +48,7 @@ const replication = 10 * time.Second
 
 func newWorld(t *testing.T, b storetest.Backend) *world {
 	t.Helper()
-	w := &world{t: t, clock: &clock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}}
+	w := &world{t: t, clock: clock.NewFake(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))}
 	w.db = storetest.Open(t, b, w.clock.Now)
 	w.accounts = account.New(w.db, w.clock.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
