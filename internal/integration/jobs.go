@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/clock"
 	"callrec/internal/store"
 	"callrec/internal/teams"
 )
@@ -84,7 +85,7 @@ func (s *Service) Work(ctx context.Context, interval time.Duration) {
 				break
 			}
 		}
-		if sleepCtx(ctx, interval) != nil {
+		if clock.Sleep(ctx, interval) != nil {
 			return
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/clock"
 	"callrec/internal/events"
 	"callrec/internal/secretbox"
 	"callrec/internal/store"
@@ -130,7 +131,7 @@ func New(db *store.DB, accounts *account.Service, o Options) *Service {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = clock.Sleep
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -146,17 +147,6 @@ func New(db *store.DB, accounts *account.Service, o Options) *Service {
 	}
 	return &Service{db: db, accounts: accounts, ep: o.Endpoints, hc: o.HTTP, oauth: teams.NewOAuth(o.Endpoints, o.HTTP, o.Now),
 		box: o.Box, bus: o.Bus, log: o.Log, now: o.Now, sleep: o.Sleep, owner: o.Owner, attempts: o.Attempts}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"callrec/internal/clock"
 	"callrec/internal/store"
 )
 
@@ -46,7 +47,7 @@ func (g *Gate) Admit(ctx context.Context, correlation string) (Admission, error)
 	}
 	sleep := g.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = clock.Sleep
 	}
 	for spent := time.Duration(0); ; spent += poll {
 		leg, err := g.DB.Q().TeamsCallByCorrelation(ctx, correlation)
@@ -73,16 +74,5 @@ func (g *Gate) Admit(ctx context.Context, correlation string) (Admission, error)
 		if err := sleep(ctx, poll); err != nil {
 			return Admission{}, err
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
