@@ -13,6 +13,7 @@ import (
 	"callrec/internal/integration"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
+	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -27,6 +28,8 @@ type Handler struct {
 	Integrations  *integration.Service
 	Recordings    *recorder.Library // call audio; nil when no recorder is configured
 	Events        events.Bus        // live updates for /api/v1/events
+	// PauseControl acts on live calls when recording pauses (the recorder, the Teams bot).
+	PauseControl recordings.Controller
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error

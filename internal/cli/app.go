@@ -87,7 +87,7 @@ func (a *app) handler() http.Handler {
 	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
 		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(),
-		SignInOrigins: a.signInOrigins(), Bot: a.botHandler()})
+		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl()})
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.

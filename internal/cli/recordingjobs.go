@@ -17,7 +17,7 @@ func (a *app) startRecordingJobs(ctx context.Context) {
 		a.log.Error("retention disabled: blob store unavailable", "err", err)
 		return
 	}
-	svc := &recordings.Service{DB: a.db, Accounts: a.accounts, Blobs: blobs, Bus: a.eventBus(), Log: a.log}
+	svc := &recordings.Service{DB: a.db, Accounts: a.accounts, Blobs: blobs, Bus: a.eventBus(), Log: a.log, Control: a.pauseControl()}
 	day := time.NewTicker(24 * time.Hour)
 	go func() {
 		defer day.Stop()

@@ -524,3 +524,34 @@ func TestRequiredRecorderDownBlocksTheCall(t *testing.T) {
 		}
 	})
 }
+
+// Pausing a Teams call tells Teams: the banner goes away (notRecording)
+// and comes back on resume (recording).
+func TestTeamsPauseReportsRecordingStatus(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := startTeamsWorld(t, b, 5*time.Second)
+		v := w.connect(integration.DefaultConfig())
+		w.b.AdminSignIn(adeleUPN, msemu.AdminPassword)
+		w.b.AddMember(v.Resources.GroupID, alexUPN)
+		id := w.place(alexUPN, "+15551230000", 6)
+		var live apiCall
+		w.eventually("the call to be recording", 5*time.Second, func() bool {
+			for _, c := range w.calls() {
+				if c.State == "active" {
+					live = c
+					return true
+				}
+			}
+			return false
+		})
+		w.api("POST", "/api/v1/calls/"+live.ID+"/pause", nil, 200, nil)
+		w.eventually("the banner to go", 3*time.Second, func() bool { return !w.st.Emu.CallView(id).Parties[0].BannerShown })
+		w.api("POST", "/api/v1/calls/"+live.ID+"/resume", nil, 200, nil)
+		w.eventually("the banner to return", 3*time.Second, func() bool { return w.st.Emu.CallView(id).Parties[0].BannerShown })
+		c := w.waitEnded(id, 20*time.Second)
+		saw := strings.Join(c.Parties[0].Saw, " | ")
+		if !strings.Contains(saw, "recording banner shown | recording banner removed | recording banner shown") {
+			t.Errorf("Alex saw: %s", saw)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"callrec/internal/recorder"
+	"callrec/internal/recordings"
 	"callrec/internal/teams"
 	"callrec/internal/teamsbot"
 )
@@ -51,4 +52,18 @@ func (a *app) teamsAdmit() func(ctx context.Context, correlation string) (record
 		ad, err := gate.Admit(ctx, correlation)
 		return recorder.Admission(ad), err
 	}
+}
+
+// pauseControl is what acts on a live call when its recording is paused or
+// resumed. The Teams bot goes first: Teams must hear notRecording before
+// audio stops being kept, and recording before it is kept again.
+func (a *app) pauseControl() recordings.Controller {
+	var cs recordings.Controllers
+	if b := a.teamsBot(); b != nil {
+		cs = append(cs, b)
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	return cs
 }

@@ -37,7 +37,8 @@ func (h *Handler) workspace() *recordings.Service {
 	if h.Recordings != nil {
 		blobs = h.Recordings.Blobs
 	}
-	return &recordings.Service{DB: h.DB, Accounts: h.Accounts, Blobs: blobs, Bus: h.Events, Log: h.Log, Now: h.DB.Now}
+	return &recordings.Service{DB: h.DB, Accounts: h.Accounts, Blobs: blobs, Bus: h.Events, Log: h.Log, Now: h.DB.Now,
+		Control: h.PauseControl}
 }
 
 // workspaceErr maps the service's sentinels to pages.

@@ -12,6 +12,7 @@ import (
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/recorder"
+	"callrec/internal/recordings"
 	"callrec/internal/store"
 )
 
@@ -22,9 +23,10 @@ type Handler struct {
 	DB            *store.DB
 	Log           *slog.Logger
 	SecureCookies bool
-	Integrations  *integration.Service // nil when no Microsoft app is configured
-	Recordings    *recorder.Library    // call audio (its blob store deletes audio); nil without a recorder
-	Events        events.Bus           // live call updates; nil without them
+	Integrations  *integration.Service  // nil when no Microsoft app is configured
+	Recordings    *recorder.Library     // call audio (its blob store deletes audio); nil without a recorder
+	Events        events.Bus            // live call updates; nil without them
+	PauseControl  recordings.Controller // acts on live calls when recording pauses
 
 	// pages are parsed once by Register, one template set per page.
 	pages map[string]*template.Template

@@ -21,6 +21,7 @@ import (
 	"callrec/internal/integration"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
+	"callrec/internal/recordings"
 	"callrec/internal/store"
 	"callrec/internal/ui"
 )
@@ -42,6 +43,8 @@ type Deps struct {
 	SignInOrigins []string
 	// Bot is the Teams calling webhook (nil when this node runs no bot).
 	Bot http.Handler
+	// PauseControl acts on live calls when recording pauses.
+	PauseControl recordings.Controller
 }
 
 // New returns the root handler.
@@ -57,12 +60,15 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /readyz", readyz(d.DB))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
-		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations}).Register(mux)
+		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, PauseControl: d.PauseControl}).Register(mux)
 	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations, Recordings: d.Recordings, Events: d.Events}).Register(mux)
+		Integrations: d.Integrations, Recordings: d.Recordings, Events: d.Events, PauseControl: d.PauseControl}).Register(mux)
 
 	if d.Bot != nil {
 		mux.Handle("POST /api/teams/calling", d.Bot)
+	}
+	if d.Recordings != nil && d.Recordings.Nodes != nil {
+		mux.HandleFunc(recorder.SpoolRoute, d.Recordings.ServeSpool) // signed node-to-node requests only
 	}
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}
