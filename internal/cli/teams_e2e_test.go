@@ -364,6 +364,29 @@ func TestTeamsCallRecordedEndToEnd(t *testing.T) {
 		if rec.RecordingStatus != "recording" {
 			t.Errorf("bot leg %+v", rec)
 		}
+		// The bot answered within a second of being invited, and the
+		// event log has what the parties saw and heard.
+		var notified, answered time.Time
+		seen := map[string]bool{}
+		for _, e := range w.st.Emu.Events(0, msemu.EventKindCall) {
+			if e.Data["call_id"] != id {
+				continue
+			}
+			name, _ := e.Data["event"].(string)
+			seen[name] = true
+			if e.Data["leg"] == rec.Leg && name == "notified" {
+				notified = e.Time
+			}
+			if e.Data["leg"] == rec.Leg && name == "answered" {
+				answered = e.Time
+			}
+		}
+		if notified.IsZero() || answered.IsZero() || answered.Sub(notified) > time.Second {
+			t.Errorf("bot invited at %v, answered at %v: want within 1 s", notified, answered)
+		}
+		if !seen["banner"] || !seen["announcement"] {
+			t.Errorf("event log lacks the banner or the announcement: %v", seen)
+		}
 		// The recording: stereo, the call's length, each side on its channel.
 		rate, ch := wavChannels(t, wav)
 		if len(ch) != 2 {
