@@ -22,6 +22,15 @@ type Track struct {
 	written int64   // end of what is on disk, in samples
 	late    int64
 	scratch []byte
+	tap     func(pos int64, samples []int16)
+}
+
+// SetTap has fn see every block of samples Put places, as it is placed
+// (live monitoring); fn must not keep samples and must not block.
+func (t *Track) SetTap(fn func(pos int64, samples []int16)) {
+	t.mu.Lock()
+	t.tap = fn
+	t.mu.Unlock()
 }
 
 // JitterWindow is how far behind the newest sample the track keeps
@@ -69,6 +78,9 @@ func (t *Track) Put(pos int64, samples []int16) {
 	copy(t.buf[off:], samples)
 	for i := range samples {
 		t.filled[off+i] = true
+	}
+	if t.tap != nil {
+		t.tap(pos, samples)
 	}
 }
 
