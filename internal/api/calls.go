@@ -16,7 +16,11 @@ import (
 	"callrec/internal/store"
 )
 
-var errNotReady = &Error{http.StatusConflict, "not_ready", "the call has no playable audio yet: it is active or was not recorded", nil}
+var (
+	errNotReady = &Error{http.StatusConflict, "not_ready", "the call has no playable audio yet: it is active or was not recorded", nil}
+	errNodeGone = &Error{http.StatusServiceUnavailable, "recorder_unavailable",
+		"the recorder node holding this call's audio is not reachable; the call is playable once its recording is uploaded", nil}
+)
 
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
 
@@ -105,17 +109,32 @@ func (h *Handler) callAudio(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	wav := r.URL.Query().Get("format") == "wav"
 	a, err := h.Recordings.Open(r.Context(), c, wav)
-	if errors.Is(err, recorder.ErrNotReady) {
+	if errors.Is(err, recorder.ErrElsewhere) {
+		err = h.proxySpool(w, r, c)
+		if err == nil {
+			return nil
+		}
+	}
+	if errors.Is(err, recorder.ErrNotReady) || errors.Is(err, recorder.ErrNodeGone) {
 		// The upload may have finished between reading the row and the
-		// spool going away: read the row once more.
-		if c, err = h.loadCall(r, p); err == nil {
+		// spool going away, and the stored copy wins over a lost node:
+		// read the row once more.
+		c2, err2 := h.loadCall(r, p)
+		if err2 != nil {
+			return err2
+		}
+		if c2.BlobKey != "" || errors.Is(err, recorder.ErrNotReady) {
+			c = c2
 			a, err = h.Recordings.Open(r.Context(), c, wav)
 		}
 	}
-	if errors.Is(err, recorder.ErrNotReady) {
+	switch {
+	case errors.Is(err, recorder.ErrNotReady), errors.Is(err, recorder.ErrElsewhere):
 		return errNotReady
-	}
-	if err != nil {
+	case errors.Is(err, recorder.ErrNodeGone):
+		h.Log.Warn("api: call audio: recorder node unreachable", "call", c.ID, "err", err)
+		return errNodeGone
+	case err != nil:
 		return err
 	}
 	defer a.Close()
@@ -124,6 +143,18 @@ func (h *Handler) callAudio(w http.ResponseWriter, r *http.Request, p *principal
 	w.Header().Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, a.Name, c.UpdatedAt, a)
 	return nil
+}
+
+// proxySpool plays a finished call that is not uploaded yet from the spool
+// of the recorder node named on its row (Range requests passed through).
+func (h *Handler) proxySpool(w http.ResponseWriter, r *http.Request, c store.Call) error {
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", c.ID+".wav"))
+	w.Header().Set("Cache-Control", "private, no-store")
+	err := h.Recordings.ProxySpool(w, r, c)
+	if err != nil {
+		w.Header().Del("Content-Disposition")
+	}
+	return err
 }
 
 // events streams the tenant's live updates as server-sent events, each

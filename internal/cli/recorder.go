@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"callrec/internal/account"
 	"callrec/internal/blob"
@@ -36,7 +38,36 @@ func (a *app) recordings() *recorder.Library {
 		a.log.Error("blob store unavailable; call audio cannot be played", "err", err)
 		return nil
 	}
-	return &recorder.Library{Spool: a.spoolDir(), Blobs: blobs}
+	return &recorder.Library{Spool: a.spoolDir(), Blobs: blobs, Nodes: a.nodes()}
+}
+
+// nodes is this node's part in cross-node playback: the key that signs
+// internal requests (CALLREC_INTERNAL_SECRET, else the database's shared
+// secret) and the node registry; nil, logged, if the key is unavailable,
+// so only calls held by this node's own spool play before upload.
+func (a *app) nodes() *recorder.Nodes {
+	key := a.cfg.InternalSecret
+	if key == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var err error
+		if key, err = a.db.Q().ClusterSecret(ctx, "internal"); err != nil {
+			a.log.Error("no internal secret; calls held by other recorder nodes play only once uploaded", "err", err)
+			return nil
+		}
+	}
+	return &recorder.Nodes{DB: a.db, Self: a.cfg.Node, Key: []byte(key)}
+}
+
+// internalHandler is what a recorder node without the web role serves on
+// CALLREC_HTTP_ADDR: its spool to other nodes, and /healthz.
+func (a *app) internalHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	if lib := a.recordings(); lib != nil && lib.Nodes != nil {
+		mux.HandleFunc(recorder.SpoolRoute, lib.ServeSpool)
+	}
+	return mux
 }
 
 // startRecorder runs the SIPREC recorder until ctx ends; the returned
@@ -64,7 +95,7 @@ func (a *app) runRecorder(ctx context.Context) (wait func() error, sipAddr strin
 		mediaIP = netip.MustParseAddr(a.cfg.MediaIP)
 	}
 	rec, err := recorder.New(recorder.Config{SIPAddr: a.cfg.SIPAddr, RTPPorts: a.cfg.RTPPorts, MediaIP: mediaIP,
-		SpoolDir: a.spoolDir(), Node: a.cfg.Node, Admit: a.teamsAdmit()}, a.db, blobs, a.eventBus(), a.log, nil)
+		SpoolDir: a.spoolDir(), Node: a.cfg.Node, InternalURL: a.cfg.InternalURL, Admit: a.teamsAdmit()}, a.db, blobs, a.eventBus(), a.log, nil)
 	if err != nil {
 		return nil, "", err
 	}

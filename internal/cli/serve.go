@@ -48,7 +48,18 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		a.startWorker(ctx)
 	}
 	if !strings.Contains(cfg.Roles, "web") {
-		<-ctx.Done()
+		if !strings.Contains(cfg.Roles, "recorder") {
+			<-ctx.Done()
+			return 0
+		}
+		// A recorder without the portal still serves its spool to web nodes.
+		err = serveHTTP(ctx, log, cfg.HTTPAddr, a.internalHandler(), func(addr string) {
+			log.Info("recorder internal endpoint listening", "addr", addr, "internal_url", cfg.InternalURL)
+		})
+		if err != nil {
+			log.Error("http server", "err", err)
+			return 1
+		}
 		return 0
 	}
 	err = serveHTTP(ctx, log, cfg.HTTPAddr, a.handler(), func(addr string) {

@@ -60,11 +60,12 @@ type env struct {
 	tenant  store.Tenant
 	client  *siprecload.Client
 	pacer   *siprecload.Pacer
+	spool   string
 }
 
 var portBase = map[string]int{"sqlite": 31000, "postgres": 33000}
 
-func newEnv(t *testing.T, b storetest.Backend, maxCalls int) *env {
+func newEnv(t *testing.T, b storetest.Backend, maxCalls int, tune ...func(*recorder.Config)) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	db := storetest.Open(t, b, nil)
@@ -95,8 +96,13 @@ func newEnv(t *testing.T, b storetest.Backend, maxCalls int) *env {
 		lo += 1000
 	}
 	spool := filepath.Join(t.TempDir(), "spool")
-	e.rec, err = recorder.New(recorder.Config{SIPAddr: "127.0.0.1:0", RTPPorts: portRange(lo), SpoolDir: spool,
-		Node: "test", MaxCalls: maxCalls, RTPTimeout: 3 * time.Second, RetryEvery: 50 * time.Millisecond}, db, e.blobs, e.bus, log, nil)
+	e.spool = spool
+	cfg := recorder.Config{SIPAddr: "127.0.0.1:0", RTPPorts: portRange(lo), SpoolDir: spool,
+		Node: "test", MaxCalls: maxCalls, RTPTimeout: 3 * time.Second, RetryEvery: 50 * time.Millisecond}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	e.rec, err = recorder.New(cfg, db, e.blobs, e.bus, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

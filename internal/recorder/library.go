@@ -23,6 +23,10 @@ var ErrNotReady = errors.New("recorder: no audio for this call yet")
 type Library struct {
 	Spool string
 	Blobs blob.Store
+	// Nodes, when set, finds a finished call's audio in the spool of the
+	// recorder node named on its row (Open answers ErrElsewhere; then
+	// ProxySpool serves it).
+	Nodes *Nodes
 }
 
 // Audio is a playable recording.
@@ -63,6 +67,9 @@ func (l *Library) Open(ctx context.Context, c store.Call, wav bool) (*Audio, err
 		if err == nil {
 			return &Audio{ReadSeekCloser: f, ContentType: "audio/wav", Name: c.ID + ".wav"}, nil
 		}
+	}
+	if l.Nodes != nil && c.Recorded && c.State != store.CallActive && c.RecorderNode != "" && c.RecorderNode != l.Nodes.Self {
+		return nil, ErrElsewhere
 	}
 	return nil, ErrNotReady
 }

@@ -34,6 +34,9 @@ type Config struct {
 	MaxCalls   int           // above it INVITEs get 503 (0: 4000)
 	RTPTimeout time.Duration // a call without RTP this long is ended (0: 60 s)
 	Encoders   int           // background compression workers (0: 1)
+	// InternalURL is registered as where web nodes fetch this node's
+	// spooled audio (Library.ServeSpool); empty registers nothing.
+	InternalURL string
 	// BusyEncodeShare is the share of a core background compression may
 	// use while calls are live (0: 0.2; 1: unpaced).
 	BusyEncodeShare float64
@@ -139,8 +142,9 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.finisher(ctx) }()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); r.watchTimeouts(ctx) }()
+	go func() { defer wg.Done(); r.register(ctx) }()
 	err = srv.Serve(ctx, r.cfg.SIPAddr, func(a net.Addr) {
 		r.log.Info("SIPREC recorder listening", "sip", a.String(), "rtp_ports", r.cfg.RTPPorts, "node", r.cfg.Node)
 		if ready != nil {

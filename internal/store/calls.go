@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -262,4 +264,63 @@ func (q Q) ExtensionUsers(ctx context.Context, tenantID string, candidates []str
 		out[ext] = uid
 	}
 	return out, rows.Err()
+}
+
+// RecorderNode is a recorder process as it registered itself: where web
+// nodes reach its spool, and when it last said it was alive.
+type RecorderNode struct {
+	Node        string
+	InternalURL string
+	StartedAt   time.Time
+	HeartbeatAt time.Time
+}
+
+// UpsertRecorderNode registers a recorder node or refreshes its heartbeat.
+// Not tenant data: a node records calls of every tenant.
+func (q Q) UpsertRecorderNode(ctx context.Context, n RecorderNode) error {
+	_, err := q.exec(ctx, `INSERT INTO recorder_nodes (node, internal_url, started_at, heartbeat_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (node) DO UPDATE SET internal_url = excluded.internal_url, heartbeat_at = excluded.heartbeat_at`,
+		n.Node, n.InternalURL, n.StartedAt.UTC(), n.HeartbeatAt.UTC())
+	if err != nil {
+		return fmt.Errorf("store: register recorder node: %w", err)
+	}
+	return nil
+}
+
+// GetRecorderNode returns a registered node, or ErrNotFound.
+func (q Q) GetRecorderNode(ctx context.Context, node string) (RecorderNode, error) {
+	var n RecorderNode
+	err := mapErr(q.row(ctx, `SELECT node, internal_url, started_at, heartbeat_at FROM recorder_nodes WHERE node = ?`, node).
+		Scan(&n.Node, &n.InternalURL, &n.StartedAt, &n.HeartbeatAt))
+	if err != nil {
+		return n, fmt.Errorf("store: recorder node: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteRecorderNode removes a node that stopped, so web nodes stop asking it.
+func (q Q) DeleteRecorderNode(ctx context.Context, node string) error {
+	if _, err := q.exec(ctx, `DELETE FROM recorder_nodes WHERE node = ?`, node); err != nil {
+		return fmt.Errorf("store: delete recorder node: %w", err)
+	}
+	return nil
+}
+
+// ClusterSecret returns the named secret shared by every node on this
+// database, creating it (32 random bytes, hex) the first time; concurrent
+// first calls agree on one value.
+func (q Q) ClusterSecret(ctx context.Context, name string) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("store: cluster secret: %w", err)
+	}
+	if _, err := q.exec(ctx, `INSERT INTO cluster_secrets (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		name, hex.EncodeToString(b[:]), q.Now()); err != nil {
+		return "", fmt.Errorf("store: cluster secret: %w", err)
+	}
+	var s string
+	if err := mapErr(q.row(ctx, `SELECT secret FROM cluster_secrets WHERE name = ?`, name).Scan(&s)); err != nil {
+		return "", fmt.Errorf("store: cluster secret: %w", err)
+	}
+	return s, nil
 }

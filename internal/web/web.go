@@ -70,6 +70,9 @@ func New(d Deps) http.Handler {
 	if d.Recordings != nil && d.Recordings.Nodes != nil {
 		mux.HandleFunc(recorder.SpoolRoute, d.Recordings.ServeSpool) // signed node-to-node requests only
 	}
+	if d.Recordings != nil && d.Recordings.Nodes != nil {
+		mux.HandleFunc(recorder.SpoolRoute, d.Recordings.ServeSpool) // signed node-to-node requests only
+	}
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}
 	return logRequests(d.Log, requests, securityHeaders(d.SignInOrigins, resolver.Middleware(mux)))
