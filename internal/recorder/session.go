@@ -28,6 +28,12 @@ type session struct {
 	// written yet (the spool has rowPendingFile).
 	rowPending atomic.Bool
 
+	// held: recording is paused (pause.go); spans as last spooled.
+	held  atomic.Bool
+	spans []pauseSpan
+	// tap is what live listeners hear (tap.go).
+	tap tap
+
 	mu      sync.Mutex
 	streams []*slot
 	version uint64
@@ -217,9 +223,10 @@ func (r *Recorder) openSlot(s *session, sl *slot, idx int, f siprec.Format, dtmf
 		conn.Close()
 		return err
 	}
-	if !s.record {
+	if s.streamPaused(false) {
 		st.SetPaused(true)
 	}
+	track.SetTap(s.tap.feed(sl.side))
 	sl.stream = st
 	sl.answer.Port, sl.answer.Codec, sl.answer.DTMF = st.Port(), f, dtmf
 	go st.Run()
@@ -269,7 +276,7 @@ func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		sl := s.streams[i]
 		if sl.stream != nil {
 			paused := m.Direction == siprec.Inactive || m.Port == 0
-			sl.stream.SetPaused(paused || !s.record)
+			sl.stream.SetPaused(s.streamPaused(paused))
 			sl.answer.Direction = siprec.RecvOnly
 			if paused {
 				sl.answer.Direction = siprec.Inactive
@@ -292,6 +299,7 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 	if s == nil {
 		return siprec.ErrNoSession
 	}
+	s.tap.close()
 	ended := r.now()
 	end := int64(ended.Sub(s.start)) * media.Rate / int64(time.Second)
 	s.mu.Lock()

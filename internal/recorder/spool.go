@@ -163,6 +163,9 @@ func renderMix(dir string, samples int64) error {
 			return fmt.Errorf("recorder: mix write: %w", err)
 		}
 	}
+	if err := silencePauses(dir, out, samples); err != nil {
+		return err
+	}
 	// Not synced: the mix is derived from the tracks, and finish renders it
 	// again if a crash left it short (mixComplete).
 	if err := out.Close(); err != nil {

@@ -15,7 +15,10 @@ import (
 // The recorder implements it by writing silence for the paused span; the
 // Teams bot implements it by reporting updateRecordingStatus notRecording
 // on pause and recording on resume. The metadata (the marked span) is
-// kept by this service whatever the controllers do.
+// kept by this service whatever the controllers do, and it is what a
+// recorder on another node follows: a pause row is written before the
+// controllers run (a pause never waits for them), a resume closes the row
+// only after they all succeeded.
 type Controller interface {
 	SetPaused(ctx context.Context, c store.Call, paused bool) error
 }
@@ -85,12 +88,16 @@ func (s *Service) livePaused(ctx context.Context, p *principal.Principal, id str
 	return d, nil
 }
 
+// resume asks the controllers first and closes the span after: the
+// recorder keeps audio again only once it sees the span closed, so Teams
+// has heard `recording` before any audio is kept, and if a controller
+// fails the call stays paused.
 func (s *Service) resume(ctx context.Context, a account.Actor, c store.Call, by string) error {
-	at := s.offset(c)
-	if err := s.DB.Q().EndCallPause(ctx, c.TenantID, c.ID, at, by); err != nil {
+	if err := s.control(ctx, c, false); err != nil {
 		return err
 	}
-	if err := s.control(ctx, c, false); err != nil {
+	at := s.offset(c)
+	if err := s.DB.Q().EndCallPause(ctx, c.TenantID, c.ID, at, by); err != nil {
 		return err
 	}
 	s.publish(ctx, "call.resumed", c)

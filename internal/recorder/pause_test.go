@@ -1,0 +1,120 @@
+package recorder_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"callrec/internal/media"
+	"callrec/internal/recorder"
+	"callrec/internal/siprecload"
+	"callrec/internal/store/storetest"
+)
+
+// TestPauseThroughAPI pauses a live call through the REST API of a web
+// handler that has no line to the recorder (no pause controller), as when
+// they are different processes: the recorder learns the pause from the
+// database, the stored recording is silent over the marked span on both
+// channels and carries each side's tone elsewhere.
+func TestPauseThroughAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, 0)
+		ctx := context.Background()
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		recorder.StartPauseWatch(wctx, e.rec)
+		evs, stop := e.bus.Subscribe(e.tenant.ID)
+		defer stop()
+
+		call, err := e.client.Dial(ctx, e.spec("sip:2001@pbx.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		flows := []*siprecload.Flow{
+			siprecload.NewFlow(call.Targets[0], siprecload.ToneSource(callerTone)),
+			siprecload.NewFlow(call.Targets[1], siprecload.ToneSource(agentTone)),
+		}
+		for _, f := range flows {
+			e.pacer.Add(f)
+		}
+		id := e.calls()[0].ID
+		time.Sleep(1500 * time.Millisecond) // real time: the call must carry audio
+		e.post(id, "pause")
+		time.Sleep(1500 * time.Millisecond)
+		e.post(id, "resume")
+		time.Sleep(1500 * time.Millisecond)
+		for _, f := range flows {
+			e.pacer.Remove(f)
+		}
+		if err := call.Bye(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitEvent(t, evs, "call.stored", id, 30*time.Second)
+
+		ps, err := e.db.Q().CallPauses(ctx, e.tenant.ID, id)
+		if err != nil || len(ps) != 1 || ps[0].EndMS == nil {
+			t.Fatalf("pause spans = %+v, %v", ps, err)
+		}
+		from, to := time.Duration(ps[0].StartMS)*time.Millisecond, time.Duration(*ps[0].EndMS)*time.Millisecond
+		res, wav := e.getAudio(id, "")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("stored audio: %d", res.StatusCode)
+		}
+		l, r := channels(wav)
+		cut := func(x []int16, a, b time.Duration) []int16 {
+			i, j := max(int(a.Seconds()*media.Rate), 0), min(int(b.Seconds()*media.Rate), len(x))
+			return x[i:j]
+		}
+		for name, x := range map[string][]int16{"left": l, "right": r} {
+			// The marked span is silence: the archive is Opus, so allow its
+			// smearing for 30 ms at each edge and a whisper of noise.
+			span := cut(x, from+30*time.Millisecond, to-30*time.Millisecond)
+			peak := 0
+			for _, v := range span {
+				peak = max(peak, abs(int(v)))
+			}
+			if peak > 200 {
+				t.Errorf("%s channel: the paused span %v–%v peaks at %d, not silence", name, from, to, peak)
+			}
+		}
+		length := time.Duration(len(l)) * time.Second / media.Rate
+		for _, w := range [][2]time.Duration{{300 * time.Millisecond, from - 100*time.Millisecond}, {to + 300*time.Millisecond, length - 200*time.Millisecond}} {
+			if p := media.Power(cut(l, w[0], w[1]), agentTone, media.Rate); p < 1e6 {
+				t.Errorf("left %v–%v: agent tone power %.0f", w[0], w[1], p)
+			}
+			if p := media.Power(cut(r, w[0], w[1]), callerTone, media.Rate); p < 1e6 {
+				t.Errorf("right %v–%v: caller tone power %.0f", w[0], w[1], p)
+			}
+		}
+		if to-from < time.Second {
+			t.Errorf("paused span %v–%v shorter than the pause", from, to)
+		}
+	})
+}
+
+// post calls a call action (pause, resume) through the API.
+func (e *env) post(id, action string) {
+	e.t.Helper()
+	req, _ := http.NewRequest("POST", e.api.URL+"/api/v1/calls/"+id+"/"+action, nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		var body map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		e.t.Fatalf("%s: %d %v", action, res.StatusCode, body)
+	}
+}
+
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
