@@ -30,6 +30,8 @@ type Handler struct {
 	Events        events.Bus        // live updates for /api/v1/events
 	// PauseControl acts on live calls when recording pauses (the recorder, the Teams bot).
 	PauseControl recordings.Controller
+	// Live connects live-monitoring listeners to the recorder holding a call.
+	Live *recorder.Live
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error
@@ -97,6 +99,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	h.registerRecordings(mux)
 	h.registerWorkspace(mux)
+	h.registerLive(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)
 	})

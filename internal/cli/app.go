@@ -15,6 +15,7 @@ import (
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/mail"
+	"callrec/internal/recorder"
 	"callrec/internal/store"
 	"callrec/internal/teamsbot"
 	"callrec/internal/web"
@@ -30,6 +31,7 @@ type app struct {
 	bus      events.Bus // see eventBus
 	integ    *integration.Service
 	bot      *teamsbot.Bot
+	rec      *recorder.Recorder // this process's recorder, once started
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -87,7 +89,7 @@ func (a *app) handler() http.Handler {
 	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
 		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(),
-		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl()})
+		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl(), Live: a.live()})
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.

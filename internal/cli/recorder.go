@@ -67,6 +67,9 @@ func (a *app) internalHandler() http.Handler {
 	if lib := a.recordings(); lib != nil && lib.Nodes != nil {
 		mux.HandleFunc(recorder.SpoolRoute, lib.ServeSpool)
 	}
+	if l := a.live(); l.Nodes != nil && l.Rec != nil {
+		mux.HandleFunc(recorder.LiveRoute, l.ServeInternal)
+	}
 	return mux
 }
 
@@ -99,6 +102,7 @@ func (a *app) runRecorder(ctx context.Context) (wait func() error, sipAddr strin
 	if err != nil {
 		return nil, "", err
 	}
+	a.rec = rec
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- rec.Run(ctx, func(addr string) { ready <- addr }) }()

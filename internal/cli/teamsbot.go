@@ -62,6 +62,9 @@ func (a *app) pauseControl() recordings.Controller {
 	if b := a.teamsBot(); b != nil {
 		cs = append(cs, b)
 	}
+	if a.rec != nil {
+		cs = append(cs, a.rec) // silences this node's calls at once; others follow the pause rows
+	}
 	if len(cs) == 0 {
 		return nil
 	}

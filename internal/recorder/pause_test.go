@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"callrec/internal/media"
-	"callrec/internal/recorder"
 	"callrec/internal/siprecload"
 	"callrec/internal/store/storetest"
 )
@@ -22,9 +21,6 @@ func TestPauseThroughAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b, 0)
 		ctx := context.Background()
-		wctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		recorder.StartPauseWatch(wctx, e.rec)
 		evs, stop := e.bus.Subscribe(e.tenant.ID)
 		defer stop()
 

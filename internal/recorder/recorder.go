@@ -142,9 +142,10 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.finisher(ctx) }()
 	}
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); r.watchTimeouts(ctx) }()
 	go func() { defer wg.Done(); r.register(ctx) }()
+	go func() { defer wg.Done(); r.watchPauses(ctx) }()
 	err = srv.Serve(ctx, r.cfg.SIPAddr, func(a net.Addr) {
 		r.log.Info("SIPREC recorder listening", "sip", a.String(), "rtp_ports", r.cfg.RTPPorts, "node", r.cfg.Node)
 		if ready != nil {

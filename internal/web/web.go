@@ -45,6 +45,9 @@ type Deps struct {
 	Bot http.Handler
 	// PauseControl acts on live calls when recording pauses.
 	PauseControl recordings.Controller
+	// Live connects live-monitoring listeners to the recorder holding a
+	// call (nil: live monitoring unavailable).
+	Live *recorder.Live
 }
 
 // New returns the root handler.
@@ -60,7 +63,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /readyz", readyz(d.DB))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
-		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, PauseControl: d.PauseControl}).Register(mux)
+		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, PauseControl: d.PauseControl, Live: d.Live}).Register(mux)
 	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
 		Integrations: d.Integrations, Recordings: d.Recordings, Events: d.Events, PauseControl: d.PauseControl}).Register(mux)
 
@@ -70,8 +73,8 @@ func New(d Deps) http.Handler {
 	if d.Recordings != nil && d.Recordings.Nodes != nil {
 		mux.HandleFunc(recorder.SpoolRoute, d.Recordings.ServeSpool) // signed node-to-node requests only
 	}
-	if d.Recordings != nil && d.Recordings.Nodes != nil {
-		mux.HandleFunc(recorder.SpoolRoute, d.Recordings.ServeSpool) // signed node-to-node requests only
+	if d.Live != nil && d.Live.Rec != nil && d.Live.Nodes != nil {
+		mux.HandleFunc(recorder.LiveRoute, d.Live.ServeInternal) // signed node-to-node requests only
 	}
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}
