@@ -35,6 +35,7 @@ type recordingView struct {
 	CanConfid      bool
 	CanDelete      bool
 	CanPause       bool
+	CanListen      bool
 	Paused         bool
 	Playable       bool
 	From, To       string
@@ -55,7 +56,8 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 	v := recordingView{Detail: d, Started: d.StartedAt.In(loc).Format(layout), Duration: clock(d.DurationMS), Zone: loc.String(),
 		NoteClock: map[string]string{}, CanPlay: p.Can(roles.RecordingsPlay), CanDownload: p.Can(roles.RecordingsDownload),
 		CanAnnotate: p.Can(roles.RecordingsAnnotate), CanConfid: p.Can(roles.RecordingsConfid), CanDelete: p.Can(roles.RecordingsDelete),
-		CanPause: p.Can(roles.PauseResume) && d.State == store.CallActive, Playable: d.Recorded && d.State != store.CallActive}
+		CanPause: p.Can(roles.PauseResume) && d.State == store.CallActive, Playable: d.Recorded && d.State != store.CallActive,
+		CanListen: p.Can(roles.LiveMonitor) && d.State == store.CallActive && d.Recorded}
 	v.From, v.To = party(d.PartyAName, d.PartyA), party(d.PartyBName, d.PartyB)
 	if v.From == "" && v.To == "" {
 		v.From, v.To = party("", d.Caller), party("", d.Callee)
