@@ -1,0 +1,148 @@
+// Browser test of live monitoring against a running `callrec demo` (started
+// by run.sh): while `callrec siprec-load` places a call, the tenant admin
+// opens the call page and presses "Listen live"; the test measures audio
+// actually arriving in the AudioWorklet (its level) and the delay it adds
+// (frame timestamps against arrival, plus the jitter buffer and output),
+// then pauses and resumes the recording and checks the finished recording
+// is silent over the marked span and carries audio elsewhere.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+const base = process.env.BASE_URL;
+const sipTarget = process.env.SIP_TARGET;
+const bin = process.env.CALLREC_BIN;
+const shots = process.env.SCREENSHOTS || 'screenshots';
+assert.ok(base && sipTarget && bin, 'BASE_URL, SIP_TARGET and CALLREC_BIN are required (run e2e/run.sh)');
+
+const admin = { login: 'admin@contoso.example', password: 'Contoso#2026' };
+
+let browser;
+let context;
+let page;
+const problems = [];
+let callID = '';
+let load;
+let done;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+});
+
+after(async () => {
+  load?.kill();
+  await browser?.close();
+});
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(who) {
+  await context.clearCookies();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Login').fill(who.login);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  if (new URL(page.url()).pathname === '/terms') {
+    await Promise.all([page.waitForNavigation(),
+      page.getByRole('button', { name: 'I accept the terms and conditions' }).click()]);
+  }
+}
+
+function placeCall(seconds) {
+  return new Promise((resolve, reject) => {
+    load = spawn(bin, ['siprec-load', '--target', sipTarget, '--calls', '1', '--concurrency', '1', '--duration', `${seconds}s`]);
+    let out = '';
+    load.stdout.on('data', (d) => { out += d; });
+    load.on('error', reject);
+    load.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`siprec-load exited ${code}: ${out}`))));
+  });
+}
+
+test('a supervisor hears a live call in the browser, under 500 ms behind', async () => {
+  await signIn(admin);
+  done = placeCall(20);
+  for (let i = 0; i < 50 && !callID; i++) {
+    const res = await page.request.get(`${base}/api/v1/calls?state=active`);
+    const body = await res.json();
+    callID = (body.items || []).find((c) => c.state === 'active')?.id || '';
+    if (!callID) await page.waitForTimeout(200);
+  }
+  assert.ok(callID, 'the call is listed while active');
+  await page.goto(`${base}/recordings/${callID}`);
+  await page.getByRole('button', { name: 'Listen live' }).click();
+  const card = page.locator('#listen');
+  await page.locator('#listen[data-listening="1"]').waitFor();
+  // Audio actually arrives: the worklet's output level, and enough frames.
+  await page.waitForFunction(() => {
+    const c = document.getElementById('listen');
+    return Number(c.dataset.level || 0) > 0.01 && Number(c.dataset.frames || 0) >= 100;
+  }, null, { timeout: 10000 });
+  const level = Number(await card.getAttribute('data-level'));
+  const delay = Number(await card.getAttribute('data-delay'));
+  const transit = Number(await card.getAttribute('data-transit'));
+  console.log(`live monitoring: level ${level.toFixed(3)}, added delay ${delay} ms (transport ${transit} ms)`);
+  assert.ok(level > 0.01, `worklet level ${level}`);
+  assert.ok(delay > 0 && delay < 500, `added delay ${delay} ms`);
+  await shot('call-listen-live');
+  const audit = await (await page.request.get(`${base}/api/v1/audit?action=recording.listen_live`)).json();
+  assert.ok(audit.items.some((e) => e.object_id === callID), 'the live listening is in the audit log');
+  await page.getByRole('button', { name: 'Stop listening' }).click();
+  await page.locator('#listen[data-listening="0"]').waitFor();
+});
+
+test('pause/resume leaves a silent, marked span in the finished recording', async () => {
+  await page.getByRole('button', { name: 'Pause recording' }).click();
+  await page.getByText('Recording paused').first().waitFor();
+  await page.waitForTimeout(3000);
+  await page.getByRole('button', { name: 'Resume recording' }).click();
+  await page.getByRole('button', { name: 'Pause recording' }).waitFor();
+  const summary = await done;
+  assert.equal(summary.completed, 1, JSON.stringify(summary));
+  let call;
+  for (let i = 0; i < 60; i++) {
+    call = await (await page.request.get(`${base}/api/v1/recordings/${callID}`)).json();
+    if (call.state !== 'active') break;
+    await page.waitForTimeout(500);
+  }
+  assert.equal(call.pauses.length, 1, JSON.stringify(call.pauses));
+  const [p] = call.pauses;
+  const res = await page.request.get(`${base}/api/v1/calls/${callID}/audio?format=wav`);
+  assert.equal(res.status(), 200);
+  const wav = Buffer.from(await res.body());
+  const pcm = new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length - ((wav.length - 44) % 4)));
+  const peak = (fromMS, toMS) => {
+    let m = 0;
+    for (let i = Math.floor(fromMS * 8) * 2; i < Math.min(Math.floor(toMS * 8) * 2, pcm.length); i++) m = Math.max(m, Math.abs(pcm[i]));
+    return m;
+  };
+  const inside = peak(p.start_ms + 40, p.end_ms - 40);
+  const before = peak(500, p.start_ms - 200);
+  const afterSpan = peak(p.end_ms + 300, p.end_ms + 3000);
+  console.log(`recording peaks: before ${before}, paused span ${inside}, after ${afterSpan}`);
+  assert.ok(inside < 200, `the paused span ${p.start_ms}–${p.end_ms} ms peaks at ${inside}`);
+  assert.ok(before > 1000 && afterSpan > 1000, `audio around the span: ${before}, ${afterSpan}`);
+  await page.goto(`${base}/recordings/${callID}`);
+  await page.locator('#player[data-ready="1"]').waitFor({ timeout: 30000 });
+  assert.equal(await page.locator('.mark-pause').count(), 1, 'the paused span is marked on the timeline');
+  await shot('call-paused-span');
+});
+
+test('no console errors or CSP violations', () => {
+  assert.deepEqual(problems, []);
+});
