@@ -45,6 +45,10 @@ test('connect Teams, add a user, place a call, see it live, play it back', async
   await clickNav(page, page.getByRole('button', { name: /^Add/ }));
   assert.match(await page.locator('body').innerText(), /AlexW@contoso\.onmicrosoft\.com/);
 
+  // Microsoft applies a new membership only once it has replicated (the
+  // emulator takes 3 s; the guide says to allow 15 minutes).
+  await page.waitForTimeout(4000);
+
   // Place a test call: Alex calls a phone number for 15 s.
   await page.goto(`${ms}/admin/calls`);
   await page.locator('#from').selectOption({ label: 'Alex Wilber (AlexW@contoso.onmicrosoft.com)' });
