@@ -169,4 +169,3 @@ func silencePauses(dir string, f *os.File, samples int64) error {
 	}
 	return nil
 }
-

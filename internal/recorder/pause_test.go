@@ -107,7 +107,6 @@ func (e *env) post(id, action string) {
 	}
 }
 
-
 func abs(x int) int {
 	if x < 0 {
 		return -x

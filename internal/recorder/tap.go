@@ -19,7 +19,7 @@ const (
 	// FrameSamples is one channel's samples in a frame (20 ms at 8 kHz).
 	FrameSamples = media.Rate / 50
 	// FrameBytes is the size of an encoded frame (TapFrame.Encode).
-	FrameBytes = frameHeader + 4*FrameSamples
+	FrameBytes  = frameHeader + 4*FrameSamples
 	frameHeader = 16
 	// tapLag is how long a frame waits for both sides' packets before it
 	// is sent: a packet later than that is heard as a gap live, but still
