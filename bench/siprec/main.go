@@ -100,6 +100,8 @@ func run(bin, steps string, hold time.Duration, cps float64, probes int) error {
 func step(ctx context.Context, bin, sipAddr string, rec *recorder.Recorder, lib *recorder.Library, db *store.DB, tenantID string,
 	n int, hold time.Duration, cps float64, probes int) error {
 	before := rec.Totals()
+	drops0 := udpRcvbufErrors()
+	load0 := loadAvg()
 	cpu0 := selfCPU()
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, bin, "siprec-load", "--target", sipAddr, "--calls", strconv.Itoa(n), "--concurrency", strconv.Itoa(n),
@@ -133,10 +135,49 @@ func step(ctx context.Context, bin, sipAddr string, rec *recorder.Recorder, lib 
 	callSeconds := float64(n) * hold.Seconds()
 	fmt.Printf("%8d %8.4f%% %9d %9.0f%% %13.2f %11.0f%% %14.1f %12.0fms %12.0fms\n", n, loss, after.Late-before.Late,
 		cpu/elapsed.Seconds()*100, cpu*1000/callSeconds, sum.CPUSeconds/elapsed.Seconds()*100, sum.SetupMS.P99, pct(lat, 0.5), pct(lat, 1))
+	fmt.Printf("         socket-buffer drops (whole machine): %d; load average %s at start, %s at end\n",
+		udpRcvbufErrors()-drops0, load0, loadAvg())
 	if sum.Failed > 0 {
 		fmt.Printf("         %d calls failed: %v\n", sum.Failed, sum.Failures)
 	}
 	return nil
+}
+
+// udpRcvbufErrors is the kernel's count of UDP datagrams dropped because a
+// socket's receive buffer was full (/proc/net/snmp), machine-wide.
+func udpRcvbufErrors() int64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, name := range names {
+			if name == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.ParseInt(f[i], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+// loadAvg is the 1-minute load average, which says how busy the shared
+// machine was.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 // probe places calls beside the load and measures from BYE to the moment

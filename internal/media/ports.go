@@ -52,7 +52,10 @@ func (p *Ports) Listen() (*net.UDPConn, error) {
 		if err != nil {
 			continue
 		}
-		_ = conn.SetReadBuffer(128 << 10)
+		// 512 KiB (the kernel doubles it) holds ~10 s of one G.711
+		// stream: a receiver held up by a busy machine catches up
+		// instead of the kernel dropping packets.
+		_ = conn.SetReadBuffer(512 << 10)
 		p.inUse[port] = true
 		return conn, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"golang.org/x/net/ipv4"
 )
 
 // Stream receives one RTP stream on its own UDP socket and writes it to a
@@ -26,6 +27,7 @@ type Stream struct {
 
 	mu     sync.Mutex // guards codec changes against the receive loop
 	dec    Decoder
+	closed bool
 	paused atomic.Bool
 	lastRx atomic.Int64 // unix nanoseconds of the last packet
 
@@ -37,8 +39,14 @@ type Stream struct {
 	ext       int64
 	lastFlush time.Time
 	pcm       []int16
+	hdr       rtp.Header
 
 	stats streamStats
+
+	// set when a Receiver services the socket
+	batch *ipv4.PacketConn
+	rx    *rxWorker
+	rxID  uint32
 }
 
 type streamStats struct {
@@ -108,10 +116,10 @@ func (s *Stream) Idle() time.Duration {
 	return s.now().Sub(time.Unix(0, s.lastRx.Load()))
 }
 
-// Run receives until the socket is closed.
+// Run receives until the socket is closed, on the caller's goroutine
+// (Receiver.Add services many streams from a few goroutines instead).
 func (s *Stream) Run() {
 	buf := make([]byte, 1500)
-	var h rtp.Header
 	for {
 		n, err := s.conn.Read(buf)
 		if err != nil {
@@ -120,22 +128,28 @@ func (s *Stream) Run() {
 			}
 			continue
 		}
-		hl, err := h.Unmarshal(buf[:n])
-		if err != nil || h.Version != 2 {
-			s.stats.ignored.Add(1)
-			continue
-		}
-		payload := buf[hl:n]
-		if h.Padding && len(payload) > 0 {
-			pad := int(payload[len(payload)-1])
-			if pad > len(payload) {
-				s.stats.ignored.Add(1)
-				continue
-			}
-			payload = payload[:len(payload)-pad]
-		}
-		s.handle(&h, payload)
+		s.packet(buf[:n])
 	}
+}
+
+// packet takes one datagram.
+func (s *Stream) packet(b []byte) {
+	h := &s.hdr
+	hl, err := h.Unmarshal(b)
+	if err != nil || h.Version != 2 {
+		s.stats.ignored.Add(1)
+		return
+	}
+	payload := b[hl:]
+	if h.Padding && len(payload) > 0 {
+		pad := int(payload[len(payload)-1])
+		if pad > len(payload) {
+			s.stats.ignored.Add(1)
+			return
+		}
+		payload = payload[:len(payload)-pad]
+	}
+	s.handle(h, payload)
 }
 
 func (s *Stream) handle(h *rtp.Header, payload []byte) {
@@ -149,6 +163,9 @@ func (s *Stream) handle(h *rtp.Header, payload []byte) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
 	if int(h.PayloadType) == s.dtmf || int(h.PayloadType) != s.codec.Format.PT {
 		s.stats.ignored.Add(1)
 		return
@@ -218,9 +235,13 @@ func (s *Stream) Stats() Stats {
 // Close stops receiving and flushes the track; end (in samples) pads the
 // track with silence to the call's length.
 func (s *Stream) Close(end int64) error {
+	if s.rx != nil {
+		s.rx.remove(s)
+	}
 	s.conn.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closed = true
 	if err := s.track.Flush(true); err != nil {
 		return err
 	}
