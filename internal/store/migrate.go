@@ -17,10 +17,20 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	only    Dialect // -1: both engines
 }
 
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// appliesTo reports whether the migration runs on the engine. A file named
+// NNNN_name.postgres.sql or NNNN_name.sqlite.sql runs on that engine only
+// (indexes one engine offers, such as trigram or FTS); on the other engine
+// its version is recorded without running anything, so versions agree.
+func (m migration) appliesTo(d Dialect) bool { return m.only < 0 || m.only == d }
+
+func migrations() ([]migration, error) { return loadMigrations(migrationFiles) }
+
+// loadMigrations reads NNNN_name[.engine].sql files from a migrations/ folder.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, "migrations")
 	if err != nil {
 		return nil, err
 	}
@@ -31,11 +41,18 @@ func migrations() ([]migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("store: migration file %q is not NNNN_name.sql", e.Name())
 		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		body, err := fs.ReadFile(fsys, "migrations/"+e.Name())
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
+		only := Dialect(-1)
+		switch {
+		case strings.HasSuffix(e.Name(), ".postgres.sql"):
+			only = Postgres
+		case strings.HasSuffix(e.Name(), ".sqlite.sql"):
+			only = SQLite
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(body), only: only})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	return out, nil
@@ -71,18 +88,34 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 	if err != nil {
 		return nil, err
 	}
+	return db.apply(ctx, ms)
+}
+
+func (db *DB) apply(ctx context.Context, ms []migration) (applied []string, err error) {
 	current, err := db.SchemaVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if latest := LatestVersion(); current > latest {
+	if latest := ms[len(ms)-1].version; current > latest {
 		return nil, fmt.Errorf("%w (database at %d, binary knows %d)", ErrSchemaTooNew, current, latest)
 	}
+	runs := map[int]bool{} // versions with a migration for this engine
 	for _, m := range ms {
-		if m.version <= current {
+		runs[m.version] = runs[m.version] || m.appliesTo(db.dialect)
+	}
+	recorded := map[int]bool{}
+	for _, m := range ms {
+		if m.version <= current || recorded[m.version] && !m.appliesTo(db.dialect) {
 			continue
 		}
 		err := db.InTx(ctx, func(tx Q) error {
+			if !m.appliesTo(db.dialect) {
+				if runs[m.version] {
+					return nil // its sibling for this engine records the version
+				}
+				_, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, db.Now())
+				return err
+			}
 			for _, stmt := range splitStatements(m.sql) {
 				if _, err := tx.q.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("store: migration %s: %w", m.name, err)
@@ -94,7 +127,10 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		if err != nil {
 			return applied, err
 		}
-		applied = append(applied, m.name)
+		recorded[m.version] = true
+		if m.appliesTo(db.dialect) {
+			applied = append(applied, m.name)
+		}
 	}
 	return applied, nil
 }
