@@ -60,8 +60,10 @@ func startTeamsWorld(t *testing.T, b storetest.Backend, answerDeadline time.Dura
 	cfg := config.Load(func(string) string { return "" })
 	cfg.DataDir, cfg.DatabaseURL = t.TempDir(), b.URL(t)
 	cfg.HTTPAddr, cfg.SIPAddr = "127.0.0.1:0", fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	rtp := freePort(t) / 2 * 2
-	cfg.RTPPorts = fmt.Sprintf("%d-%d", rtp, rtp+200)
+	// A block of its own per database, apart from the ranges other
+	// packages' tests use, since packages are tested in parallel.
+	rtp := map[string]int{"sqlite": 41000, "postgres": 41500}[b.Name]
+	cfg.RTPPorts = fmt.Sprintf("%d-%d", rtp, rtp+499)
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
