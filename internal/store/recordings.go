@@ -74,9 +74,15 @@ func scanRecording(s interface{ Scan(...any) error }) (Recording, error) {
 	return rec, mapErr(err)
 }
 
-// recordingWhere turns a filter into SQL conditions over calls c; none
-// says the scope is empty.
+// recordingWhere is recordingWhereOn for callers that do not know the
+// engine; its text filter scans (the dashboard's counts take no text).
 func recordingWhere(tenantID string, f RecordingFilter) (where []string, args []any, none bool) {
+	return recordingWhereOn(anyEngine, tenantID, f)
+}
+
+// recordingWhereOn turns a filter into SQL conditions over calls c for the
+// engine d; none says the scope is empty.
+func recordingWhereOn(d Dialect, tenantID string, f RecordingFilter) (where []string, args []any, none bool) {
 	where, args = []string{"c.tenant_id = ?"}, []any{tenantID}
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
 	if f.From != nil {
@@ -107,12 +113,8 @@ func recordingWhere(tenantID string, f RecordingFilter) (where []string, args []
 		add("c.confidential = ?", *f.Confidential)
 	}
 	if f.Text != "" {
-		p := likePattern(f.Text)
-		add(`(lower(c.caller) LIKE ? ESCAPE '\' OR lower(c.callee) LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM call_participants cp WHERE cp.tenant_id = c.tenant_id AND cp.call_id = c.id
-				AND (lower(cp.name) LIKE ? ESCAPE '\' OR lower(cp.aor) LIKE ? ESCAPE '\'))
-			OR EXISTS (SELECT 1 FROM call_notes cn WHERE cn.tenant_id = c.tenant_id AND cn.call_id = c.id AND lower(cn.body) LIKE ? ESCAPE '\'))`,
-			p, p, p, p, p)
+		cond, a := textWhere(d, tenantID, f.Text)
+		add(cond, a...)
 	}
 	if f.UserIDs != nil {
 		if len(f.UserIDs) == 0 {
@@ -131,7 +133,7 @@ func recordingWhere(tenantID string, f RecordingFilter) (where []string, args []
 // SearchRecordings returns one page of the tenant's calls matching f,
 // ordered by f.Sort with the id as tie-break, and the cursor of the next page.
 func (q Q) SearchRecordings(ctx context.Context, tenantID string, f RecordingFilter) ([]Recording, string, error) {
-	where, args, none := recordingWhere(tenantID, f)
+	where, args, none := recordingWhereOn(q.db.dialect, tenantID, f)
 	if none {
 		return []Recording{}, "", nil
 	}
