@@ -42,11 +42,6 @@ type Stream struct {
 	hdr       rtp.Header
 
 	stats streamStats
-
-	// set when a Receiver services the socket
-	batch *ipv4.PacketConn
-	rx    *rxWorker
-	rxID  uint32
 }
 
 type streamStats struct {
@@ -116,21 +111,31 @@ func (s *Stream) Idle() time.Duration {
 	return s.now().Sub(time.Unix(0, s.lastRx.Load()))
 }
 
-// Run receives until the socket is closed, on the caller's goroutine
-// (Receiver.Add services many streams from a few goroutines instead).
+// Run receives until the socket is closed. It reads up to rxBatch
+// datagrams per wake-up (recvmmsg), so a receiver the busy machine held up
+// catches up in a few system calls instead of one per packet.
 func (s *Stream) Run() {
-	buf := make([]byte, 1500)
+	batch := ipv4.NewPacketConn(s.conn)
+	msgs := make([]ipv4.Message, rxBatch)
+	for i := range msgs {
+		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
+	}
 	for {
-		n, err := s.conn.Read(buf)
+		n, err := batch.ReadBatch(msgs, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		s.packet(buf[:n])
+		for _, m := range msgs[:n] {
+			s.packet(m.Buffers[0][:m.N])
+		}
 	}
 }
+
+// rxBatch is how many datagrams one read may take.
+const rxBatch = 4
 
 // packet takes one datagram.
 func (s *Stream) packet(b []byte) {
@@ -235,9 +240,6 @@ func (s *Stream) Stats() Stats {
 // Close stops receiving and flushes the track; end (in samples) pads the
 // track with silence to the call's length.
 func (s *Stream) Close(end int64) error {
-	if s.rx != nil {
-		s.rx.remove(s)
-	}
 	s.conn.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()

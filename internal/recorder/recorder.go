@@ -13,7 +13,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,7 +67,6 @@ type Recorder struct {
 	log   *slog.Logger
 	now   func() time.Time
 	ports *media.Ports
-	recv  *media.Receiver // services every stream's socket
 
 	mu       sync.Mutex
 	sessions map[string]*session // by SIP Call-ID
@@ -125,11 +123,7 @@ func New(cfg Config, db *store.DB, blobs blob.Store, bus events.Bus, log *slog.L
 	if err := os.MkdirAll(cfg.SpoolDir, 0o700); err != nil {
 		return nil, fmt.Errorf("recorder: spool: %w", err)
 	}
-	recv, err := media.NewReceiver(runtime.GOMAXPROCS(0))
-	if err != nil {
-		return nil, err
-	}
-	return &Recorder{cfg: cfg, db: db, blobs: blobs, bus: bus, log: log, now: now, ports: ports, recv: recv,
+	return &Recorder{cfg: cfg, db: db, blobs: blobs, bus: bus, log: log, now: now, ports: ports,
 		sessions: map[string]*session{}, jobs: make(chan string, 100000), endSlots: make(chan struct{}, 8)}, nil
 }
 
@@ -161,7 +155,6 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 	r.stopAll()
 	r.ending.Wait()
 	wg.Wait()
-	r.recv.Close()
 	return err
 }
 

@@ -229,7 +229,7 @@ func (r *Recorder) openSlot(s *session, sl *slot, idx int, f siprec.Format, dtmf
 	track.SetTap(s.tap.feed(sl.side))
 	sl.stream = st
 	sl.answer.Port, sl.answer.Codec, sl.answer.DTMF = st.Port(), f, dtmf
-	r.recv.Add(st)
+	go st.Run()
 	return nil
 }
 
