@@ -77,12 +77,12 @@ func scanRecording(s interface{ Scan(...any) error }) (Recording, error) {
 // recordingWhere is recordingWhereOn for callers that do not know the
 // engine; its text filter scans (the dashboard's counts take no text).
 func recordingWhere(tenantID string, f RecordingFilter) (where []string, args []any, none bool) {
-	return recordingWhereOn(anyEngine, tenantID, f)
+	return recordingWhereOn(anyEngine, false, tenantID, f)
 }
 
 // recordingWhereOn turns a filter into SQL conditions over calls c for the
-// engine d; none says the scope is empty.
-func recordingWhereOn(d Dialect, tenantID string, f RecordingFilter) (where []string, args []any, none bool) {
+// engine d (broad: see textWhere); none says the scope is empty.
+func recordingWhereOn(d Dialect, broad bool, tenantID string, f RecordingFilter) (where []string, args []any, none bool) {
 	where, args = []string{"c.tenant_id = ?"}, []any{tenantID}
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
 	if f.From != nil {
@@ -113,7 +113,7 @@ func recordingWhereOn(d Dialect, tenantID string, f RecordingFilter) (where []st
 		add("c.confidential = ?", *f.Confidential)
 	}
 	if f.Text != "" {
-		cond, a := textWhere(d, tenantID, f.Text)
+		cond, a := textWhere(d, broad, tenantID, f.Text)
 		add(cond, a...)
 	}
 	if f.UserIDs != nil {
@@ -133,7 +133,11 @@ func recordingWhereOn(d Dialect, tenantID string, f RecordingFilter) (where []st
 // SearchRecordings returns one page of the tenant's calls matching f,
 // ordered by f.Sort with the id as tie-break, and the cursor of the next page.
 func (q Q) SearchRecordings(ctx context.Context, tenantID string, f RecordingFilter) ([]Recording, string, error) {
-	where, args, none := recordingWhereOn(q.db.dialect, tenantID, f)
+	broad, err := q.broadText(ctx, tenantID, f.Text)
+	if err != nil {
+		return nil, "", err
+	}
+	where, args, none := recordingWhereOn(q.db.dialect, broad, tenantID, f)
 	if none {
 		return []Recording{}, "", nil
 	}

@@ -153,3 +153,64 @@ func searchAll(t *testing.T, q store.Q, tenantID string, f store.RecordingFilter
 	t.Fatalf("search %q: more than 100 pages", f.Text)
 	return nil
 }
+
+// TestRecordingTextSearchBroad covers a text most calls match, which SQLite
+// checks per call rather than through the trigram index (past 10,000
+// matches): the same calls in the same order, in any case.
+func TestRecordingTextSearchBroad(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		db := storetest.Open(t, b, func() time.Time { return now })
+		q := db.Q()
+		for _, id := range []string{"tenant-a", "tenant-b"} {
+			if err := q.InsertTenant(ctx, store.Tenant{ID: id, Name: id, Timezone: "UTC", Language: "en", RetentionDays: 90, CreatedAt: now, UpdatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const n = 10_050
+		var calls []store.Call
+		var want []string
+		for i := range n + 1 {
+			id := fmt.Sprintf("call-%05d", i)
+			c := store.Call{ID: id, TenantID: "tenant-a", State: store.CallCompleted, StartedAt: now.Add(-time.Duration(i) * time.Minute),
+				Caller: fmt.Sprintf("+1999%06d", i), Callee: "Ünal Öztürk", CreatedAt: now, UpdatedAt: now}
+			if i == n {
+				c.Caller, c.Callee = "+4930", "2000"
+			} else {
+				want = append(want, id)
+			}
+			calls = append(calls, c)
+		}
+		calls = append(calls, store.Call{ID: "other-tenant", TenantID: "tenant-b", State: store.CallCompleted, StartedAt: now,
+			Caller: "+1999", Callee: "Ünal", CreatedAt: now, UpdatedAt: now})
+		err := db.InTx(ctx, func(tx store.Q) error {
+			for chunk := range slices.Chunk(calls, 500) {
+				if err := tx.BulkInsertCalls(ctx, chunk); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range []string{"ünal öz", "ÜNAL ÖZTÜRK", "Unal", "+1999", "1999"} {
+			got := searchAll(t, q, "tenant-a", store.RecordingFilter{Text: text, Limit: 500})
+			if text == "Unal" {
+				if len(got) != 0 {
+					t.Errorf("%q: %d calls, want none", text, len(got))
+				}
+				continue
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%q: %d calls (first %v), want %d", text, len(got), got[:min(3, len(got))], len(want))
+			}
+		}
+		from := now.Add(-100 * time.Minute)
+		got := searchAll(t, q, "tenant-a", store.RecordingFilter{Text: "öztürk", From: &from, Limit: 30})
+		if !slices.Equal(got, want[:101]) {
+			t.Errorf("öztürk in the last 100 minutes: %d calls, want 101", len(got))
+		}
+	})
+}

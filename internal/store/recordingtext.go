@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,21 +18,31 @@ const searchSep = "\x1f"
 // minTrigramRunes is the shortest query the trigram indexes answer.
 const minTrigramRunes = 3
 
+// broadTextMatches is how many calls a text must match before SQLite looks
+// for it row by row in the list's order rather than gathering every match
+// from the trigram index first: a text found in most calls (a country code)
+// then costs one page of rows, and a rare one a few index lookups.
+const broadTextMatches = 10_000
+
+// maxCaseVariants bounds the LIKE patterns of one query on SQLite; a
+// longer non-ASCII text is left to the trigram index.
+const maxCaseVariants = 16
+
 // textWhere is the Recordings text filter over calls c: text is a substring
 // of the caller, the callee, a participant's name or address, or a note, in
 // any case. PostgreSQL matches the call's search_text through its pg_trgm
-// index; SQLite matches call_search through FTS5 trigrams, or for queries
-// shorter than a trigram scans it with LIKE in each case variant.
-func textWhere(d Dialect, tenantID, text string) (string, []any) {
+// index. SQLite matches call_search through FTS5 trigrams; a text shorter
+// than a trigram, or broad (see broadTextMatches), is checked per call with
+// LIKE in each case variant.
+func textWhere(d Dialect, broad bool, tenantID, text string) (string, []any) {
 	switch {
 	case d == anyEngine || strings.Contains(text, searchSep):
 		return textScan(text)
 	case d == Postgres:
 		return `c.search_text LIKE ? ESCAPE '\'`, []any{likePattern(text)}
-	case utf8.RuneCountInString(text) >= minTrigramRunes:
+	case !broad && utf8.RuneCountInString(text) >= minTrigramRunes:
 		return `c.id IN (SELECT s.call_id FROM call_search s WHERE s.tenant_id = ? AND s.id IN
-			(SELECT f.rowid FROM call_search_fts f WHERE call_search_fts MATCH ?))`,
-			[]any{tenantID, `"` + strings.ReplaceAll(text, `"`, `""`) + `"`}
+			(SELECT f.rowid FROM call_search_fts f WHERE call_search_fts MATCH ?))`, []any{tenantID, ftsPhrase(text)}
 	}
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	variants := caseVariants(text)
@@ -43,6 +55,27 @@ func textWhere(d Dialect, tenantID, text string) (string, []any) {
 	return `EXISTS (SELECT 1 FROM call_search s WHERE s.tenant_id = ? AND s.call_id = c.id AND (` +
 		strings.Join(conds, " OR ") + `))`, args
 }
+
+// broadText reports whether the tenant's calls match text so often on
+// SQLite that textWhere should check it per call. It reads at most
+// broadTextMatches entries of the trigram index.
+func (q Q) broadText(ctx context.Context, tenantID, text string) (bool, error) {
+	if q.db.dialect != SQLite || text == "" || strings.Contains(text, searchSep) ||
+		utf8.RuneCountInString(text) < minTrigramRunes || len(caseVariants(text)) > maxCaseVariants {
+		return false, nil
+	}
+	var n int
+	err := q.row(ctx, `SELECT count(*) FROM (SELECT 1 FROM call_search_fts f JOIN call_search s ON s.id = f.rowid
+		WHERE call_search_fts MATCH ? AND s.tenant_id = ? LIMIT ?)`, ftsPhrase(text), tenantID, broadTextMatches).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: text matches: %w", err)
+	}
+	return n >= broadTextMatches, nil
+}
+
+// ftsPhrase quotes text as one FTS5 phrase: with the trigram tokenizer,
+// a substring.
+func ftsPhrase(text string) string { return `"` + strings.ReplaceAll(text, `"`, `""`) + `"` }
 
 // textScan is the text filter without a search index.
 func textScan(text string) (string, []any) {
