@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Recording is a call as the Recordings list shows it: the call row plus
@@ -170,6 +172,12 @@ func (q Q) SearchRecordings(ctx context.Context, tenantID string, f RecordingFil
 	}
 	limit := clampLimit(f.Limit)
 	args = append(args, limit+1)
+	if q.db.dialect == Postgres && f.Text != "" {
+		// An unnamed statement is planned for its pattern: a cached one
+		// turns generic after five runs and scans the date range instead
+		// of the trigram index (200 ms instead of 17 over 30 days at 1M).
+		args = append([]any{pgx.QueryExecModeDescribeExec}, args...)
+	}
 	rows, err := q.query(ctx, `SELECT `+recordingCols+` FROM calls c WHERE `+strings.Join(where, " AND ")+
 		fmt.Sprintf(` ORDER BY %s %s, c.id %s LIMIT ?`, col, dir, dir), args...)
 	if err != nil {
