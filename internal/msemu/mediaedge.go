@@ -178,9 +178,35 @@ func streamRTP(ctx context.Context, ua *sipUA, st rtpStreams, progress func([2]i
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	pkt := make([]byte, 12+rtpFrame)
+	sendDue := func(due int) {
+		for i := range 2 {
+			if st.dests[i] == nil || len(st.audio[i]) == 0 {
+				continue
+			}
+			for sent[i] < due {
+				copy(pkt, hdr[i][:])
+				for j := range rtpFrame {
+					pkt[12+j] = st.audio[i][pos[i]%len(st.audio[i])]
+					pos[i]++
+				}
+				if _, err := st.socks[i].WriteToUDP(pkt, st.dests[i]); err != nil {
+					break
+				}
+				sent[i]++
+				hdr[i][1] = 0x00
+				binary.BigEndian.PutUint16(hdr[i][2:], binary.BigEndian.Uint16(hdr[i][2:])+1)
+				binary.BigEndian.PutUint32(hdr[i][4:], binary.BigEndian.Uint32(hdr[i][4:])+rtpFrame)
+			}
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
+			// The call ended: send what is due up to now, and give the
+			// last packets a moment on the wire before the BYE that follows,
+			// as an SBC does, so the recording covers the whole call.
+			sendDue(int(time.Since(st.start) / (20 * time.Millisecond)))
+			time.Sleep(60 * time.Millisecond)
 			return sent, nil
 		case <-ua.dropped:
 			return sent, errSessionDropped
@@ -190,25 +216,7 @@ func streamRTP(ctx context.Context, ua *sipUA, st rtpStreams, progress func([2]i
 			}
 		case <-tick.C:
 			due := int(time.Since(st.start)/(20*time.Millisecond)) + 1
-			for i := range 2 {
-				if st.dests[i] == nil || len(st.audio[i]) == 0 {
-					continue
-				}
-				for sent[i] < due {
-					copy(pkt, hdr[i][:])
-					for j := range rtpFrame {
-						pkt[12+j] = st.audio[i][pos[i]%len(st.audio[i])]
-						pos[i]++
-					}
-					if _, err := st.socks[i].WriteToUDP(pkt, st.dests[i]); err != nil {
-						break
-					}
-					sent[i]++
-					hdr[i][1] = 0x00
-					binary.BigEndian.PutUint16(hdr[i][2:], binary.BigEndian.Uint16(hdr[i][2:])+1)
-					binary.BigEndian.PutUint32(hdr[i][4:], binary.BigEndian.Uint32(hdr[i][4:])+rtpFrame)
-				}
-			}
+			sendDue(due)
 			if due%50 == 0 {
 				progress(sent)
 			}
