@@ -2,29 +2,14 @@
 // (played by the emulator) and the callrec wizard.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
+
+export { launch };
 
 export const admin = { login: 'admin@contoso.example', password: 'Contoso#2026' };
 export const msAdmin = { upn: 'AdeleV@contoso.onmicrosoft.com', password: 'Contoso-Admin-1!' };
 export const domain = 'contoso.onmicrosoft.com';
 
-export async function launch() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-  return { browser, page, problems };
-}
 
 export const shooter = (page, dir, prefix) => (name) =>
   page.screenshot({ path: path.join(dir, `${prefix}-${name}.png`), fullPage: true });
