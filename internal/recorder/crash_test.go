@@ -71,7 +71,8 @@ func TestSIGKILLMidCall(t *testing.T) {
 		sipAddr := freeAddr(t)
 		lo := map[string]int{"sqlite": 35000, "postgres": 36000}[b.Name]
 		envv := append(os.Environ(), "CALLREC_DATA_DIR="+dataDir, "CALLREC_DATABASE_URL="+dbURL, "CALLREC_SIP_ADDR="+sipAddr,
-			"CALLREC_RTP_PORTS="+strconv.Itoa(lo)+"-"+strconv.Itoa(lo+999), "CALLREC_NODE=crash-test", "CALLREC_LOG_LEVEL=info")
+			"CALLREC_RTP_PORTS="+strconv.Itoa(lo)+"-"+strconv.Itoa(lo+999), "CALLREC_NODE=crash-test", "CALLREC_LOG_LEVEL=info",
+			"CALLREC_HTTP_ADDR=127.0.0.1:0") // its internal endpoint must not need :8080
 		child := startRecorder(t, bin, envv)
 
 		client, err := siprecload.NewClient("127.0.0.1")
@@ -183,7 +184,7 @@ func startRecorder(t *testing.T, bin string, env []string) *exec.Cmd {
 	}()
 	select {
 	case <-ready:
-	case <-time.After(20 * time.Second):
+	case <-time.After(60 * time.Second): // generous: CI shares two cores with the other packages' tests
 		_ = cmd.Process.Kill()
 		t.Fatal("recorder process did not start")
 	}
