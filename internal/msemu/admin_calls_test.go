@@ -9,8 +9,8 @@ import (
 func TestAdminPlaceTestCall(t *testing.T) {
 	h := newHarness(t, 0)
 	b := newBrowser(t)
-	b.post(h.srv.URL+"/admin/signin", url.Values{"loginfmt": {adele}, "passwd": {AdminPassword}, "next": {"/admin/calls"}})
-	_, page := b.get(h.srv.URL + "/admin/calls")
+	b.Post(h.srv.URL+"/admin/signin", url.Values{"loginfmt": {adele}, "passwd": {AdminPassword}, "next": {"/admin/calls"}})
+	_, page := b.Get(h.srv.URL + "/admin/calls")
 	if !strings.Contains(page, "<h1>Place a test call</h1>") || !strings.Contains(page, `<option value="`+alex+`"`) || !strings.Contains(page, "No calls yet.") {
 		t.Fatalf("calls page: %s", page)
 	}
@@ -25,7 +25,7 @@ func TestAdminPlaceTestCall(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, page := b.post(h.srv.URL+"/admin/calls", tc.form)
+			_, page := b.Post(h.srv.URL+"/admin/calls", tc.form)
 			if !strings.Contains(page, tc.notice) {
 				t.Fatalf("want %q in %s", tc.notice, page)
 			}
@@ -36,7 +36,7 @@ func TestAdminPlaceTestCall(t *testing.T) {
 		t.Fatalf("%+v", calls)
 	}
 	waitDone(t, h, calls[0].ID)
-	_, page = b.get(h.srv.URL + "/admin/calls")
+	_, page = b.Get(h.srv.URL + "/admin/calls")
 	if !strings.Contains(page, "<b>ended</b>") || !strings.Contains(page, "heard “speech: Hello, this is Adele") {
 		t.Fatalf("recent calls: %s", page)
 	}

@@ -103,30 +103,30 @@ func TestAdminCenterPages(t *testing.T) {
 	h := newHarness(t, 0)
 	h.consent(ContosoTenantID)
 	b := newBrowser(t)
-	_, page := b.get(h.srv.URL + "/admin/groups")
+	_, page := b.Get(h.srv.URL + "/admin/groups")
 	if !strings.Contains(page, "Microsoft 365 admin center") || !strings.Contains(page, `action="`+h.srv.URL+`/admin/signin"`) {
 		t.Fatalf("want sign-in: %s", page)
 	}
-	_, page = b.post(h.srv.URL+"/admin/signin", url.Values{"loginfmt": {"AdeleV@" + ContosoDomain}, "passwd": {AdminPassword}, "next": {"/admin/groups"}})
+	_, page = b.Post(h.srv.URL+"/admin/signin", url.Values{"loginfmt": {"AdeleV@" + ContosoDomain}, "passwd": {AdminPassword}, "next": {"/admin/groups"}})
 	if !strings.Contains(page, "Active teams and groups") || !strings.Contains(page, "Mark 8 Project Team") {
 		t.Fatalf("groups page: %s", page)
 	}
 	gid := stableID(ContosoTenantID + "/group/SalesAndMarketing")
 	_, megan := h.emu.w.findUserByUPN("MeganB@" + ContosoDomain)
-	_, page = b.post(h.srv.URL+"/admin/groups/"+gid+"/members", url.Values{"member": {megan.ID}})
+	_, page = b.Post(h.srv.URL+"/admin/groups/"+gid+"/members", url.Values{"member": {megan.ID}})
 	if !strings.Contains(page, "1 member added.") || !strings.Contains(page, "+ Add members") || !strings.Contains(page, "MeganB@") {
 		t.Fatalf("after add: %s", page)
 	}
 	_, alex := h.emu.w.findUserByUPN("AlexW@" + ContosoDomain)
-	_, page = b.post(h.srv.URL+"/admin/users/"+alex.ID+"/delete", nil)
+	_, page = b.Post(h.srv.URL+"/admin/users/"+alex.ID+"/delete", nil)
 	if !strings.Contains(page, "Alex Wilber was deleted.") || strings.Contains(page, "AlexW@") {
 		t.Fatalf("after delete: %s", page)
 	}
-	_, page = b.get(h.srv.URL + "/myapps/apps/" + CallrecClientID)
+	_, page = b.Get(h.srv.URL + "/myapps/apps/" + CallrecClientID)
 	if !strings.Contains(page, "Skype and Teams Tenant Admin API") || !strings.Contains(page, "Revoke consent") {
 		t.Fatalf("my app: %s", page)
 	}
-	res, page := b.post(h.srv.URL+"/myapps/apps/"+CallrecClientID+"/revoke", nil)
+	res, page := b.Post(h.srv.URL+"/myapps/apps/"+CallrecClientID+"/revoke", nil)
 	if res.StatusCode != http.StatusOK || !strings.Contains(page, "No apps have been granted access.") {
 		t.Fatalf("after revoke: %s", page)
 	}

@@ -182,7 +182,7 @@ func TestGraphGrantsRevocation(t *testing.T) {
 	}
 	// After revocation a ordinary user's sign-in must ask again.
 	b := newBrowser(t)
-	_, page := b.get(conf.AuthCodeURL("s"))
+	_, page := b.Get(conf.AuthCodeURL("s"))
 	_, page = b.signIn(page, "AlexW@"+ContosoDomain, UserPassword)
 	if !strings.Contains(page, "Need admin approval") {
 		t.Fatalf("after revoke: %s", page)

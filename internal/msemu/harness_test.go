@@ -1,13 +1,13 @@
 package msemu
 
 import (
+	"callrec/internal/msemu/mstest"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -178,43 +178,22 @@ type errBody struct {
 	} `json:"error"`
 }
 
-// browser is an http.Client with a cookie jar that stops at callrec's
-// redirect URI, like a person's browser handing the code to callrec.
+// browser is a person's browser (mstest's, sharing its Get and Post) that
+// stops at callrec's redirect URI, handing the code to callrec.
 type browser struct {
+	*mstest.Browser
 	t *testing.T
-	c *http.Client
 }
 
 func newBrowser(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	b := mstest.New(t, "")
+	b.C.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if req.URL.Host == "callrec.test" {
 			return http.ErrUseLastResponse
 		}
 		return nil
-	}}}
-}
-
-func (b *browser) get(u string) (*http.Response, string) {
-	b.t.Helper()
-	res, err := b.c.Get(u)
-	if err != nil {
-		b.t.Fatal(err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res, string(body)
-}
-
-func (b *browser) post(u string, v url.Values) (*http.Response, string) {
-	b.t.Helper()
-	res, err := b.c.PostForm(u, v)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res, string(body)
+	return &browser{Browser: b, t: t}
 }
 
 var (
@@ -227,11 +206,11 @@ var (
 func (b *browser) signIn(page, upn, password string) (*http.Response, string) {
 	b.t.Helper()
 	flow, action := match(b.t, flowRe, page), match(b.t, actionRe, page)
-	_, page = b.post(action, url.Values{"flow": {flow}, "step": {"username"}, "loginfmt": {upn}})
+	_, page = b.Post(action, url.Values{"flow": {flow}, "step": {"username"}, "loginfmt": {upn}})
 	if !strings.Contains(page, "Enter password") {
 		b.t.Fatalf("want password page, got %s", page)
 	}
-	return b.post(action, url.Values{"flow": {flow}, "step": {"password"}, "loginfmt": {upn}, "passwd": {password}})
+	return b.Post(action, url.Values{"flow": {flow}, "step": {"password"}, "loginfmt": {upn}, "passwd": {password}})
 }
 
 // decide answers a consent page with accept or cancel.
@@ -240,7 +219,7 @@ func (b *browser) decide(page, decision string) *http.Response {
 	if !strings.Contains(page, "Permissions requested") && !strings.Contains(page, "Need admin approval") {
 		b.t.Fatalf("want consent page, got %s", page)
 	}
-	res, _ := b.post(match(b.t, actionRe, page), url.Values{"flow": {match(b.t, flowRe, page)}, "step": {"consent"}, "decision": {decision}})
+	res, _ := b.Post(match(b.t, actionRe, page), url.Values{"flow": {match(b.t, flowRe, page)}, "step": {"consent"}, "decision": {decision}})
 	return res
 }
 

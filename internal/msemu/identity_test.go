@@ -31,7 +31,7 @@ func oauthConfig(h *harness, tenant string, scopes ...string) *oauth2.Config {
 func authorize(t *testing.T, h *harness, conf *oauth2.Config, verifier, upn, pw string) string {
 	t.Helper()
 	b := newBrowser(t)
-	_, page := b.get(conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier)))
+	_, page := b.Get(conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier)))
 	if !strings.Contains(page, "Sign in") {
 		t.Fatalf("want sign-in page, got %s", page)
 	}
@@ -148,7 +148,7 @@ func TestOAuth2ClientCredentialsFlow(t *testing.T) {
 	wantAADError(t, err, "invalid_client", "AADSTS7000229")
 
 	b := newBrowser(t)
-	_, page := b.get(h.srv.URL + "/organizations/v2.0/adminconsent?client_id=" + CallrecClientID +
+	_, page := b.Get(h.srv.URL + "/organizations/v2.0/adminconsent?client_id=" + CallrecClientID +
 		"&scope=" + url.QueryEscape("https://graph.microsoft.com/.default") + "&redirect_uri=" + url.QueryEscape(testRedirect) + "&state=s2")
 	_, page = b.signIn(page, "AdeleV@"+ContosoDomain, AdminPassword)
 	if !strings.Contains(page, "Access media streams in a call as an app") {
@@ -253,7 +253,7 @@ func TestAuthorizeConsentOutcomes(t *testing.T) {
 
 	t.Run("cancel", func(t *testing.T) {
 		b := newBrowser(t)
-		_, page := b.get(conf.AuthCodeURL("s"))
+		_, page := b.Get(conf.AuthCodeURL("s"))
 		_, page = b.signIn(page, "LeeG@"+ContosoDomain, AdminPassword)
 		q := redirectParams(t, b.decide(page, "cancel"))
 		if q.Get("error") != "access_denied" || !strings.HasPrefix(q.Get("error_description"), "AADSTS65004") {
@@ -262,7 +262,7 @@ func TestAuthorizeConsentOutcomes(t *testing.T) {
 	})
 	t.Run("ordinary user needs admin approval", func(t *testing.T) {
 		b := newBrowser(t)
-		_, page := b.get(conf.AuthCodeURL("s"))
+		_, page := b.Get(conf.AuthCodeURL("s"))
 		_, page = b.signIn(page, "AlexW@"+ContosoDomain, UserPassword)
 		if !strings.Contains(page, "Need admin approval") {
 			t.Fatalf("%s", page)
@@ -270,7 +270,7 @@ func TestAuthorizeConsentOutcomes(t *testing.T) {
 	})
 	t.Run("wrong password", func(t *testing.T) {
 		b := newBrowser(t)
-		_, page := b.get(conf.AuthCodeURL("s"))
+		_, page := b.Get(conf.AuthCodeURL("s"))
 		_, page = b.signIn(page, "AdeleV@"+ContosoDomain, "guess")
 		if !strings.Contains(page, "Your account or password is incorrect") {
 			t.Fatalf("%s", page)
@@ -279,7 +279,7 @@ func TestAuthorizeConsentOutcomes(t *testing.T) {
 	t.Run("unregistered redirect uri shows an error page", func(t *testing.T) {
 		bad := *conf
 		bad.RedirectURL = "https://evil.example/cb"
-		res, page := newBrowser(t).get(bad.AuthCodeURL("s"))
+		res, page := newBrowser(t).Get(bad.AuthCodeURL("s"))
 		if res.StatusCode != 400 || !strings.Contains(page, "AADSTS50011") {
 			t.Fatalf("%d %s", res.StatusCode, page)
 		}
@@ -287,7 +287,7 @@ func TestAuthorizeConsentOutcomes(t *testing.T) {
 	t.Run("user of another tenant", func(t *testing.T) {
 		other := oauthConfig(h, FabrikamTenantID, "openid")
 		b := newBrowser(t)
-		_, page := b.get(other.AuthCodeURL("s"))
+		_, page := b.Get(other.AuthCodeURL("s"))
 		res, page := b.signIn(page, "AdeleV@"+ContosoDomain, AdminPassword)
 		if res.StatusCode != 400 || !strings.Contains(page, "AADSTS50020") {
 			t.Fatalf("%d %s", res.StatusCode, page)
@@ -312,7 +312,7 @@ func TestAdminConsentOutcomes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBrowser(t)
-			_, page := b.get(v1)
+			_, page := b.Get(v1)
 			res, page := b.signIn(page, tc.upn, tc.pw)
 			if tc.decision != "" {
 				res = b.decide(page, tc.decision)
