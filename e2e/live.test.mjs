@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { launch } from './lib/browser.mjs';
+import { launch, signIn as signInAs } from './lib/browser.mjs';
 
 const base = process.env.BASE_URL;
 const sipTarget = process.env.SIP_TARGET;
@@ -20,7 +20,6 @@ assert.ok(base && sipTarget && bin, 'BASE_URL, SIP_TARGET and CALLREC_BIN are re
 const admin = { login: 'admin@contoso.example', password: 'Contoso#2026' };
 
 let browser;
-let context;
 let page;
 const problems = [];
 let callID = '';
@@ -28,7 +27,7 @@ let load;
 let done;
 
 before(async () => {
-  ({ browser, context, page } = await launch({ height: 800, timeout: 15000 }, problems));
+  ({ browser, page } = await launch({ height: 800, timeout: 15000 }, problems));
 });
 
 after(async () => {
@@ -40,17 +39,7 @@ async function shot(name) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-async function signIn(who) {
-  await context.clearCookies();
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Login').fill(who.login);
-  await page.getByLabel('Password', { exact: true }).fill(who.password);
-  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-  if (new URL(page.url()).pathname === '/terms') {
-    await Promise.all([page.waitForNavigation(),
-      page.getByRole('button', { name: 'I accept the terms and conditions' }).click()]);
-  }
-}
+const signIn = (who) => signInAs(page, base, who);
 
 function placeCall(seconds) {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
-import { launch } from './lib/browser.mjs';
+import { launch, signIn as signInAs } from './lib/browser.mjs';
 
 const base = process.env.BASE_URL;
 const shots = process.env.SCREENSHOTS || 'screenshots';
@@ -15,12 +15,11 @@ const tenantAdmin = { login: 'admin@contoso.example', password: 'Contoso#2026' }
 const provider = { login: 'provider', password: 'Provider#2026' };
 
 let browser;
-let context;
 let page;
 const problems = [];
 
 before(async () => {
-  ({ browser, context, page } = await launch({ height: 800, timeout: 10000 }, problems));
+  ({ browser, page } = await launch({ height: 800, timeout: 10000 }, problems));
 });
 
 after(async () => {
@@ -31,20 +30,7 @@ async function shot(name, fullPage = true) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage });
 }
 
-// signIn fills the form by keyboard and accepts the terms if asked.
-async function signIn(who) {
-  await context.clearCookies();
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Login').fill(who.login);
-  await page.getByLabel('Password', { exact: true }).fill(who.password);
-  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-  if (new URL(page.url()).pathname === '/terms') {
-    await shot(`terms-${who.login.split('@')[0]}`);
-    await Promise.all([page.waitForNavigation(),
-      page.getByRole('button', { name: 'I accept the terms and conditions' }).click()]);
-  }
-  assert.equal(new URL(page.url()).pathname, '/', `signed in at ${page.url()}`);
-}
+const signIn = (who) => signInAs(page, base, who, () => shot(`terms-${who.login.split('@')[0]}`));
 
 // totp is RFC 6238 (SHA-1, 30 s, 6 digits) of a base32 secret, as an
 // authenticator app computes it.

@@ -20,3 +20,20 @@ export async function launch({ width = 1280, height = 860, timeout = 15000 } = {
   page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
   return { browser, context, page, problems };
 }
+
+// signIn fills callrec's sign-in form by keyboard as who, accepts the terms
+// if asked (onTerms runs first, e.g. for a screenshot), and checks that the
+// home page follows.
+export async function signIn(page, base, who, onTerms) {
+  await page.context().clearCookies();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Login').fill(who.login);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  if (new URL(page.url()).pathname === '/terms') {
+    if (onTerms) await onTerms();
+    await Promise.all([page.waitForNavigation(),
+      page.getByRole('button', { name: 'I accept the terms and conditions' }).click()]);
+  }
+  if (new URL(page.url()).pathname !== '/') throw new Error(`signed in at ${page.url()}`);
+}

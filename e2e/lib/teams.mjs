@@ -2,7 +2,7 @@
 // (played by the emulator) and the callrec wizard.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch } from './browser.mjs';
+import { launch, signIn as signInAs } from './browser.mjs';
 
 export { launch };
 
@@ -44,15 +44,7 @@ export async function microsoft(page, base, shot, label) {
   assert.equal(new URL(page.url()).origin, base, 'back at callrec');
 }
 
-export async function signIn(page, base) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Login').fill(admin.login);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await clickNav(page, page.getByRole('button', { name: 'Sign in' }));
-  if (new URL(page.url()).pathname === '/terms') {
-    await clickNav(page, page.getByRole('button', { name: 'I accept the terms and conditions' }));
-  }
-}
+export const signIn = (page, base) => signInAs(page, base, admin);
 
 // connect goes through the wizard with the guide's defaults and waits for
 // the details page.
