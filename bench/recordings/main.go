@@ -30,6 +30,7 @@ func main() {
 	calls := flag.Int("calls", 1_000_000, "calls to seed")
 	users := flag.Int("users", 500, "users in the tenant")
 	runs := flag.Int("runs", 40, "queries per filter")
+	reuse := flag.Bool("reuse", false, "measure a database an earlier run seeded (its tenant Bench) instead of seeding")
 	flag.Parse()
 	if *dbURL == "" {
 		log.Fatal("-db is required")
@@ -47,11 +48,20 @@ func main() {
 	if _, err := db.Migrate(ctx); err != nil {
 		log.Fatal(err)
 	}
-	s, err := seed(ctx, db, clock, *calls, *users)
-	if err != nil {
-		log.Fatal(err)
+	var s seeded
+	if *reuse {
+		s, err = reseeded(ctx, db)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("measuring the seeded tenant: %d users, %d groups\n", len(s.users), len(s.groups))
+	} else {
+		s, err = seed(ctx, db, clock, *calls, *users)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("seeded %d calls, %d users, %d groups in %.1f s\n", *calls, *users, len(s.groups), s.took.Seconds())
 	}
-	fmt.Printf("seeded %d calls, %d users, %d groups in %.1f s\n", *calls, *users, len(s.groups), s.took.Seconds())
 	// Measure on connections as the server opens them, not the loader's.
 	db.Close()
 	loading.Store(false)
@@ -165,6 +175,38 @@ func seed(ctx context.Context, db *store.DB, clock func() time.Time, n, nUsers i
 	}
 	s.took = time.Since(start)
 	return s, nil
+}
+
+// reseeded finds what seed made in an earlier run, so that a change to
+// the queries can be measured without seeding again.
+func reseeded(ctx context.Context, db *store.DB) (seeded, error) {
+	q := db.Q()
+	tn, err := q.FindTenant(ctx, "Bench")
+	if err != nil {
+		return seeded{}, fmt.Errorf("no seeded tenant (run without -reuse first): %w", err)
+	}
+	s := seeded{tenant: tn.ID}
+	groups, err := q.ListGroups(ctx, tn.ID, "Team")
+	if err != nil {
+		return s, err
+	}
+	for _, g := range groups {
+		s.groups = append(s.groups, g.ID)
+	}
+	f := store.UserFilter{Limit: 200}
+	for {
+		page, next, err := q.ListUsers(ctx, tn.ID, f)
+		if err != nil {
+			return s, err
+		}
+		for _, u := range page {
+			s.users = append(s.users, u.ID)
+		}
+		if next == "" {
+			return s, nil
+		}
+		f.Cursor = next
+	}
 }
 
 // measure runs each filter runs times with varying values and prints the
