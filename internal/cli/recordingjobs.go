@@ -9,9 +9,24 @@ import (
 )
 
 // startRecordingJobs runs the worker's recordings jobs until ctx ends: the
-// daily retention sweep (expired audio out of the blob store, audited) and
-// the auto-resume of pauses that outlast their tenant's timeout.
+// daily retention sweep (expired audio out of the blob store, audited),
+// SQLite's planner statistics (at start and daily), and the auto-resume of
+// pauses that outlast their tenant's timeout.
 func (a *app) startRecordingJobs(ctx context.Context) {
+	go func() {
+		tick := time.NewTicker(24 * time.Hour)
+		defer tick.Stop()
+		for {
+			if err := a.db.Optimize(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("store: planner statistics", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 	blobs, err := blob.Open(a.cfg.BlobURL)
 	if err != nil {
 		a.log.Error("retention disabled: blob store unavailable", "err", err)

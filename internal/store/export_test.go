@@ -19,3 +19,10 @@ func (db *DB) ApplyForTest(ctx context.Context, fsys fs.FS) ([]string, error) {
 	}
 	return db.apply(ctx, ms)
 }
+
+// PlannerStatsForTest counts SQLite's planner statistics rows of a table.
+func (db *DB) PlannerStatsForTest(ctx context.Context, table string) (int, error) {
+	var n int
+	err := db.Q().row(ctx, `SELECT count(*) FROM sqlite_stat1 WHERE tbl = ?`, table).Scan(&n)
+	return n, err
+}

@@ -207,6 +207,20 @@ func TestRecordingTextSearchBroad(t *testing.T) {
 				t.Errorf("%q: %d calls (first %v), want %d", text, len(got), got[:min(3, len(got))], len(want))
 			}
 		}
+		// Texts with trigrams in every call ("+19", "999") and rare ones
+		// ("123"): the rare ones find the candidates, which must hold the
+		// whole text; "900" is in exactly 10,000 calls, the threshold.
+		for _, text := range []string{"99900012", "1999000123", "0001", "9990100", "+1999010049", "99900", "90001"} {
+			var want []string
+			for i, c := range calls {
+				if c.TenantID == "tenant-a" && strings.Contains(strings.ToLower(c.Caller+"\x00"+c.Callee), strings.ToLower(text)) {
+					want = append(want, fmt.Sprintf("call-%05d", i))
+				}
+			}
+			if got := searchAll(t, q, "tenant-a", store.RecordingFilter{Text: text, Limit: 500}); !slices.Equal(got, want) {
+				t.Errorf("%q: %d calls (first %v), want %d (first %v)", text, len(got), got[:min(3, len(got))], len(want), want[:min(3, len(want))])
+			}
+		}
 		from := now.Add(-100 * time.Minute)
 		got := searchAll(t, q, "tenant-a", store.RecordingFilter{Text: "öztürk", From: &from, Limit: 30})
 		if !slices.Equal(got, want[:101]) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode"
@@ -28,49 +29,133 @@ const broadTextMatches = 10_000
 // longer non-ASCII text is left to the trigram index.
 const maxCaseVariants = 16
 
+// textPlan is how SQLite answers one text filter, decided by
+// planText before the list's query is built.
+type textPlan struct {
+	// broad: the text is in at least broadTextMatches of the tenant's
+	// calls; it is checked per call in the list's order.
+	broad bool
+	// ids are the tenant's calls holding the text, when planText found
+	// them all (fewer than broadTextMatches): the list's query looks them
+	// up by id instead of asking the index again.
+	ids []string
+}
+
 // textWhere is the Recordings text filter over calls c: text is a substring
 // of the caller, the callee, a participant's name or address, or a note, in
 // any case. PostgreSQL matches the call's search_text through its pg_trgm
-// index. SQLite matches call_search through FTS5 trigrams; a text shorter
-// than a trigram, or broad (see broadTextMatches), is checked per call with
-// LIKE in each case variant.
-func textWhere(d Dialect, broad bool, tenantID, text string) (string, []any) {
+// index. SQLite matches call_search through FTS5 trigrams (plan.ids when
+// planText already asked); a text shorter than a trigram, or broad, is
+// checked per call with LIKE in each case variant.
+func textWhere(d Dialect, plan textPlan, tenantID, text string) (string, []any) {
 	switch {
 	case d == anyEngine || strings.Contains(text, searchSep):
 		return textScan(text)
 	case d == Postgres:
 		return `c.search_text LIKE ? ESCAPE '\'`, []any{likePattern(text)}
-	case !broad && utf8.RuneCountInString(text) >= minTrigramRunes:
+	case plan.ids != nil:
+		ids, _ := json.Marshal(plan.ids)
+		return `c.id IN (SELECT j.value FROM json_each(?) j)`, []any{string(ids)}
+	case !plan.broad && utf8.RuneCountInString(text) >= minTrigramRunes:
 		return `c.id IN (SELECT s.call_id FROM call_search s WHERE s.tenant_id = ? AND s.id IN
 			(SELECT f.rowid FROM call_search_fts f WHERE call_search_fts MATCH ?))`, []any{tenantID, ftsPhrase(text)}
 	}
+	cond, args := likeAny(text)
+	return `EXISTS (SELECT 1 FROM call_search s WHERE s.tenant_id = ? AND s.call_id = c.id AND ` + cond + `)`,
+		append([]any{tenantID}, args...)
+}
+
+// likeAny is text as a substring of call_search s's body in any case: one
+// LIKE per case variant.
+func likeAny(text string) (string, []any) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	variants := caseVariants(text)
 	conds := make([]string, len(variants))
-	args := []any{tenantID}
+	args := make([]any, len(variants))
 	for i, v := range variants {
 		conds[i] = `s.body LIKE ? ESCAPE '\'`
-		args = append(args, "%"+esc.Replace(v)+"%")
+		args[i] = "%" + esc.Replace(v) + "%"
 	}
-	return `EXISTS (SELECT 1 FROM call_search s WHERE s.tenant_id = ? AND s.call_id = c.id AND (` +
-		strings.Join(conds, " OR ") + `))`, args
+	return "(" + strings.Join(conds, " OR ") + ")", args
 }
 
-// broadText reports whether the tenant's calls match text so often on
-// SQLite that textWhere should check it per call. It reads at most
-// broadTextMatches entries of the trigram index.
-func (q Q) broadText(ctx context.Context, tenantID, text string) (bool, error) {
+// planText decides how SQLite answers text for the tenant. The trigram
+// index reads every document of each trigram in a phrase, so a phrase
+// holding a trigram most calls share (the "555" of a shared area code) costs
+// as much as that trigram's million entries. So the text's rare trigrams
+// (fewer than broadTextMatches documents each) find the candidates, and
+// the candidates are checked for the text itself. Only a text made of
+// common trigrams asks the index for the phrase, reading at most
+// broadTextMatches matches, and is broad when there are that many.
+func (q Q) planText(ctx context.Context, tenantID, text string) (textPlan, error) {
 	if q.db.dialect != SQLite || text == "" || strings.Contains(text, searchSep) ||
 		utf8.RuneCountInString(text) < minTrigramRunes || len(caseVariants(text)) > maxCaseVariants {
-		return false, nil
+		return textPlan{}, nil
 	}
-	var n int
-	err := q.row(ctx, `SELECT count(*) FROM (SELECT 1 FROM call_search_fts f JOIN call_search s ON s.id = f.rowid
-		WHERE call_search_fts MATCH ? AND s.tenant_id = ? LIMIT ?)`, ftsPhrase(text), tenantID, broadTextMatches).Scan(&n)
+	rare, err := q.rareTrigrams(ctx, text)
 	if err != nil {
-		return false, fmt.Errorf("store: text matches: %w", err)
+		return textPlan{}, err
 	}
-	return n >= broadTextMatches, nil
+	if len(rare) > 0 {
+		cond, args := likeAny(text)
+		ids, err := q.searchIDs(ctx, `SELECT s.call_id FROM call_search_fts f JOIN call_search s ON s.id = f.rowid
+			WHERE call_search_fts MATCH ? AND s.tenant_id = ? AND `+cond,
+			append([]any{strings.Join(rare, " AND "), tenantID}, args...)...)
+		return textPlan{ids: ids}, err
+	}
+	ids, err := q.searchIDs(ctx, `SELECT s.call_id FROM call_search_fts f JOIN call_search s ON s.id = f.rowid
+		WHERE call_search_fts MATCH ? AND s.tenant_id = ? LIMIT ?`, ftsPhrase(text), tenantID, broadTextMatches)
+	if len(ids) >= broadTextMatches {
+		return textPlan{broad: true}, err
+	}
+	return textPlan{ids: ids}, err
+}
+
+// rareTrigrams returns, quoted for an FTS5 query, the text's trigrams that
+// fewer than broadTextMatches documents hold (of any tenant: this only
+// chooses how to search). Each count stops at that many.
+func (q Q) rareTrigrams(ctx context.Context, text string) ([]string, error) {
+	runes := []rune(text)
+	var rare []string
+	seen := map[string]bool{}
+	for i := 0; i+minTrigramRunes <= len(runes); i++ {
+		tri := ftsPhrase(string(runes[i : i+minTrigramRunes]))
+		if seen[tri] {
+			continue
+		}
+		seen[tri] = true
+		var n int
+		err := q.row(ctx, `SELECT count(*) FROM (SELECT 1 FROM call_search_fts WHERE call_search_fts MATCH ? LIMIT ?)`,
+			tri, broadTextMatches).Scan(&n)
+		if err != nil {
+			return nil, fmt.Errorf("store: trigram count: %w", err)
+		}
+		if n < broadTextMatches {
+			rare = append(rare, tri)
+		}
+	}
+	return rare, nil
+}
+
+// searchIDs reads the call ids a query returns.
+func (q Q) searchIDs(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: text matches: %w", err)
+	}
+	defer rows.Close()
+	ids := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: text matches: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: text matches: %w", err)
+	}
+	return ids, nil
 }
 
 // ftsPhrase quotes text as one FTS5 phrase: with the trigram tokenizer,
