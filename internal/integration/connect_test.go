@@ -61,9 +61,11 @@ func TestConnectGroupHappyPath(t *testing.T) {
 		}
 		// A second Teams integration in the tenant is refused.
 		w.admin.json("POST", "/api/v1/integrations/teams", map[string]string{"mode": "automation"}, http.StatusConflict, nil)
-		// Tokens are stored encrypted.
+		// Tokens are stored encrypted: no JWT header ({"alg":…) and no JSON
+		// field name shows through. (A bare "eyJ" occurs by chance in about
+		// one sealed blob in 250.)
 		row, _ := w.db.Q().GetIntegration(t.Context(), w.tenantID, integration.KindTeams)
-		if row.TokensEnc == "" || strings.Contains(row.TokensEnc, "eyJ") {
+		if row.TokensEnc == "" || strings.Contains(row.TokensEnc, "eyJhbGci") || strings.Contains(row.TokensEnc, "token") {
 			t.Fatalf("tokens not sealed: %.40q", row.TokensEnc)
 		}
 	})
