@@ -3,8 +3,10 @@ package account
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
+	"callrec/internal/policy"
 	"callrec/internal/store"
 	"callrec/internal/validate"
 )
@@ -19,6 +21,7 @@ type TenantInput struct {
 	Timezone      *string        `json:"timezone"`
 	Language      *string        `json:"language"`
 	RetentionDays *int           `json:"retention_days"`
+	DefaultRecord *string        `json:"default_record"`
 	Enforce2FA    *bool          `json:"enforce_two_factor"`
 	TermsVersion  *int           `json:"terms_version"`
 	Licenses      map[string]int `json:"licenses"`
@@ -56,6 +59,12 @@ func (in TenantInput) apply(t *store.Tenant) error {
 	if t.RetentionDays < 1 || t.RetentionDays > 3650 {
 		errs.Add("retention_days", "between 1 and 3650 days")
 	}
+	if in.DefaultRecord != nil {
+		t.DefaultRecord = *in.DefaultRecord
+	}
+	if !slices.Contains(policy.TenantRules, t.DefaultRecord) {
+		errs.Addf("default_record", "one of %s", strings.Join(policy.TenantRules, ", "))
+	}
 	if in.Enforce2FA != nil {
 		t.Enforce2FA = *in.Enforce2FA
 	}
@@ -87,7 +96,7 @@ func isLicenseType(lt string) bool {
 // CreateTenant makes a tenant with its default group and license pools.
 func (s *Service) CreateTenant(ctx context.Context, a Actor, in TenantInput) (store.Tenant, error) {
 	now := s.stamp()
-	t := store.Tenant{ID: NewID(), Timezone: "UTC", Language: "en", RetentionDays: 90, TermsVersion: 1, CreatedAt: now, UpdatedAt: now}
+	t := store.Tenant{ID: NewID(), Timezone: "UTC", Language: "en", RetentionDays: 90, DefaultRecord: policy.RuleAlways, TermsVersion: 1, CreatedAt: now, UpdatedAt: now}
 	if err := in.apply(&t); err != nil {
 		return t, err
 	}

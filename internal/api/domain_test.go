@@ -238,3 +238,26 @@ func TestAuditRecordsChangesAndSignIns(t *testing.T) {
 		}
 	})
 }
+
+// TestTenantDefaultRecord: a tenant admin sets the rule of users whose
+// Record setting is "default"; a value outside always, on_demand and never
+// is refused naming the field and changes nothing.
+func TestTenantDefaultRecord(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		admin := e.tokenClient("A:admin")
+		path := "/api/v1/tenants/" + e.tenantA.ID
+		if got := admin.want(http.StatusOK, "GET", path, nil).body["default_record"]; got != "always" {
+			t.Fatalf("new tenant's default_record = %v, want always", got)
+		}
+		admin.want(http.StatusOK, "PATCH", path, map[string]any{"default_record": "on_demand"})
+		r := admin.want(http.StatusBadRequest, "PATCH", path, map[string]any{"default_record": "sometimes", "timezone": "Europe/Berlin"})
+		if r.field("default_record") == "" {
+			t.Fatalf("bad rule: %s", r.raw)
+		}
+		got := admin.want(http.StatusOK, "GET", path, nil).body
+		if got["default_record"] != "on_demand" || got["timezone"] == "Europe/Berlin" {
+			t.Errorf("after a refused PATCH: default_record %v, timezone %v", got["default_record"], got["timezone"])
+		}
+	})
+}

@@ -8,24 +8,53 @@ import (
 	"callrec/internal/store"
 )
 
+// Tenant default rules (tenants.default_record): what a user whose Record
+// setting is "default" gets.
+const (
+	RuleAlways   = "always"
+	RuleOnDemand = "on_demand"
+	RuleNever    = "never"
+)
+
+// TenantRules are the rules a tenant's default may take.
+var TenantRules = []string{RuleAlways, RuleOnDemand, RuleNever}
+
+// Decision is a user's rule applied to one call, and why.
+type Decision struct {
+	Record bool
+	// OnDemand: the call is recorded but kept silent from its start until
+	// someone with the pause/resume permission (the user on their own
+	// call) starts it; only the audio from then on is kept.
+	OnDemand bool
+	Reason   string
+}
+
 // Decide applies a user's recording settings to a call direction
-// ("inbound" or "outbound") and says why.
-func Decide(u store.User, direction string) (record bool, reason string) {
+// ("inbound" or "outbound"); tenantRule is the tenant's default rule, for
+// users whose Record setting is "default" (empty means always).
+func Decide(u store.User, direction, tenantRule string) Decision {
 	switch {
 	case !u.Active:
-		return false, "user is inactive"
+		return Decision{Reason: "user is inactive"}
 	case !slices.Contains(u.Licenses, "call_recording"):
-		return false, "user has no call recording license"
-	case u.Record == "never":
-		return false, "user's rule: never record"
-	case u.Record == "on_demand":
-		return false, "user's rule: record on demand, not requested"
-	case direction == "inbound" && !u.RecordInbound:
-		return false, "user's rule: inbound calls not recorded"
-	case direction == "outbound" && !u.RecordOutbound:
-		return false, "user's rule: outbound calls not recorded"
-	case u.Record == "default":
-		return true, "tenant default: record"
+		return Decision{Reason: "user has no call recording license"}
 	}
-	return true, "user's rule: always record"
+	rule, whose := u.Record, "user's rule"
+	if rule == "default" || rule == "" {
+		rule, whose = tenantRule, "tenant default"
+		if rule == "" {
+			rule = RuleAlways
+		}
+	}
+	switch {
+	case rule == RuleNever:
+		return Decision{Reason: whose + ": never record"}
+	case direction == "inbound" && !u.RecordInbound:
+		return Decision{Reason: "user's rule: inbound calls not recorded"}
+	case direction == "outbound" && !u.RecordOutbound:
+		return Decision{Reason: "user's rule: outbound calls not recorded"}
+	case rule == RuleOnDemand:
+		return Decision{Record: true, OnDemand: true, Reason: whose + ": on demand, silent until started"}
+	}
+	return Decision{Record: true, Reason: whose + ": always record"}
 }

@@ -81,6 +81,7 @@ func candidates(aor string) []string {
 // decision says whether to record and why.
 type decision struct {
 	record       bool
+	onDemand     bool // recorded silent from the start until started (policy.Decision)
 	reason       string
 	user         store.User
 	participant  int // index of the recorded participant, -1 if none
@@ -90,8 +91,9 @@ type decision struct {
 
 // decide matches participants to the tenant's users and applies the first
 // matched user's rules. The first participant of the metadata is taken as
-// the caller, unless a vendor extension states the direction.
-func (r *Recorder) decide(ctx context.Context, tenantID string, md *siprec.Metadata) (decision, []store.CallParticipant, error) {
+// the caller, unless a vendor extension states the direction. tenantRule
+// is the tenant's default rule.
+func (r *Recorder) decide(ctx context.Context, tenantID, tenantRule string, md *siprec.Metadata) (decision, []store.CallParticipant, error) {
 	d := decision{participant: -1, reason: "no participant matches a user's extension"}
 	var parts []store.CallParticipant
 	if md == nil {
@@ -136,7 +138,8 @@ func (r *Recorder) decide(ctx context.Context, tenantID string, md *siprec.Metad
 			d.direction = "outbound"
 		}
 	}
-	d.record, d.reason = policy.Decide(d.user, d.direction)
+	pd := policy.Decide(d.user, d.direction, tenantRule)
+	d.record, d.onDemand, d.reason = pd.Record, pd.OnDemand, pd.Reason
 	d.confidential = d.user.Confidential
 	parts[d.participant].Recorded = d.record
 	return d, parts, nil

@@ -120,6 +120,11 @@ func (r *Recorder) syncPauses(ctx context.Context) {
 		spans[p.CallID] = append(spans[p.CallID], pauseSpan{StartMS: p.StartMS, EndMS: p.EndMS})
 	}
 	for id, s := range live {
+		if s.rowPending.Load() {
+			// No row yet, so no pause rows: keep the spooled spans (an
+			// on-demand call's) until insertCall writes them.
+			continue
+		}
 		sp := spans[id]
 		s.hold(len(sp) > 0 && sp[len(sp)-1].EndMS == nil)
 		if err := s.noteSpans(sp); err != nil {

@@ -35,10 +35,32 @@ func rowPending(dir string) bool {
 	return err == nil
 }
 
-// insertCall writes the row and its participants all or nothing, so that a
+// insertCall writes the row, its participants and the pause spans its
+// spool in dir already holds (an on-demand call's span from the start: no
+// one can pause a call before its row exists) all or nothing, so that a
 // retry after a failure never finds half a call.
-func (r *Recorder) insertCall(ctx context.Context, c store.Call) error {
-	return r.db.InTx(ctx, func(tx store.Q) error { return tx.InsertCall(ctx, c) })
+func (r *Recorder) insertCall(ctx context.Context, dir string, c store.Call) error {
+	var spans []pauseSpan
+	if err := readJSONFile(filepath.Join(dir, pausesFile), &spans); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("recorder: pause spans: %w", err)
+	}
+	return r.db.InTx(ctx, func(tx store.Q) error {
+		if err := tx.InsertCall(ctx, c); err != nil {
+			return err
+		}
+		for _, sp := range spans {
+			p := store.CallPause{ID: newID(), StartMS: sp.StartMS, PausedBy: store.OnDemandPause}
+			if err := tx.InsertCallPause(ctx, c.TenantID, c.ID, p); err != nil {
+				return err
+			}
+			if sp.EndMS != nil {
+				if err := tx.EndCallPause(ctx, c.TenantID, c.ID, *sp.EndMS, store.OnDemandPause); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // insertPendingRow writes the row of a call accepted during a database
@@ -53,7 +75,7 @@ func (r *Recorder) insertPendingRow(ctx context.Context, dir string, c store.Cal
 		e := c.StartedAt.AddDate(0, 0, t.RetentionDays)
 		c.ExpiresAt = &e
 	}
-	if err := r.insertCall(ctx, c); err != nil && !errors.Is(err, store.ErrConflict) {
+	if err := r.insertCall(ctx, dir, c); err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("recorder: pending row: %w", err)
 	}
 	if err := os.Remove(filepath.Join(dir, rowPendingFile)); err != nil && !errors.Is(err, os.ErrNotExist) {

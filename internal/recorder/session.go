@@ -106,7 +106,7 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	var d decision
 	var parts []store.CallParticipant
 	if err == nil {
-		d, parts, err = r.decide(dbctx, src.TenantID, o.Metadata)
+		d, parts, err = r.decide(dbctx, src.TenantID, tenant.DefaultRecord, o.Metadata)
 	}
 	dbErr := err
 	if dbErr != nil {
@@ -114,7 +114,7 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		d, parts = decision{record: true, participant: -1, reason: reasonDBDown}, nil
 	}
 	if adm != nil {
-		d.direction, d.record, d.reason = adm.Direction, adm.Record, adm.Reason
+		d.direction, d.record, d.reason, d.onDemand = adm.Direction, adm.Record, adm.Reason, false
 		if d.participant >= 0 {
 			parts[d.participant].Recorded = adm.Record
 		}
@@ -139,12 +139,21 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	if err := writeMeta(s); err != nil {
 		return nil, err
 	}
+	if d.record && d.onDemand {
+		// Silent from the first packet: held before any stream opens, and
+		// the span spooled so the mix is silent even if the row is late.
+		s.held.Store(true)
+		if err := s.noteSpans([]pauseSpan{{StartMS: 0}}); err != nil {
+			r.discard(s)
+			return nil, err
+		}
+	}
 	answer, err := r.openStreams(s, o.SDP)
 	if err != nil {
 		r.discard(s)
 		return nil, err
 	}
-	if dbErr != nil || r.insertCall(dbctx, call) != nil {
+	if dbErr != nil || r.insertCall(dbctx, s.dir, call) != nil {
 		if err := markRowPending(s.dir); err != nil {
 			r.discard(s)
 			return nil, err

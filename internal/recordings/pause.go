@@ -140,6 +140,8 @@ func (s *Service) AutoResume(ctx context.Context) error {
 		switch {
 		case c.State != store.CallActive:
 			err = s.DB.Q().EndCallPause(ctx, c.TenantID, c.ID, c.DurationMS, "call ended")
+		case o.PausedBy == store.OnDemandPause:
+			// An on-demand call records only once someone starts it.
 		case o.AutoResumeSeconds > 0 && now.Sub(o.Since) >= time.Duration(o.AutoResumeSeconds)*time.Second:
 			err = s.resume(ctx, account.System, c, "auto-resume")
 		}

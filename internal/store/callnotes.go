@@ -134,18 +134,24 @@ func (q Q) SetAutoResumeSeconds(ctx context.Context, tenantID string, seconds in
 	return nil
 }
 
+// OnDemandPause is the PausedBy of an on-demand call's pause: the span
+// from the call's start until someone starts the recording. It never
+// resumes by itself.
+const OnDemandPause = "on demand: not started"
+
 // OpenPause is a pause still running, with the tenant's auto-resume timeout.
 type OpenPause struct {
 	TenantID          string
 	CallID            string
 	Since             time.Time
 	AutoResumeSeconds int
+	PausedBy          string
 }
 
 // OpenPauses lists every running pause across tenants: the worker resumes
 // those that outlast their tenant's timeout.
 func (q Q) OpenPauses(ctx context.Context) ([]OpenPause, error) {
-	rows, err := q.query(ctx, `SELECT p.tenant_id, p.call_id, p.created_at, COALESCE(s.auto_resume_seconds, 300)
+	rows, err := q.query(ctx, `SELECT p.tenant_id, p.call_id, p.created_at, COALESCE(s.auto_resume_seconds, 300), p.paused_by
 		FROM call_pauses p LEFT JOIN recording_settings s ON s.tenant_id = p.tenant_id WHERE p.end_ms IS NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("store: open pauses: %w", err)
@@ -154,7 +160,7 @@ func (q Q) OpenPauses(ctx context.Context) ([]OpenPause, error) {
 	var out []OpenPause
 	for rows.Next() {
 		var o OpenPause
-		if err := rows.Scan(&o.TenantID, &o.CallID, &o.Since, &o.AutoResumeSeconds); err != nil {
+		if err := rows.Scan(&o.TenantID, &o.CallID, &o.Since, &o.AutoResumeSeconds, &o.PausedBy); err != nil {
 			return nil, fmt.Errorf("store: open pauses: %w", mapErr(err))
 		}
 		out = append(out, o)

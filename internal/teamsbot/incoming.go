@@ -42,7 +42,18 @@ func (b *Bot) incoming(ctx context.Context, tid string, n notification) error {
 		return err
 	}
 	leg.UserID = u.ID
-	record, reason := policy.Decide(u, direction)
+	tenant, err := b.db.Q().GetTenant(ctx, integ.TenantID)
+	if err != nil {
+		return err
+	}
+	pd := policy.Decide(u, direction, tenant.DefaultRecord)
+	record, reason := pd.Record, pd.Reason
+	if pd.OnDemand {
+		// Teams starts a compliance recording when the call connects and
+		// shows its banner to everyone; the guide has Teams users set to
+		// Always or Never, so an on-demand rule records nothing here.
+		record, reason = false, pd.Reason+"; not available for Teams calls, which are recorded Always or Never"
+	}
 	if provisionNote != "" && !record {
 		reason = provisionNote
 	}

@@ -273,6 +273,20 @@ func TestProviderManagesTenants(t *testing.T) {
 		if err != nil || tn.RetentionDays != 365 {
 			t.Fatalf("tenant %+v %v", tn, err)
 		}
+		if tn.DefaultRecord != "always" {
+			t.Errorf("new tenant's default recording rule %q, want always", tn.DefaultRecord)
+		}
+		form.Set("default_record", "sometimes")
+		p = br.post("/admin/tenants/"+tn.ID, "/admin/tenants/"+tn.ID, form)
+		mustContain(t, p, `id="err-default_record"`)
+		form.Set("default_record", "on_demand")
+		if p := br.post("/admin/tenants/"+tn.ID, "/admin/tenants/"+tn.ID, form); p.status >= 400 {
+			t.Fatalf("set default rule: %d", p.status)
+		}
+		if tn, err = e.db.Q().GetTenant(context.Background(), tn.ID); err != nil || tn.DefaultRecord != "on_demand" {
+			t.Fatalf("default rule after the form: %q %v", tn.DefaultRecord, err)
+		}
+		mustContain(t, br.get("/admin/tenants/"+tn.ID), "Default recording rule", `<option value="on_demand" selected>`)
 		form.Set("pool_call_recording", "-1")
 		p = br.post("/admin/tenants/"+tn.ID, "/admin/tenants/"+tn.ID, form)
 		mustContain(t, p, "err-licenses.call_recording")

@@ -37,6 +37,7 @@ type recordingView struct {
 	CanPause       bool
 	CanListen      bool
 	Paused         bool
+	OnDemand       bool // paused since the start by an on-demand rule
 	Playable       bool
 	From, To       string
 }
@@ -74,6 +75,7 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 			m.To = clock(*ps.EndMS)
 		}
 		v.Paused = v.Paused || m.Running
+		v.OnDemand = v.OnDemand || m.Running && ps.PausedBy == store.OnDemandPause
 		v.Pauses = append(v.Pauses, m)
 	}
 	for _, n := range d.Notes {

@@ -20,6 +20,7 @@ type tenantForm struct {
 	Timezone      string
 	Language      string
 	RetentionDays string
+	DefaultRecord string
 	Enforce2FA    bool
 	Pools         map[string]string
 }
@@ -38,7 +39,7 @@ type tenantFormPage struct {
 
 func tenantFormOf(t store.Tenant, pools []pool) tenantForm {
 	f := tenantForm{Name: t.Name, AccountNumber: t.AccountNumber, Timezone: t.Timezone, Language: t.Language,
-		RetentionDays: itoa(t.RetentionDays), Enforce2FA: t.Enforce2FA, Pools: map[string]string{}}
+		RetentionDays: itoa(t.RetentionDays), DefaultRecord: t.DefaultRecord, Enforce2FA: t.Enforce2FA, Pools: map[string]string{}}
 	for _, p := range pools {
 		f.Pools[p.Type] = itoa(p.Total)
 	}
@@ -49,8 +50,11 @@ func tenantFormOf(t store.Tenant, pools []pool) tenantForm {
 func readTenantForm(r *http.Request, provider bool) (tenantForm, account.TenantInput, validate.Errors) {
 	f := tenantForm{Name: r.PostForm.Get("name"), AccountNumber: strings.TrimSpace(r.PostForm.Get("account_number")),
 		Timezone: r.PostForm.Get("timezone"), Language: r.PostForm.Get("language"), RetentionDays: r.PostForm.Get("retention_days"),
-		Enforce2FA: formBool(r, "enforce_two_factor"), Pools: map[string]string{}}
+		DefaultRecord: r.PostForm.Get("default_record"), Enforce2FA: formBool(r, "enforce_two_factor"), Pools: map[string]string{}}
 	in := account.TenantInput{Name: &f.Name, Timezone: &f.Timezone, Language: &f.Language, Enforce2FA: &f.Enforce2FA}
+	if r.PostForm.Has("default_record") {
+		in.DefaultRecord = &f.DefaultRecord
+	}
 	errs := validate.Errors{}
 	if !provider {
 		return f, in, errs
@@ -196,7 +200,7 @@ func (h *Handler) newTenantPage(w http.ResponseWriter, r *http.Request, p *princ
 	if err := h.providerOnly(p); err != nil {
 		return err
 	}
-	f := tenantForm{Timezone: "UTC", Language: "en", RetentionDays: "90", Pools: map[string]string{}}
+	f := tenantForm{Timezone: "UTC", Language: "en", RetentionDays: "90", DefaultRecord: "always", Pools: map[string]string{}}
 	for _, lt := range store.LicenseTypes() {
 		f.Pools[lt] = "0"
 	}
