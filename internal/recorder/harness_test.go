@@ -219,3 +219,28 @@ func channels(wav []byte) (l, r []int16) {
 	}
 	return l, r
 }
+
+// dialTones places a call to the agent at agentAOR and streams the
+// caller's tone on the first stream and the agent's on the second.
+func (e *env) dialTones(ctx context.Context, agentAOR string) (*siprecload.Call, []*siprecload.Flow) {
+	e.t.Helper()
+	call, err := e.client.Dial(ctx, e.spec(agentAOR))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	flows := []*siprecload.Flow{
+		siprecload.NewFlow(call.Targets[0], siprecload.ToneSource(callerTone)),
+		siprecload.NewFlow(call.Targets[1], siprecload.ToneSource(agentTone)),
+	}
+	for _, f := range flows {
+		e.pacer.Add(f)
+	}
+	return call, flows
+}
+
+// stopTones ends the streams of dialTones.
+func (e *env) stopTones(flows []*siprecload.Flow) {
+	for _, f := range flows {
+		e.pacer.Remove(f)
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"callrec/internal/media"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
-	"callrec/internal/siprecload"
 	"callrec/internal/store/storetest"
 )
 
@@ -62,22 +61,10 @@ func TestPlaybackFromAnotherNode(t *testing.T) {
 		e.blobs.setDown(true) // keep the recording in A's spool
 		evs, stop := e.bus.Subscribe(e.tenant.ID)
 		defer stop()
-		call, err := e.client.Dial(ctx, e.spec("sip:2001@pbx.example"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		flows := []*siprecload.Flow{
-			siprecload.NewFlow(call.Targets[0], siprecload.ToneSource(callerTone)),
-			siprecload.NewFlow(call.Targets[1], siprecload.ToneSource(agentTone)),
-		}
-		for _, f := range flows {
-			e.pacer.Add(f)
-		}
+		call, flows := e.dialTones(ctx, "sip:2001@pbx.example")
 		id := e.calls()[0].ID
 		time.Sleep(time.Second) // real time: the call must carry audio
-		for _, f := range flows {
-			e.pacer.Remove(f)
-		}
+		e.stopTones(flows)
 		if err := call.Bye(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,6 @@ import (
 	"callrec/internal/account"
 	"callrec/internal/policy"
 	"callrec/internal/roles"
-	"callrec/internal/siprecload"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 )
@@ -32,17 +31,7 @@ func TestOnDemand(t *testing.T) {
 		evs, stop := e.bus.Subscribe(e.tenant.ID)
 		defer stop()
 
-		call, err := e.client.Dial(ctx, e.spec("sip:2003@pbx.example"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		flows := []*siprecload.Flow{
-			siprecload.NewFlow(call.Targets[0], siprecload.ToneSource(callerTone)),
-			siprecload.NewFlow(call.Targets[1], siprecload.ToneSource(agentTone)),
-		}
-		for _, f := range flows {
-			e.pacer.Add(f)
-		}
+		call, flows := e.dialTones(ctx, "sip:2003@pbx.example")
 		c := e.calls()[0]
 		if !c.Recorded || !strings.Contains(c.DecisionReason, "tenant default: on demand") {
 			t.Fatalf("call row: recorded %v, reason %q", c.Recorded, c.DecisionReason)
@@ -58,9 +47,7 @@ func TestOnDemand(t *testing.T) {
 		}
 		e.post(c.ID, "resume")
 		time.Sleep(1500 * time.Millisecond)
-		for _, f := range flows {
-			e.pacer.Remove(f)
-		}
+		e.stopTones(flows)
 		if err := call.Bye(ctx); err != nil {
 			t.Fatal(err)
 		}

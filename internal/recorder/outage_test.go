@@ -45,9 +45,7 @@ func TestDatabaseOutageAtInvite(t *testing.T) {
 		for len(e.calls()) == 0 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		for _, f := range flows {
-			e.pacer.Remove(f)
-		}
+		e.stopTones(flows)
 		if err := call.Bye(ctx); err != nil {
 			t.Fatal(err)
 		}

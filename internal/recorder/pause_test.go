@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"callrec/internal/media"
-	"callrec/internal/siprecload"
 	"callrec/internal/store/storetest"
 )
 
@@ -24,26 +23,14 @@ func TestPauseThroughAPI(t *testing.T) {
 		evs, stop := e.bus.Subscribe(e.tenant.ID)
 		defer stop()
 
-		call, err := e.client.Dial(ctx, e.spec("sip:2001@pbx.example"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		flows := []*siprecload.Flow{
-			siprecload.NewFlow(call.Targets[0], siprecload.ToneSource(callerTone)),
-			siprecload.NewFlow(call.Targets[1], siprecload.ToneSource(agentTone)),
-		}
-		for _, f := range flows {
-			e.pacer.Add(f)
-		}
+		call, flows := e.dialTones(ctx, "sip:2001@pbx.example")
 		id := e.calls()[0].ID
 		time.Sleep(1500 * time.Millisecond) // real time: the call must carry audio
 		e.post(id, "pause")
 		time.Sleep(1500 * time.Millisecond)
 		e.post(id, "resume")
 		time.Sleep(1500 * time.Millisecond)
-		for _, f := range flows {
-			e.pacer.Remove(f)
-		}
+		e.stopTones(flows)
 		if err := call.Bye(ctx); err != nil {
 			t.Fatal(err)
 		}

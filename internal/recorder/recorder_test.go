@@ -29,17 +29,7 @@ func TestFullCallWithPause(t *testing.T) {
 		defer stop()
 
 		began := time.Now()
-		call, err := e.client.Dial(ctx, e.spec("sip:2001@pbx.example"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		flows := []*siprecload.Flow{
-			siprecload.NewFlow(call.Targets[0], siprecload.ToneSource(callerTone)),
-			siprecload.NewFlow(call.Targets[1], siprecload.ToneSource(agentTone)),
-		}
-		for _, f := range flows {
-			e.pacer.Add(f)
-		}
+		call, flows := e.dialTones(ctx, "sip:2001@pbx.example")
 		rows := e.calls()
 		if len(rows) != 1 || rows[0].State != store.CallActive || !rows[0].Recorded {
 			t.Fatalf("at INVITE: %+v", rows)
@@ -63,9 +53,7 @@ func TestFullCallWithPause(t *testing.T) {
 			f.SetPaused(false)
 		}
 		time.Sleep(time.Second)
-		for _, f := range flows {
-			e.pacer.Remove(f)
-		}
+		e.stopTones(flows)
 		if err := call.Bye(ctx); err != nil {
 			t.Fatal(err)
 		}
