@@ -18,14 +18,7 @@ import (
 func TestAutoResume(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
-		db := storetest.Open(t, b, clock.Now)
-		accounts := account.New(db, clock.Now)
-		name := "Contoso"
-		tn, err := accounts.CreateTenant(ctx, account.System, account.TenantInput{Name: &name})
-		if err != nil {
-			t.Fatal(err)
-		}
+		clock, db, accounts, tn := newTenant(t, b, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), 0)
 		q := db.Q()
 		if err := q.SetAutoResumeSeconds(ctx, tn.ID, 60); err != nil {
 			t.Fatal(err)

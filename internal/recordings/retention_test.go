@@ -27,20 +27,33 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// newTenant opens a store on a fake clock at start and creates the tenant
+// Contoso in it (retention days 0: the default).
+func newTenant(t *testing.T, b storetest.Backend, start time.Time, days int) (*fakeClock, *store.DB, *account.Service, store.Tenant) {
+	t.Helper()
+	clock := &fakeClock{t: start}
+	db := storetest.Open(t, b, clock.Now)
+	accounts := account.New(db, clock.Now)
+	in := account.TenantInput{Name: ptr("Contoso")}
+	if days > 0 {
+		in.RetentionDays = &days
+	}
+	tn, err := accounts.CreateTenant(context.Background(), account.System, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clock, db, accounts, tn
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // TestRetentionSweep moves a fake clock past each recording's expiry and
 // checks that the daily job deletes exactly the expired audio and rows,
 // keeps active calls, and writes an audit entry per deletion.
 func TestRetentionSweep(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
-		db := storetest.Open(t, b, clock.Now)
-		accounts := account.New(db, clock.Now)
-		name, days := "Contoso", 30
-		tn, err := accounts.CreateTenant(ctx, account.System, account.TenantInput{Name: &name, RetentionDays: &days})
-		if err != nil {
-			t.Fatal(err)
-		}
+		clock, db, accounts, tn := newTenant(t, b, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), 30)
 		disk, err := blob.NewDisk(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
@@ -50,7 +63,7 @@ func TestRetentionSweep(t *testing.T) {
 		// days, and one still active whose expiry has passed.
 		mk := func(startDay int, state string) store.Call {
 			start := clock.Now().AddDate(0, 0, startDay)
-			exp := start.AddDate(0, 0, days)
+			exp := start.AddDate(0, 0, tn.RetentionDays)
 			c := store.Call{ID: account.NewID(), TenantID: tn.ID, State: state, StartedAt: start, ExpiresAt: &exp,
 				BlobKey: "calls/" + account.NewID(), SizeBytes: 1000, Recorded: true, CreatedAt: start, UpdatedAt: start}
 			src := filepath.Join(t.TempDir(), "a")
@@ -123,14 +136,7 @@ func TestRunRetentionDaily(t *testing.T) {
 	b := storetest.Backends()[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	db := storetest.Open(t, b, clock.Now)
-	accounts := account.New(db, clock.Now)
-	name := "Contoso"
-	tn, err := accounts.CreateTenant(ctx, account.System, account.TenantInput{Name: &name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clock, db, accounts, tn := newTenant(t, b, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 0)
 	exp := clock.Now().Add(time.Hour)
 	c := store.Call{ID: account.NewID(), TenantID: tn.ID, State: store.CallCompleted, StartedAt: clock.Now(), ExpiresAt: &exp,
 		CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
