@@ -18,6 +18,7 @@ type pauseMark struct {
 	store.CallPause
 	From, To string
 	Running  bool
+	OnDemand bool // the span before an on-demand call was started
 }
 
 // recordingView is the call page.
@@ -70,12 +71,12 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 		v.Expires = d.ExpiresAt.In(loc).Format("2 Jan 2006")
 	}
 	for _, ps := range d.Pauses {
-		m := pauseMark{CallPause: ps, From: clock(ps.StartMS), Running: ps.EndMS == nil}
+		m := pauseMark{CallPause: ps, From: clock(ps.StartMS), Running: ps.EndMS == nil, OnDemand: ps.PausedBy == store.OnDemandPause}
 		if ps.EndMS != nil {
 			m.To = clock(*ps.EndMS)
 		}
 		v.Paused = v.Paused || m.Running
-		v.OnDemand = v.OnDemand || m.Running && ps.PausedBy == store.OnDemandPause
+		v.OnDemand = v.OnDemand || m.Running && m.OnDemand
 		v.Pauses = append(v.Pauses, m)
 	}
 	for _, n := range d.Notes {
