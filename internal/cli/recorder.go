@@ -98,7 +98,7 @@ func (a *app) runRecorder(ctx context.Context) (wait func() error, sipAddr strin
 		mediaIP = netip.MustParseAddr(a.cfg.MediaIP)
 	}
 	rec, err := recorder.New(recorder.Config{SIPAddr: a.cfg.SIPAddr, RTPPorts: a.cfg.RTPPorts, MediaIP: mediaIP,
-		SpoolDir: a.spoolDir(), Node: a.cfg.Node, InternalURL: a.cfg.InternalURL, Admit: a.teamsAdmit()}, a.db, blobs, a.eventBus(), a.log, nil)
+		MaxCalls: a.cfg.MaxCalls, RTPTimeout: a.cfg.RTPTimeout, SpoolDir: a.spoolDir(), Node: a.cfg.Node, InternalURL: a.cfg.InternalURL, Admit: a.teamsAdmit()}, a.db, blobs, a.eventBus(), a.log, nil)
 	if err != nil {
 		return nil, "", err
 	}

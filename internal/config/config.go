@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config holds every setting named in the outside contract (ARCHITECTURE.md).
@@ -55,6 +56,16 @@ type Config struct {
 	// InternalSecret signs requests between nodes (CALLREC_INTERNAL_SECRET);
 	// empty means a secret kept in the shared database.
 	InternalSecret string
+	// MaxCalls is the recorder's capacity (CALLREC_MAX_CALLS): past it an
+	// INVITE gets 503 with Retry-After. The default, 1,000, is what a
+	// 2-vCPU node records without loss (README, Benchmark).
+	MaxCalls int
+	// RTPTimeout ends and keeps a call whose RTP stopped this long
+	// (CALLREC_RTP_TIMEOUT, a Go duration, default 60s).
+	RTPTimeout time.Duration
+	// loadErr is a malformed number or duration in the environment,
+	// reported by Finish.
+	loadErr error
 }
 
 // Getenv is how Load reads the environment; tests pass a map lookup.
@@ -87,6 +98,21 @@ func Load(getenv Getenv) Config {
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
 	}
+	c.MaxCalls, c.RTPTimeout = 1000, 60*time.Second
+	if v := getenv("CALLREC_MAX_CALLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			c.loadErr = fmt.Errorf("config: CALLREC_MAX_CALLS %q: a whole number of calls", v)
+		}
+		c.MaxCalls = n
+	}
+	if v := getenv("CALLREC_RTP_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			c.loadErr = fmt.Errorf("config: CALLREC_RTP_TIMEOUT %q: a duration such as 60s", v)
+		}
+		c.RTPTimeout = d
+	}
 	c.SecureCookies = strings.HasPrefix(c.PublicURL, "https://")
 	return c
 }
@@ -104,10 +130,21 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Node, "node", c.Node, "this node's name on call rows (default the host name)")
 	fs.StringVar(&c.InternalURL, "internal-url", c.InternalURL, "base URL other nodes reach this node's recorder spool at (default the public URL)")
 	fs.StringVar(&c.MediaIP, "media-ip", c.MediaIP, "IP address for RTP and SDP answers (default the SIP address's host, else 127.0.0.1)")
+	fs.IntVar(&c.MaxCalls, "max-calls", c.MaxCalls, "concurrent calls the recorder takes before answering 503")
+	fs.DurationVar(&c.RTPTimeout, "rtp-timeout", c.RTPTimeout, "end (and keep) a call whose RTP stopped this long")
 }
 
 // Finish fills the defaults that depend on other settings, after flags.
 func (c *Config) Finish() error {
+	if c.loadErr != nil {
+		return c.loadErr
+	}
+	if c.MaxCalls < 1 || c.MaxCalls > 100_000 {
+		return fmt.Errorf("config: max calls %d: between 1 and 100000", c.MaxCalls)
+	}
+	if c.RTPTimeout < time.Second || c.RTPTimeout > time.Hour {
+		return fmt.Errorf("config: RTP timeout %v: between 1s and 1h", c.RTPTimeout)
+	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "callrec.db")
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"testing"
+	"time"
 )
 
 func TestRecorderSettings(t *testing.T) {
@@ -13,13 +14,23 @@ func TestRecorderSettings(t *testing.T) {
 		env                     map[string]string
 		args                    []string
 		node, mediaIP, internal string
+		maxCalls                int
+		rtpTimeout              time.Duration
 		wantErr                 bool
 	}{
-		{name: "defaults", node: host},
+		{name: "defaults", node: host, maxCalls: 1000, rtpTimeout: time.Minute},
+		{name: "capacity and RTP timeout", env: map[string]string{"CALLREC_MAX_CALLS": "500", "CALLREC_RTP_TIMEOUT": "15s"},
+			node: host, maxCalls: 500, rtpTimeout: 15 * time.Second},
+		{name: "flags override capacity", env: map[string]string{"CALLREC_MAX_CALLS": "500"}, args: []string{"--max-calls", "2000", "--rtp-timeout", "2m"},
+			node: host, maxCalls: 2000, rtpTimeout: 2 * time.Minute},
+		{name: "bad capacity", env: map[string]string{"CALLREC_MAX_CALLS": "lots"}, wantErr: true},
+		{name: "zero capacity", env: map[string]string{"CALLREC_MAX_CALLS": "0"}, wantErr: true},
+		{name: "bad RTP timeout", env: map[string]string{"CALLREC_RTP_TIMEOUT": "60"}, wantErr: true},
+		{name: "RTP timeout too short", args: []string{"--rtp-timeout", "10ms"}, wantErr: true},
 		{name: "environment", env: map[string]string{"CALLREC_NODE": "rec-1", "CALLREC_MEDIA_IP": "10.0.0.5"},
-			node: "rec-1", mediaIP: "10.0.0.5"},
+			node: "rec-1", mediaIP: "10.0.0.5", maxCalls: 1000, rtpTimeout: time.Minute},
 		{name: "flags override", env: map[string]string{"CALLREC_NODE": "rec-1"}, args: []string{"--node", "rec-2", "--media-ip", "::1"},
-			node: "rec-2", mediaIP: "::1"},
+			node: "rec-2", mediaIP: "::1", maxCalls: 1000, rtpTimeout: time.Minute},
 		{name: "bad media IP", env: map[string]string{"CALLREC_MEDIA_IP": "not-an-ip"}, wantErr: true},
 	}
 	for _, tt := range tests {
@@ -33,7 +44,7 @@ func TestRecorderSettings(t *testing.T) {
 			err := c.Finish()
 			if tt.wantErr {
 				if err == nil {
-					t.Fatal("Finish accepted a bad media IP")
+					t.Fatal("Finish accepted a bad setting")
 				}
 				return
 			}
@@ -42,6 +53,9 @@ func TestRecorderSettings(t *testing.T) {
 			}
 			if c.Node != tt.node || c.MediaIP != tt.mediaIP {
 				t.Errorf("node %q media %q, want %q %q", c.Node, c.MediaIP, tt.node, tt.mediaIP)
+			}
+			if c.MaxCalls != tt.maxCalls || c.RTPTimeout != tt.rtpTimeout {
+				t.Errorf("max calls %d, RTP timeout %v, want %d %v", c.MaxCalls, c.RTPTimeout, tt.maxCalls, tt.rtpTimeout)
 			}
 		})
 	}
