@@ -231,6 +231,28 @@ test('tenant settings and the audit log', async () => {
   assert.equal(download.suggestedFilename(), 'audit-log.csv');
 });
 
+test('SIPREC sources: a bad address is shown inline, then the SBC is added, edited and listed', async () => {
+  await adminNav().getByRole('link', { name: 'SIPREC sources' }).click();
+  await page.getByRole('heading', { level: 1, name: 'SIPREC sources' }).waitFor();
+  await page.getByLabel('Name').fill('Frankfurt SBC');
+  await page.getByLabel('Address').fill('192.0.2.300');
+  await submit('Add source');
+  assert.equal(await page.getByLabel('Address').getAttribute('aria-invalid'), 'true');
+  await page.getByText('an IP address or a CIDR prefix').waitFor();
+  await shot('35-sip-source-error');
+  await page.getByLabel('Address').fill('192.0.2.0/28');
+  await page.getByLabel('Domain or request-URI user').fill('sbc.contoso.example');
+  await submit('Add source');
+  await page.getByText('The SIPREC source was added').waitFor();
+  const row = page.getByRole('row', { name: /Frankfurt SBC/ });
+  await row.getByText('192.0.2.0/28').waitFor();
+  await row.getByRole('link', { name: /Edit/ }).click();
+  await page.getByLabel('Address').fill('192.0.2.10');
+  await submit('Save');
+  await page.getByRole('row', { name: /Frankfurt SBC/ }).getByText('192.0.2.10').waitFor();
+  await shot('36-sip-sources');
+});
+
 test('provider: tenants list, edit pools, switch into a tenant', async () => {
   await signIn(provider);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Administration' }).click();

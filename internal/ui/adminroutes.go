@@ -45,6 +45,8 @@ func (h *Handler) registerAdmin(mux *http.ServeMux, stages []string) {
 	mux.HandleFunc("GET /admin/tenants/{id}", page(h.editTenantPage))
 	mux.HandleFunc("POST /admin/tenants/{id}", page(h.updateTenant))
 
+	h.registerSIPSources(mux, stages)
+
 	mux.HandleFunc("GET /admin/audit", page(h.auditPage))
 	mux.HandleFunc("GET /admin/audit/export", page(h.auditExport))
 }

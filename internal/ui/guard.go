@@ -208,6 +208,12 @@ func adminFlash(key string) string {
 		return "The tenant was created with its default group."
 	case "tenant_saved":
 		return "The tenant was saved."
+	case "source_created":
+		return "The SIPREC source was added: its calls are recorded from now on."
+	case "source_saved":
+		return "The SIPREC source was saved."
+	case "source_deleted":
+		return "The SIPREC source was deleted. Its recorded calls stay."
 	}
 	return ""
 }
