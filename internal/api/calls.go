@@ -22,7 +22,6 @@ var (
 		"the recorder node holding this call's audio is not reachable; the call is playable once its recording is uploaded", nil}
 )
 
-
 // callScope narrows a call list to what the caller may see: admins the
 // whole tenant, supervisors their managed groups' members and themselves,
 // self-view users their own calls; confidential calls only with
