@@ -72,10 +72,17 @@ for file in "$here"/*.test.mjs; do
     cat "$work/server-$name.log" >&2
     exit 1
   fi
-  (cd "$here" && BASE_URL="$base" MS_URL="http://127.0.0.1:$ms_port" SIP_TARGET="$sip_target" CALLREC_BIN="$bin" SCREENSHOTS="$here/screenshots" node --test --test-reporter=spec "$file") || status=$?
+  file_status=0
+  (cd "$here" && BASE_URL="$base" MS_URL="http://127.0.0.1:$ms_port" SIP_TARGET="$sip_target" CALLREC_BIN="$bin" SCREENSHOTS="$here/screenshots" node --test --test-reporter=spec "$file") || file_status=$?
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
   cp "$work/server-$name.log" "$here/screenshots/server-$name.log"
+  if [[ $file_status -ne 0 ]]; then
+    status=$file_status
+    # CI keeps only what it printed: the server's side of a failure goes there too.
+    echo "e2e: $name failed; the last 80 lines of its callrec demo log:" >&2
+    tail -n 80 "$work/server-$name.log" >&2
+  fi
 done
 exit $status
