@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { startCall } from './lib/siprec.mjs';
 import { launch, signIn as signInAs } from './lib/browser.mjs';
 
 const base = process.env.BASE_URL;
@@ -42,13 +42,9 @@ async function shot(name) {
 const signIn = (who) => signInAs(page, base, who);
 
 function placeCall(seconds) {
-  return new Promise((resolve, reject) => {
-    load = spawn(bin, ['siprec-load', '--target', sipTarget, '--calls', '1', '--concurrency', '1', '--duration', `${seconds}s`]);
-    let out = '';
-    load.stdout.on('data', (d) => { out += d; });
-    load.on('error', reject);
-    load.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`siprec-load exited ${code}: ${out}`))));
-  });
+  const call = startCall(bin, sipTarget, seconds);
+  load = call.proc;
+  return call.done;
 }
 
 test('a supervisor hears a live call in the browser, under 500 ms behind', async () => {

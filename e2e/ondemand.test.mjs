@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { startCall } from './lib/siprec.mjs';
 import { launch, signIn } from './lib/browser.mjs';
 
 const base = process.env.BASE_URL;
@@ -51,13 +51,9 @@ test('a call of an on-demand user is silent until Start recording', async () => 
   await page.locator('#f-record').getByLabel('Default').check();
   await submit('Save');
 
-  const done = new Promise((resolve, reject) => {
-    load = spawn(bin, ['siprec-load', '--target', sipTarget, '--calls', '1', '--concurrency', '1', '--duration', '10s']);
-    let out = '';
-    load.stdout.on('data', (d) => { out += d; });
-    load.on('error', reject);
-    load.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`siprec-load exited ${code}: ${out}`))));
-  });
+  const placed = startCall(bin, sipTarget, 10);
+  load = placed.proc;
+  const { done } = placed;
   await page.goto(`${base}/recordings`);
   const live = page.locator('#rec-rows tr.is-live');
   await live.first().waitFor();

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { startCall } from './lib/siprec.mjs';
 import { launch, signIn as signInAs } from './lib/browser.mjs';
 
 const base = process.env.BASE_URL;
@@ -41,13 +41,9 @@ const signIn = (who) => signInAs(page, base, who);
 // placeCall runs siprec-load for one recorded call of the demo's agent
 // (extension 2001) and resolves with its JSON summary when it hangs up.
 function placeCall(seconds) {
-  return new Promise((resolve, reject) => {
-    load = spawn(bin, ['siprec-load', '--target', sipTarget, '--calls', '1', '--concurrency', '1', '--duration', `${seconds}s`]);
-    let out = '';
-    load.stdout.on('data', (d) => { out += d; });
-    load.on('error', reject);
-    load.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`siprec-load exited ${code}: ${out}`))));
-  });
+  const call = startCall(bin, sipTarget, seconds);
+  load = call.proc;
+  return call.done;
 }
 
 test('the list shows a new call live, then its end, without a reload', async () => {
