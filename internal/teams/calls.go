@@ -45,7 +45,7 @@ func (a *AppTokens) Get(ctx context.Context, tenantID string) (string, error) {
 	if err != nil {
 		return "", describeOAuthError(err)
 	}
-	t = Token{AccessToken: ot.AccessToken, Expiry: ot.Expiry}
+	t = Token{AccessToken: ot.AccessToken, Expiry: expiryOn(a.now, ot)}
 	if t.Expiry.IsZero() {
 		t.Expiry = a.now().Add(time.Hour)
 	}

@@ -97,7 +97,18 @@ func (o *OAuth) Exchange(ctx context.Context, code, verifier string) (Token, Ide
 	if err != nil {
 		return Token{}, Identity{}, err
 	}
-	return Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry}, id, nil
+	return Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: expiryOn(o.now, t)}, id, nil
+}
+
+// expiryOn restates a token's expiry on the clock now: x/oauth2 stamps it
+// from the wall clock (time.Now plus expires_in), while callrec decides
+// when to renew on its own clock, which tests run apart from the wall
+// clock. A token without an expiry keeps none.
+func expiryOn(now func() time.Time, t *oauth2.Token) time.Time {
+	if t.Expiry.IsZero() {
+		return time.Time{}
+	}
+	return now().Add(time.Until(t.Expiry))
 }
 
 // describeOAuthError keeps Microsoft's error code and description, which
