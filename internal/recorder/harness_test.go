@@ -244,3 +244,39 @@ func (e *env) stopTones(flows []*siprecload.Flow) {
 		e.pacer.Remove(f)
 	}
 }
+
+// twoNodes is a recorder on node A, with A's internal routes on internalA,
+// and the API of another web node B on the same database (apiB); the two
+// nodes sign internal requests with one key.
+type twoNodes struct {
+	*env
+	internalA, apiB *httptest.Server
+	nodeA, nodeB    *recorder.Nodes
+	auth            *auth.Service
+	accounts        *account.Service
+}
+
+// newTwoNodes starts both nodes: mountA adds A's internal routes, and
+// configureB completes B's API handler (its Live or Recordings).
+func newTwoNodes(t *testing.T, b storetest.Backend, mountA func(n *twoNodes, mux *http.ServeMux), configureB func(n *twoNodes, h *api.Handler)) *twoNodes {
+	t.Helper()
+	key := []byte("shared between the nodes")
+	internalMux := http.NewServeMux()
+	n := &twoNodes{internalA: httptest.NewServer(internalMux)}
+	t.Cleanup(n.internalA.Close)
+	n.env = newEnv(t, b, 0, func(c *recorder.Config) { c.Node, c.InternalURL = "node-a", n.internalA.URL })
+	n.nodeA = &recorder.Nodes{DB: n.db, Self: "node-a", Key: key}
+	n.nodeB = &recorder.Nodes{DB: n.db, Self: "node-b", Key: key}
+	mountA(n, internalMux)
+
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	n.auth = auth.NewService(n.db, auth.Options{Log: log, PublicURL: "http://callrec.test"})
+	n.accounts = account.New(n.db, nil)
+	h := &api.Handler{Accounts: n.accounts, DB: n.db, Auth: n.auth, Log: log}
+	configureB(n, h)
+	mux := http.NewServeMux()
+	h.Register(mux)
+	n.apiB = httptest.NewServer((&principal.Resolver{Auth: n.auth, DB: n.db}).Middleware(mux))
+	t.Cleanup(n.apiB.Close)
+	return n
+}

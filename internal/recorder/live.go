@@ -131,17 +131,8 @@ func (n *Nodes) liveURL(base, node string, c store.Call, exp time.Time) string {
 }
 
 func (n *Nodes) verifyLive(r *http.Request, callID string) bool {
-	q := r.URL.Query()
-	exp, err := strconv.ParseInt(q.Get("exp"), 10, 64)
-	if err != nil || q.Get("node") != n.Self {
-		return false
-	}
-	now := n.now().Unix()
-	if exp < now || exp > now+int64(2*signedFor/time.Second) {
-		return false
-	}
-	want := n.liveSig(n.Self, q.Get("tenant"), callID, exp)
-	return hmac.Equal([]byte(want), []byte(q.Get("sig")))
+	tenantID := r.URL.Query().Get("tenant")
+	return n.verifySigned(r, func(exp int64) string { return n.liveSig(n.Self, tenantID, callID, exp) })
 }
 
 // ServeInternal is the recorder node's side of LiveRoute.

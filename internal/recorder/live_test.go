@@ -2,24 +2,17 @@ package recorder_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"callrec/internal/account"
 	"callrec/internal/api"
-	"callrec/internal/auth"
 	"callrec/internal/media"
-	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/roles"
-	"callrec/internal/siprecload"
 	"callrec/internal/store/storetest"
 )
 
@@ -32,34 +25,13 @@ import (
 func TestListenFromAnotherNode(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		key := []byte("shared between the nodes")
-		internalMux := http.NewServeMux()
-		internalA := httptest.NewServer(internalMux)
-		t.Cleanup(internalA.Close)
-		e := newEnv(t, b, 0, func(c *recorder.Config) { c.Node, c.InternalURL = "node-a", internalA.URL })
-		internalMux.HandleFunc(recorder.LiveRoute, (&recorder.Live{Rec: e.rec, Nodes: &recorder.Nodes{DB: e.db, Self: "node-a", Key: key}}).ServeInternal)
+		e := newTwoNodes(t, b, func(n *twoNodes, mux *http.ServeMux) {
+			mux.HandleFunc(recorder.LiveRoute, (&recorder.Live{Rec: n.rec, Nodes: n.nodeA}).ServeInternal)
+		}, func(n *twoNodes, h *api.Handler) { h.Live = &recorder.Live{Nodes: n.nodeB} })
+		apiB, internalA, accounts, authSvc := e.apiB, e.internalA, e.accounts, e.auth
 
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		authSvc := auth.NewService(e.db, auth.Options{Log: log, PublicURL: "http://callrec.test"})
-		accounts := account.New(e.db, nil)
-		mux := http.NewServeMux()
-		(&api.Handler{Accounts: accounts, DB: e.db, Auth: authSvc, Log: log,
-			Live: &recorder.Live{Nodes: &recorder.Nodes{DB: e.db, Self: "node-b", Key: key}}}).Register(mux)
-		apiB := httptest.NewServer((&principal.Resolver{Auth: authSvc, DB: e.db}).Middleware(mux))
-		t.Cleanup(apiB.Close)
-
-		call, err := e.client.Dial(ctx, e.spec("sip:2001@pbx.example"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		flows := []*siprecload.Flow{
-			siprecload.NewFlow(call.Targets[0], siprecload.ToneSource(callerTone)),
-			siprecload.NewFlow(call.Targets[1], siprecload.ToneSource(agentTone)),
-		}
-		for _, f := range flows {
-			e.pacer.Add(f)
-			defer e.pacer.Remove(f)
-		}
+		call, flows := e.dialTones(ctx, "sip:2001@pbx.example")
+		defer e.stopTones(flows)
 		id := e.calls()[0].ID
 		wsURL := "ws" + strings.TrimPrefix(apiB.URL, "http") + "/api/v1/calls/" + id + "/listen"
 		dial := func(token string) (*websocket.Conn, *http.Response, error) {

@@ -90,6 +90,13 @@ func (n *Nodes) SpoolURL(base, node, callID string, exp time.Time) string {
 // expired; a signature valid for longer than signedFor is refused too, so a
 // leaked URL is useless within a minute.
 func (n *Nodes) verify(r *http.Request, callID string) bool {
+	return n.verifySigned(r, func(exp int64) string { return n.sign(n.Self, callID, exp) })
+}
+
+// verifySigned holds what every signed internal request must pass: meant
+// for this node, not expired, not valid for longer than signedFor, and
+// signed as sig says for its expiry.
+func (n *Nodes) verifySigned(r *http.Request, sig func(exp int64) string) bool {
 	q := r.URL.Query()
 	exp, err := strconv.ParseInt(q.Get("exp"), 10, 64)
 	if err != nil || q.Get("node") != n.Self {
@@ -99,8 +106,7 @@ func (n *Nodes) verify(r *http.Request, callID string) bool {
 	if exp < now || exp > now+int64(2*signedFor/time.Second) {
 		return false
 	}
-	want := n.sign(n.Self, callID, exp)
-	return hmac.Equal([]byte(want), []byte(q.Get("sig")))
+	return hmac.Equal([]byte(sig(exp)), []byte(q.Get("sig")))
 }
 
 // node looks up a live registration of a recorder node.

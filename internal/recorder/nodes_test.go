@@ -3,18 +3,13 @@ package recorder_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"callrec/internal/account"
 	"callrec/internal/api"
-	"callrec/internal/auth"
 	"callrec/internal/media"
-	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/store/storetest"
 )
@@ -27,21 +22,12 @@ import (
 func TestPlaybackFromAnotherNode(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		key := []byte("shared between the nodes")
-		internalMux := http.NewServeMux()
-		internalA := httptest.NewServer(internalMux)
-		t.Cleanup(internalA.Close)
-		e := newEnv(t, b, 0, func(c *recorder.Config) { c.Node, c.InternalURL = "node-a", internalA.URL })
-		nodeA := &recorder.Nodes{DB: e.db, Self: "node-a", Key: key}
-		internalMux.HandleFunc(recorder.SpoolRoute, (&recorder.Library{Spool: e.spool, Nodes: nodeA}).ServeSpool)
-
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		authSvc := auth.NewService(e.db, auth.Options{Log: log, PublicURL: "http://callrec.test"})
-		mux := http.NewServeMux()
-		(&api.Handler{Accounts: account.New(e.db, nil), DB: e.db, Auth: authSvc, Log: log, Recordings: &recorder.Library{Spool: t.TempDir(), Blobs: e.blobs,
-			Nodes: &recorder.Nodes{DB: e.db, Self: "node-b", Key: key}}}).Register(mux)
-		apiB := httptest.NewServer((&principal.Resolver{Auth: authSvc, DB: e.db}).Middleware(mux))
-		t.Cleanup(apiB.Close)
+		e := newTwoNodes(t, b, func(n *twoNodes, mux *http.ServeMux) {
+			mux.HandleFunc(recorder.SpoolRoute, (&recorder.Library{Spool: n.spool, Nodes: n.nodeA}).ServeSpool)
+		}, func(n *twoNodes, h *api.Handler) {
+			h.Recordings = &recorder.Library{Spool: t.TempDir(), Blobs: n.blobs, Nodes: n.nodeB}
+		})
+		apiB, internalA, nodeA := e.apiB, e.internalA, e.nodeA
 		get := func(path, rangeHdr string) (*http.Response, []byte) {
 			t.Helper()
 			req, _ := http.NewRequest("GET", apiB.URL+path, nil)
