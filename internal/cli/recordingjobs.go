@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"callrec/internal/blob"
+	"callrec/internal/clock"
 	"callrec/internal/recordings"
 )
 
@@ -13,19 +14,14 @@ import (
 // SQLite's planner statistics (at start and daily), and the auto-resume of
 // pauses that outlast their tenant's timeout.
 func (a *app) startRecordingJobs(ctx context.Context) {
-	go func() {
-		tick := time.NewTicker(24 * time.Hour)
-		defer tick.Stop()
-		for {
-			if err := a.db.Optimize(ctx); err != nil && ctx.Err() == nil {
-				a.log.Error("store: planner statistics", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
+	optimize := func() {
+		if err := a.db.Optimize(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("store: planner statistics", "err", err)
 		}
+	}
+	go func() {
+		optimize()
+		clock.Every(ctx, 24*time.Hour, optimize)
 	}()
 	blobs, err := blob.Open(a.cfg.BlobURL)
 	if err != nil {
@@ -38,19 +34,10 @@ func (a *app) startRecordingJobs(ctx context.Context) {
 		defer day.Stop()
 		svc.RunRetention(ctx, day.C)
 	}()
-	go func() {
-		tick := time.NewTicker(5 * time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if err := svc.AutoResume(ctx); err != nil {
-					a.log.Error("recordings: auto-resume", "err", err)
-				}
-			}
+	go clock.Every(ctx, 5*time.Second, func() {
+		if err := svc.AutoResume(ctx); err != nil {
+			a.log.Error("recordings: auto-resume", "err", err)
 		}
-	}()
+	})
 	a.log.Info("worker running retention (daily) and pause auto-resume")
 }

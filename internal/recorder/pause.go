@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"callrec/internal/clock"
 	"callrec/internal/media"
 	"callrec/internal/siprec"
 	"callrec/internal/store"
@@ -87,16 +88,7 @@ func (s *session) streamPaused(inactive bool) bool {
 // watchPauses keeps every held call's state in step with its pause rows
 // until ctx ends.
 func (r *Recorder) watchPauses(ctx context.Context) {
-	t := time.NewTicker(PausePoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			r.syncPauses(ctx)
-		}
-	}
+	clock.Every(ctx, PausePoll, func() { r.syncPauses(ctx) })
 }
 
 func (r *Recorder) syncPauses(ctx context.Context) {

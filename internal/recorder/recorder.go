@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"callrec/internal/blob"
+	"callrec/internal/clock"
 	"callrec/internal/events"
 	"callrec/internal/media"
 	"callrec/internal/siprec"
@@ -180,14 +181,7 @@ func (r *Recorder) ActiveCalls() int {
 
 // watchTimeouts ends calls whose RTP stopped.
 func (r *Recorder) watchTimeouts(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	clock.Every(ctx, time.Second, func() {
 		var stale []string
 		r.mu.Lock()
 		for id, s := range r.sessions {
@@ -200,7 +194,7 @@ func (r *Recorder) watchTimeouts(ctx context.Context) {
 			r.log.Info("call ended: no RTP", "call_id", id, "timeout", r.cfg.RTPTimeout)
 			_ = r.Stop(ctx, id, "rtp_timeout")
 		}
-	}
+	})
 }
 
 func (r *Recorder) publish(ctx context.Context, c store.Call, kind string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"callrec/internal/clock"
 	"callrec/internal/teams"
 )
 
@@ -13,16 +14,7 @@ const keepAliveEvery = 10 * time.Minute
 
 // KeepAlive sends keepAlive for every live leg due one, until ctx ends.
 func (b *Bot) KeepAlive(ctx context.Context, tick time.Duration) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			b.KeepAliveOnce(ctx)
-		}
-	}
+	clock.Every(ctx, tick, func() { b.KeepAliveOnce(ctx) })
 }
 
 // KeepAliveOnce keeps alive the legs whose last keepAlive is due.
