@@ -111,14 +111,22 @@ func (q Q) planText(ctx context.Context, tenantID, text string) (textPlan, error
 	return textPlan{ids: ids}, err
 }
 
-// rareTrigrams returns, quoted for an FTS5 query, the text's trigrams that
-// fewer than broadTextMatches documents hold (of any tenant: this only
-// chooses how to search). Each count stops at that many.
+// Bounds on rareTrigrams' probes: a long text costs at most
+// maxTrigramProbes index reads, and enoughRareTrigrams already narrow the
+// candidates to few (they are checked for the whole text either way).
+const (
+	maxTrigramProbes   = 12
+	enoughRareTrigrams = 3
+)
+
+// rareTrigrams returns, quoted for an FTS5 query, some of the text's
+// trigrams that fewer than broadTextMatches documents hold (of any tenant:
+// this only chooses how to search). Each count stops at that many.
 func (q Q) rareTrigrams(ctx context.Context, text string) ([]string, error) {
 	runes := []rune(text)
 	var rare []string
 	seen := map[string]bool{}
-	for i := 0; i+minTrigramRunes <= len(runes); i++ {
+	for i := 0; i+minTrigramRunes <= len(runes) && len(seen) < maxTrigramProbes && len(rare) < enoughRareTrigrams; i++ {
 		tri := ftsPhrase(string(runes[i : i+minTrigramRunes]))
 		if seen[tri] {
 			continue
