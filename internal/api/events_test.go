@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/clock"
 	"callrec/internal/events"
 	"callrec/internal/principal"
 	"callrec/internal/roles"
@@ -42,7 +43,7 @@ func TestEventsByKind(t *testing.T) {
 		}
 		bus := events.NewLocal()
 		h := &Handler{DB: db, Events: bus, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-		at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+		at := clock.Start()
 		call := func(kind, userID string, confidential bool) events.Event {
 			return events.New(tn.ID, kind, map[string]any{"id": kind + userID, "recorded_user_id": userID, "confidential": confidential}, at)
 		}

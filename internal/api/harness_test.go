@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"callrec/internal/account"
 	"callrec/internal/api"
@@ -43,7 +42,7 @@ const testPassword = "Secret#2026"
 
 func newEnv(t *testing.T, b storetest.Backend) *env {
 	t.Helper()
-	c := clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	c := clock.NewFake()
 	db := storetest.Open(t, b, c.Now)
 	e := &env{t: t, db: db, clock: c, users: map[string]store.User{}}
 	e.accounts = account.New(db, c.Now)

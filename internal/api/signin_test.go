@@ -253,7 +253,7 @@ func TestSignInRefusedWhenInactiveOrExpired(t *testing.T) {
 		if _, r := e.sessionClient(u.Login, testPassword, ""); r.status != http.StatusForbidden {
 			t.Fatalf("inactive sign-in: %d", r.status)
 		}
-		admin.want(http.StatusOK, "PATCH", "/api/v1/users/"+u.ID, map[string]any{"active": true, "valid_till": "2026-11-28"})
+		admin.want(http.StatusOK, "PATCH", "/api/v1/users/"+u.ID, map[string]any{"active": true, "valid_till": e.clock.Now().Add(24 * time.Hour).Format(time.DateOnly)})
 		if _, r := e.sessionClient(u.Login, testPassword, ""); r.status != http.StatusOK {
 			t.Fatalf("valid until tomorrow: %d", r.status)
 		}

@@ -8,8 +8,12 @@ import (
 )
 
 func TestFake(t *testing.T) {
-	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	c := NewFake(start)
+	t.Setenv(StartEnv, "")
+	c := NewFake()
+	start := c.Now()
+	if d := time.Since(start); d < 0 || d > 2*time.Minute {
+		t.Fatalf("a new fake clock stands at %v, %v from the real now", start, d)
+	}
 	c.Advance(90 * time.Second)
 	if got := c.Now().Sub(start); got != 90*time.Second {
 		t.Fatalf("advanced %s, want 90s", got)
@@ -39,4 +43,19 @@ func TestEvery(t *testing.T) {
 	if ran.Load() {
 		t.Error("fn ran at once")
 	}
+}
+
+// TestStartEnv: CALLREC_TEST_NOW moves every new fake clock to its instant.
+func TestStartEnv(t *testing.T) {
+	t.Setenv(StartEnv, "2031-02-28T23:59:00+01:00")
+	if got, want := NewFake().Now(), time.Date(2031, 2, 28, 22, 59, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("clock at %v, want %v", got, want)
+	}
+	t.Setenv(StartEnv, "next tuesday")
+	defer func() {
+		if recover() == nil {
+			t.Error("a malformed CALLREC_TEST_NOW did not panic")
+		}
+	}()
+	Start()
 }

@@ -48,7 +48,7 @@ const replication = 10 * time.Second
 
 func newWorld(t *testing.T, b storetest.Backend) *world {
 	t.Helper()
-	w := &world{t: t, clock: clock.NewFake(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))}
+	w := &world{t: t, clock: clock.NewFake()}
 	w.db = storetest.Open(t, b, w.clock.Now)
 	w.accounts = account.New(w.db, w.clock.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -1,7 +1,6 @@
 package msemu
 
 import (
-	"callrec/internal/msemu/mstest"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -16,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"callrec/internal/clock"
+	"callrec/internal/msemu/mstest"
 )
 
 // testKey and testBotKey are generated once: RSA key generation is the
@@ -32,23 +34,6 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Exit(m.Run())
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 type seqIDs struct {
@@ -69,12 +54,12 @@ type harness struct {
 	t     *testing.T
 	emu   *Emulator
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *clock.Fake
 }
 
 func newHarness(t *testing.T, delay time.Duration) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	h := &harness{t: t, clock: clock.NewFake()}
 	h.srv = httptest.NewUnstartedServer(nil)
 	base := "http://" + h.srv.Listener.Addr().String()
 	emu, err := New(Options{BaseURL: base, Clock: h.clock, IDs: &seqIDs{}, SigningKey: testKey, BotSigningKey: testBotKey,

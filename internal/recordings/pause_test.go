@@ -18,7 +18,7 @@ import (
 func TestAutoResume(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		clock, db, accounts, tn := newTenant(t, b, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), 0)
+		clock, db, accounts, tn := newTenant(t, b, 0)
 		q := db.Q()
 		if err := q.SetAutoResumeSeconds(ctx, tn.ID, 60); err != nil {
 			t.Fatal(err)

@@ -4,36 +4,24 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"callrec/internal/account"
 	"callrec/internal/blob"
+	"callrec/internal/clock"
 	"callrec/internal/recordings"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// newTenant opens a store on a fake clock at start and creates the tenant
+// newTenant opens a store on a fake clock and creates the tenant
 // Contoso in it (retention days 0: the default).
-func newTenant(t *testing.T, b storetest.Backend, start time.Time, days int) (*fakeClock, *store.DB, *account.Service, store.Tenant) {
+func newTenant(t *testing.T, b storetest.Backend, days int) (*clock.Fake, *store.DB, *account.Service, store.Tenant) {
 	t.Helper()
-	clock := &fakeClock{t: start}
-	db := storetest.Open(t, b, clock.Now)
-	accounts := account.New(db, clock.Now)
+	c := clock.NewFake()
+	db := storetest.Open(t, b, c.Now)
+	accounts := account.New(db, c.Now)
 	in := account.TenantInput{Name: ptr("Contoso")}
 	if days > 0 {
 		in.RetentionDays = &days
@@ -42,7 +30,7 @@ func newTenant(t *testing.T, b storetest.Backend, start time.Time, days int) (*f
 	if err != nil {
 		t.Fatal(err)
 	}
-	return clock, db, accounts, tn
+	return c, db, accounts, tn
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -53,7 +41,7 @@ func ptr[T any](v T) *T { return &v }
 func TestRetentionSweep(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		clock, db, accounts, tn := newTenant(t, b, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), 30)
+		clock, db, accounts, tn := newTenant(t, b, 30)
 		disk, err := blob.NewDisk(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
@@ -136,7 +124,7 @@ func TestRunRetentionDaily(t *testing.T) {
 	b := storetest.Backends()[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	clock, db, accounts, tn := newTenant(t, b, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 0)
+	clock, db, accounts, tn := newTenant(t, b, 0)
 	exp := clock.Now().Add(time.Hour)
 	c := store.Call{ID: account.NewID(), TenantID: tn.ID, State: store.CallCompleted, StartedAt: clock.Now(), ExpiresAt: &exp,
 		CreatedAt: clock.Now(), UpdatedAt: clock.Now()}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"callrec/internal/clock"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 )
@@ -15,7 +16,7 @@ import (
 // and daily; without them the text search may walk the date index.
 func TestOptimizeGathersPlannerStats(t *testing.T) {
 	ctx := context.Background()
-	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	now := clock.Start()
 	db := storetest.Open(t, storetest.Backends()[0], func() time.Time { return now })
 	q := db.Q()
 	if err := q.InsertTenant(ctx, store.Tenant{ID: "t", Name: "t", Timezone: "UTC", Language: "en", RetentionDays: 90, CreatedAt: now, UpdatedAt: now}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"callrec/internal/clock"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 )
@@ -44,7 +45,7 @@ var searchFixture = []searchCall{
 func TestRecordingTextSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		now := clock.Start()
 		db := storetest.Open(t, b, func() time.Time { return now })
 		q := db.Q()
 		tenants := []string{"tenant-a", "tenant-b"}
@@ -160,7 +161,7 @@ func searchAll(t *testing.T, q store.Q, tenantID string, f store.RecordingFilter
 func TestRecordingTextSearchBroad(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		now := clock.Start()
 		db := storetest.Open(t, b, func() time.Time { return now })
 		q := db.Q()
 		for _, id := range []string{"tenant-a", "tenant-b"} {

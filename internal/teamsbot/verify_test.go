@@ -14,6 +14,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"callrec/internal/account"
+	"callrec/internal/clock"
 	"callrec/internal/store/storetest"
 	"callrec/internal/teams"
 )
@@ -60,7 +61,7 @@ func (k *keyServer) sign(t testing.TB, key *rsa.PrivateKey, kid string, c map[st
 
 func TestWebhookRefusesBadTokensAndBodies(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+		now := clock.Start()
 		clock := func() time.Time { return now }
 		db := storetest.Open(t, b, clock)
 		k := newKeyServer(t)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"callrec/internal/account"
 	"callrec/internal/store"
@@ -113,7 +114,7 @@ func TestAddUserShowsErrorsInlineAndSavesEveryField(t *testing.T) {
 		form.Set("language", "fr")
 		form.Set("record_inbound", "1")
 		form.Set("confidential", "1")
-		form.Set("valid_till", "2027-06-30")
+		form.Set("valid_till", e.clock.Now().AddDate(0, 7, 0).Format(time.DateOnly))
 		form.Set("two_factor_required", "1")
 		form["licenses"] = []string{"call_recording", "live_monitoring"}
 		p = br.post("/admin/users/new", "/admin/users/new", form)

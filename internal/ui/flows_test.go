@@ -48,7 +48,7 @@ func TestEnrolmentFlow(t *testing.T) {
 			t.Fatalf("wrong code: %d, secret shown again: %v", bad.status, strings.Contains(bad.body, m[1]))
 		}
 
-		code, err := auth.TOTPCode(secret, e.clock.now())
+		code, err := auth.TOTPCode(secret, e.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

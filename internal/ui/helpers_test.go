@@ -12,27 +12,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/clock"
 	"callrec/internal/mail"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 	"callrec/internal/web"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
 
 // mailbox keeps the messages the auth service sends.
 type mailbox struct {
@@ -64,7 +52,7 @@ type env struct {
 	db       *store.DB
 	accounts *account.Service
 	auth     *auth.Service
-	clock    *clock
+	clock    *clock.Fake
 	mail     *mailbox
 	tenant   store.Tenant
 }
@@ -76,13 +64,11 @@ const (
 
 func newEnv(t *testing.T, b storetest.Backend) *env {
 	t.Helper()
-	// The clock follows the real date, as the cookie jar judges cookie
-	// expiry by real time.
-	c := &clock{t: time.Now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)}
-	db := storetest.Open(t, b, c.now)
+	c := clock.NewFake()
+	db := storetest.Open(t, b, c.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := &env{t: t, db: db, clock: c, mail: &mailbox{}, accounts: account.New(db, c.now)}
-	e.auth = auth.NewService(db, auth.Options{Now: c.now, Mail: e.mail, Log: log, PublicURL: "http://portal.test"})
+	e := &env{t: t, db: db, clock: c, mail: &mailbox{}, accounts: account.New(db, c.Now)}
+	e.auth = auth.NewService(db, auth.Options{Now: c.Now, Mail: e.mail, Log: log, PublicURL: "http://portal.test"})
 	e.srv = httptest.NewServer(web.New(web.Deps{DB: db, Accounts: e.accounts, Auth: e.auth, Log: log}))
 	t.Cleanup(e.srv.Close)
 	e.tenant = e.createTenant("Contoso", "3100008477", false)

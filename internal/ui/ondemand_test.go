@@ -20,8 +20,8 @@ func TestOnDemandCallPage(t *testing.T) {
 		ctx := context.Background()
 		q := e.db.Q()
 		c := store.Call{ID: account.NewID(), TenantID: e.tenant.ID, State: store.CallActive, Direction: "inbound",
-			StartedAt: e.clock.now(), Recorded: true, DecisionReason: "tenant default: on demand, silent until started",
-			Caller: "+4930555000", Callee: "2003", CreatedAt: e.clock.now(), UpdatedAt: e.clock.now()}
+			StartedAt: e.clock.Now(), Recorded: true, DecisionReason: "tenant default: on demand, silent until started",
+			Caller: "+4930555000", Callee: "2003", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
 		if err := q.InsertCall(ctx, c); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,3 @@
+module guardfixture
+
+go 1.26
