@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"callrec/internal/account"
 	"callrec/internal/auth"
 	"callrec/internal/config"
@@ -16,6 +18,7 @@ import (
 	"callrec/internal/integration"
 	"callrec/internal/mail"
 	"callrec/internal/recorder"
+	"callrec/internal/recovery"
 	"callrec/internal/store"
 	"callrec/internal/teamsbot"
 	"callrec/internal/web"
@@ -32,6 +35,8 @@ type app struct {
 	integ    *integration.Service
 	bot      *teamsbot.Bot
 	rec      *recorder.Recorder // this process's recorder, once started
+	metrics  *prometheus.Registry
+	guard    *recovery.Guard
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -78,7 +83,8 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 		}
 		sender = s
 	}
-	a := &app{cfg: cfg, log: log, db: db, accounts: account.New(db, nil)}
+	a := &app{cfg: cfg, log: log, db: db, accounts: account.New(db, nil), metrics: web.NewRegistry()}
+	a.guard = recovery.New(log, a.metrics)
 	a.auth = auth.NewService(db, auth.Options{Mail: sender, Log: log, PublicURL: cfg.PublicURL})
 	return a, nil
 }
@@ -89,7 +95,8 @@ func (a *app) handler() http.Handler {
 	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
 		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(),
-		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl(), Live: a.live()})
+		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl(), Live: a.live(),
+		Metrics: a.metrics, Guard: a.guard})
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.

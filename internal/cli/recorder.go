@@ -11,6 +11,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"callrec/internal/account"
 	"callrec/internal/blob"
 	"callrec/internal/events"
@@ -64,13 +66,14 @@ func (a *app) nodes() *recorder.Nodes {
 func (a *app) internalHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{}))
 	if lib := a.recordings(); lib != nil && lib.Nodes != nil {
 		mux.HandleFunc(recorder.SpoolRoute, lib.ServeSpool)
 	}
 	if l := a.live(); l.Nodes != nil && l.Rec != nil {
 		mux.HandleFunc(recorder.LiveRoute, l.ServeInternal)
 	}
-	return mux
+	return a.guard.HTTP(mux)
 }
 
 // startRecorder runs the SIPREC recorder until ctx ends; the returned
@@ -98,7 +101,8 @@ func (a *app) runRecorder(ctx context.Context) (wait func() error, sipAddr strin
 		mediaIP = netip.MustParseAddr(a.cfg.MediaIP)
 	}
 	rec, err := recorder.New(recorder.Config{SIPAddr: a.cfg.SIPAddr, RTPPorts: a.cfg.RTPPorts, MediaIP: mediaIP,
-		MaxCalls: a.cfg.MaxCalls, RTPTimeout: a.cfg.RTPTimeout, SpoolDir: a.spoolDir(), Node: a.cfg.Node, InternalURL: a.cfg.InternalURL, Admit: a.teamsAdmit()}, a.db, blobs, a.eventBus(), a.log, nil)
+		MaxCalls: a.cfg.MaxCalls, RTPTimeout: a.cfg.RTPTimeout, SpoolDir: a.spoolDir(), Node: a.cfg.Node, InternalURL: a.cfg.InternalURL, Admit: a.teamsAdmit(),
+		Guard: a.guard, Metrics: a.metrics}, a.db, blobs, a.eventBus(), a.log, nil)
 	if err != nil {
 		return nil, "", err
 	}

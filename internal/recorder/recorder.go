@@ -17,10 +17,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"callrec/internal/blob"
 	"callrec/internal/clock"
 	"callrec/internal/events"
 	"callrec/internal/media"
+	"callrec/internal/recovery"
 	"callrec/internal/siprec"
 	"callrec/internal/store"
 )
@@ -48,6 +51,12 @@ type Config struct {
 	// the recording status, so nothing is kept before that. Nil disables
 	// Teams sessions.
 	Admit func(ctx context.Context, correlation string) (Admission, error)
+	// Guard recovers a panic in a SIP handler or a recorder goroutine
+	// (nil: one of the recorder's own, counted in Metrics).
+	Guard *recovery.Guard
+	// Metrics is where the recorder's counters are registered (nil: not
+	// exported).
+	Metrics prometheus.Registerer
 }
 
 // Admission is the Teams bot's word on a media-edge session.
@@ -113,6 +122,9 @@ func New(cfg Config, db *store.DB, blobs blob.Store, bus events.Bus, log *slog.L
 	}
 	if !cfg.MediaIP.IsValid() {
 		cfg.MediaIP = netip.MustParseAddr("127.0.0.1")
+	}
+	if cfg.Guard == nil {
+		cfg.Guard = recovery.New(log, cfg.Metrics)
 	}
 	if cfg.Node == "" {
 		cfg.Node, _ = os.Hostname()

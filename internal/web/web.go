@@ -22,6 +22,7 @@ import (
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/recordings"
+	"callrec/internal/recovery"
 	"callrec/internal/store"
 	"callrec/internal/ui"
 )
@@ -48,12 +49,23 @@ type Deps struct {
 	// Live connects live-monitoring listeners to the recorder holding a
 	// call (nil: live monitoring unavailable).
 	Live *recorder.Live
+	// Metrics is the process's registry, shared with the recorder (nil: a
+	// registry of the handler's own).
+	Metrics *prometheus.Registry
+	// Guard recovers a panicking request (nil: recovered and logged only).
+	Guard *recovery.Guard
 }
 
 // New returns the root handler.
 func New(d Deps) http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := d.Metrics
+	if reg == nil {
+		reg = NewRegistry()
+	}
+	guard := d.Guard
+	if guard == nil {
+		guard = recovery.New(d.Log, reg)
+	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callrec_http_requests_total",
 		Help: "HTTP requests by method and status class."}, []string{"method", "code"})
 	reg.MustRegister(requests)
@@ -78,7 +90,15 @@ func New(d Deps) http.Handler {
 	}
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}
-	return logRequests(d.Log, requests, securityHeaders(d.SignInOrigins, resolver.Middleware(mux)))
+	return logRequests(d.Log, requests, guard.HTTP(securityHeaders(d.SignInOrigins, resolver.Middleware(mux))))
+}
+
+// NewRegistry is a metrics registry with the Go runtime's and the
+// process's collectors, which every node exports.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
 }
 
 func readyz(db *store.DB) http.HandlerFunc {
