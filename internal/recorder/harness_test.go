@@ -1,6 +1,7 @@
 package recorder_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"callrec/internal/account"
 	"callrec/internal/api"
@@ -61,6 +64,26 @@ type env struct {
 	client  *siprecload.Client
 	pacer   *siprecload.Pacer
 	spool   string
+	logs    *lockedBuffer // what the recorder logged
+	metrics *prometheus.Registry
+}
+
+// lockedBuffer is a log sink safe for the recorder's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 var portBase = map[string]int{"sqlite": 31000, "postgres": 33000}
@@ -69,8 +92,8 @@ func newEnv(t *testing.T, b storetest.Backend, maxCalls int, tune ...func(*recor
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	db := storetest.Open(t, b, nil)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := &env{t: t, db: db, bus: events.NewLocal()}
+	e := &env{t: t, db: db, bus: events.NewLocal(), logs: &lockedBuffer{}, metrics: prometheus.NewRegistry()}
+	log := slog.New(slog.NewTextHandler(e.logs, nil))
 	disk, err := blob.NewDisk(filepath.Join(t.TempDir(), "blobs"))
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +121,7 @@ func newEnv(t *testing.T, b storetest.Backend, maxCalls int, tune ...func(*recor
 	spool := filepath.Join(t.TempDir(), "spool")
 	e.spool = spool
 	cfg := recorder.Config{SIPAddr: "127.0.0.1:0", RTPPorts: portRange(lo), SpoolDir: spool,
-		Node: "test", MaxCalls: maxCalls, RTPTimeout: 3 * time.Second, RetryEvery: 50 * time.Millisecond}
+		Node: "test", MaxCalls: maxCalls, RTPTimeout: 3 * time.Second, RetryEvery: 50 * time.Millisecond, Metrics: e.metrics}
 	for _, f := range tune {
 		f(&cfg)
 	}

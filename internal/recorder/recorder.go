@@ -57,6 +57,8 @@ type Config struct {
 	// Metrics is where the recorder's counters are registered (nil: not
 	// exported).
 	Metrics prometheus.Registerer
+	// SIPLimits bound each SIP peer (zero: siprec's defaults).
+	SIPLimits siprec.Limits
 }
 
 // Admission is the Teams bot's word on a media-edge session.
@@ -146,7 +148,7 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 	if err := r.recover(ctx); err != nil {
 		return err
 	}
-	srv, err := siprec.NewServer(r, r.log)
+	srv, err := siprec.NewServer(r, r.log, siprec.Options{Limits: r.cfg.SIPLimits, Guard: r.cfg.Guard, Metrics: r.cfg.Metrics})
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,10 @@ type session struct {
 	md      *siprec.Metadata
 	record  bool
 	partIdx int // recorded participant in the metadata, -1 if unknown
+	// dialog and sourceAddr (the registered source's IP or CIDR, "" for a
+	// media edge's session) decide which in-dialog requests are its own.
+	dialog     siprec.Dialog
+	sourceAddr string
 
 	// rowPending: the database was down at INVITE and the call row is not
 	// written yet (the spool has rowPendingFile).
@@ -135,7 +139,8 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	if caller, callee, ok := callParties(parts, d); ok {
 		call.Caller, call.Callee = caller, callee
 	}
-	s := &session{call: call, dir: r.spoolPath(call.ID), start: r.now(), md: o.Metadata, record: d.record, partIdx: d.participant}
+	s := &session{call: call, dir: r.spoolPath(call.ID), start: r.now(), md: o.Metadata, record: d.record, partIdx: d.participant,
+		dialog: o.Dialog, sourceAddr: src.Address}
 	if err := writeMeta(s); err != nil {
 		return nil, err
 	}
@@ -263,9 +268,7 @@ func (s *session) sideOf(label string, index int) int {
 // Change applies a re-INVITE or UPDATE: a=inactive pauses a stream, any
 // other direction resumes it; new streams are opened.
 func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
-	r.mu.Lock()
-	s := r.sessions[o.CallID]
-	r.mu.Unlock()
+	s := r.dialogSession(o.Dialog)
 	if s == nil {
 		return nil, siprec.ErrNoSession
 	}
@@ -295,6 +298,46 @@ func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	}
 	s.version++
 	return siprec.BuildAnswer(r.cfg.MediaIP, uint64(s.start.Unix()), s.version, answers), nil
+}
+
+// dialogSession is the live session an in-dialog request belongs to, or nil.
+func (r *Recorder) dialogSession(d siprec.Dialog) *session {
+	r.mu.Lock()
+	s := r.sessions[d.CallID]
+	r.mu.Unlock()
+	if s == nil || !s.owns(d) {
+		return nil
+	}
+	return s
+}
+
+// owns tells whether an in-dialog request is the session's: both tags
+// match its dialog (RFC 3261 12.2.2) and it comes from the registered
+// source that opened it (any address of its CIDR: an SBC pair may send
+// from either node), or from the very address for a media edge.
+func (s *session) owns(d siprec.Dialog) bool {
+	if d.RemoteTag != s.dialog.RemoteTag || d.LocalTag != s.dialog.LocalTag {
+		return false
+	}
+	if p, err := parsePrefix(s.sourceAddr); err == nil {
+		return p.Contains(d.Source)
+	}
+	return d.Source == s.dialog.Source
+}
+
+// End ends the session of an in-dialog BYE or a CANCEL (siprec.Handler).
+func (r *Recorder) End(ctx context.Context, d siprec.Dialog, why string) error {
+	if r.dialogSession(d) == nil {
+		return siprec.ErrNoSession
+	}
+	return r.Stop(ctx, d.CallID, why)
+}
+
+// Live tells whether a session with the Call-ID is recording (siprec.Handler).
+func (r *Recorder) Live(callID string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sessions[callID] != nil
 }
 
 // Stop ends a session: the streams are flushed, the row finalised, the

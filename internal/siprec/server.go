@@ -2,6 +2,8 @@ package siprec
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,14 +14,27 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"callrec/internal/recovery"
 )
+
+// Dialog identifies a recording session's SIP dialog (RFC 3261 12): the
+// Call-ID, the SRC's tag (its From tag) and ours (the To tag of our 200),
+// and the address the request came from. An in-dialog request that does
+// not match the session's dialog and source is refused with 481.
+type Dialog struct {
+	CallID    string
+	RemoteTag string
+	LocalTag  string
+	Source    netip.Addr // the peer's IP address
+}
 
 // Offer is a recording session offer or change, as the Handler sees it.
 type Offer struct {
-	CallID     string
-	Source     netip.Addr // the peer's IP address
-	RequestURI string     // user@host of the request-URI
-	From, To   string     // URIs
+	Dialog
+	RequestURI string // user@host of the request-URI
+	From, To   string // URIs
 	SDP        SDP
 	Metadata   *Metadata // nil when the request carried none
 }
@@ -35,16 +50,28 @@ func (r *Reject) Error() string { return fmt.Sprintf("siprec: %d %s", r.Code, r.
 
 // Handler receives recording sessions: the recorder implements it.
 type Handler interface {
-	// Start begins a session for an initial INVITE and returns the SDP answer.
+	// Start begins a session for an initial INVITE and returns the SDP
+	// answer; o.LocalTag is the tag the answer will carry.
 	Start(ctx context.Context, o Offer) ([]byte, error)
-	// Change applies a re-INVITE or UPDATE (pause/resume, new metadata).
+	// Change applies a re-INVITE or UPDATE (pause/resume, new metadata)
+	// of the dialog o names.
 	Change(ctx context.Context, o Offer) ([]byte, error)
-	// Stop ends the session (BYE, or CANCEL before the answer).
-	Stop(ctx context.Context, callID, why string) error
+	// End ends the session of the dialog (BYE, or CANCEL before the answer).
+	End(ctx context.Context, d Dialog, why string) error
+	// Live tells whether a session with this Call-ID is recording.
+	Live(callID string) bool
 }
 
-// ErrNoSession is what Change and Stop return for an unknown Call-ID (481).
+// ErrNoSession is what Change and End return for a request outside any
+// live dialog: an unknown Call-ID, other tags or another source (481).
 var ErrNoSession = errors.New("siprec: no such session")
+
+// Options are the server's limits and where it reports.
+type Options struct {
+	Limits  Limits
+	Guard   *recovery.Guard       // recovers a panicking handler (nil: recovered, logged)
+	Metrics prometheus.Registerer // callrec_sip_edge_total (nil: not exported)
+}
 
 // Server is the SIP side of the recorder, on UDP and TCP.
 type Server struct {
@@ -52,29 +79,47 @@ type Server struct {
 	srv     *sipgo.Server
 	h       Handler
 	log     *slog.Logger
+	guard   *recovery.Guard
+	edge    *edge
 	contact string
 }
 
 // NewServer builds a server that hands sessions to h.
-func NewServer(h Handler, log *slog.Logger) (*Server, error) {
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callrec"))
+func NewServer(h Handler, log *slog.Logger, o Options) (*Server, error) {
+	e := newEdge(o.Limits, log, o.Metrics, h.Live)
+	// The SIP stack logs what it refuses with the whole message; the edge
+	// has refused such input already, and anything else is cut short.
+	stackLog := slog.New(truncating{log.Handler()})
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callrec"), sipgo.WithUserAgentParser(e.parser),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(stackLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(stackLog)))
 	if err != nil {
 		return nil, fmt.Errorf("siprec: user agent: %w", err)
 	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(stackLog))
 	if err != nil {
 		return nil, fmt.Errorf("siprec: server: %w", err)
 	}
-	s := &Server{ua: ua, srv: srv, h: h, log: log}
-	srv.OnOptions(s.onOptions)
-	srv.OnInvite(s.onInvite)
-	srv.OnUpdate(s.onUpdate)
-	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
-	srv.OnBye(s.onBye)
-	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+	s := &Server{ua: ua, srv: srv, h: h, log: log, guard: o.Guard, edge: e}
+	srv.OnOptions(s.guarded("OPTIONS", s.onOptions))
+	srv.OnInvite(s.guarded("INVITE", s.onInvite))
+	srv.OnUpdate(s.guarded("UPDATE", s.onUpdate))
+	srv.OnAck(s.guarded("ACK", s.onAck))
+	srv.OnBye(s.guarded("BYE", s.onBye))
+	srv.OnCancel(s.guarded("CANCEL", func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
-	})
+	}))
 	return s, nil
+}
+
+// guarded recovers a panic of a request handler: the request is answered
+// 500 and the server goes on.
+func (s *Server) guarded(method string, h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if s.guard.Handle("sip "+method, func() { h(req, tx) }) && !req.IsAck() {
+			s.respond(tx, sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		}
+	}
 }
 
 // Serve listens on addr over UDP and TCP until ctx ends. ready is called
@@ -97,8 +142,8 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(udp net.Addr
 	}
 	s.contact = "<sip:callrec@" + net.JoinHostPort(host, port) + ">"
 	errc := make(chan error, 2)
-	go func() { errc <- s.srv.ServeUDP(pc) }()
-	go func() { errc <- s.srv.ServeTCP(ln) }()
+	go func() { errc <- s.srv.ServeUDP(s.edge.packetConn(pc)) }()
+	go func() { errc <- s.srv.ServeTCP(s.edge.listener(ln)) }()
 	if ready != nil {
 		ready(pc.LocalAddr())
 	}
@@ -130,17 +175,8 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 // parseOffer reads the body of an INVITE or UPDATE; a failure is answered
 // here and reported as ok=false.
 func (s *Server) parseOffer(req *sip.Request, tx sip.ServerTransaction) (Offer, bool) {
-	o := Offer{CallID: req.CallID().Value(), RequestURI: req.Recipient.User + "@" + req.Recipient.Host}
-	if f := req.From(); f != nil {
-		o.From = f.Address.String()
-	}
-	if t := req.To(); t != nil {
-		o.To = t.Address.String()
-	}
-	if host, _, err := net.SplitHostPort(req.Source()); err == nil {
-		o.Source, _ = netip.ParseAddr(host)
-		o.Source = o.Source.Unmap()
-	}
+	o := Offer{Dialog: dialogOf(req), RequestURI: req.Recipient.User + "@" + req.Recipient.Host}
+	o.From, o.To = req.From().Address.String(), req.To().Address.String()
 	if bad := unsupportedRequire(req); bad != "" {
 		res := sip.NewResponseFromRequest(req, 420, "Bad Extension", nil)
 		res.AppendHeader(sip.NewHeader("Unsupported", bad))
@@ -185,8 +221,20 @@ func unsupportedRequire(req *sip.Request) string {
 	return strings.Join(bad, ", ")
 }
 
+// dialogOf reads the dialog a request names; the edge has made sure
+// Call-ID, From, To and Via are there.
+func dialogOf(req *sip.Request) Dialog {
+	d := Dialog{CallID: req.CallID().Value()}
+	d.RemoteTag, _ = req.From().Params.Get("tag")
+	d.LocalTag, _ = req.To().Params.Get("tag")
+	if ap, err := netip.ParseAddrPort(req.Source()); err == nil {
+		d.Source = ap.Addr().Unmap()
+	}
+	return d
+}
+
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
-	if to := req.To(); to != nil && to.Params.Has("tag") {
+	if hasToTag(req) {
 		s.change(req, tx)
 		return
 	}
@@ -194,15 +242,33 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if !ok {
 		return
 	}
+	o.LocalTag = newTag()
 	ctx := context.Background()
 	answer, err := s.h.Start(ctx, o)
 	if err != nil {
 		s.reject(req, tx, err)
 		return
 	}
-	if err := tx.Respond(s.answer(req, answer)); err != nil {
+	res := s.answer(req, answer)
+	res.To().Params.Add("tag", o.LocalTag)
+	if err := tx.Respond(res); err != nil {
 		// CANCELled or the transport failed before the answer went out.
-		_ = s.h.Stop(ctx, o.CallID, "cancelled")
+		_ = s.h.End(ctx, o.Dialog, "cancelled")
+	}
+}
+
+// newTag is a To tag for a new dialog (RFC 3261 19.3: at least 32 random bits).
+func newTag() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// onAck takes the ACK of an answer. It changes nothing, so one outside a
+// dialog is only counted.
+func (s *Server) onAck(req *sip.Request, _ sip.ServerTransaction) {
+	if !s.h.Live(req.CallID().Value()) {
+		s.edge.events.WithLabelValues(strings.ToLower(req.Transport()), "stray_ack").Inc()
 	}
 }
 
@@ -230,7 +296,7 @@ func (s *Server) answer(req *sip.Request, sdp []byte) *sip.Response {
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	err := s.h.Stop(context.Background(), req.CallID().Value(), "bye")
+	err := s.h.End(context.Background(), dialogOf(req), "bye")
 	if errors.Is(err, ErrNoSession) {
 		s.respond(tx, sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
@@ -267,15 +333,19 @@ func (s *Server) reject(req *sip.Request, tx sip.ServerTransaction, err error) {
 	s.respond(tx, res)
 }
 
-func sanitize(s string) string {
-	s = strings.Map(func(r rune) rune {
+// sanitize makes text fit for a Warning header's quoted string.
+func sanitize(s string) string { return printable(s, 120) }
+
+// printable keeps at most n bytes of s, with control characters, quotes,
+// backslashes and non-ASCII replaced by spaces: safe in a header or a log.
+func printable(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == '"' || r == '\\' || r > 0x7e {
 			return ' '
 		}
 		return r
 	}, s)
-	if len(s) > 120 {
-		s = s[:120]
-	}
-	return s
 }

@@ -224,3 +224,10 @@ func Metadata(streams []Stream) string {
 	b.WriteString(`</recording>`)
 	return b.String()
 }
+
+// Tags are the session's dialog tags: ours (From) and the recorder's (To).
+func (call *Call) Tags() (from, to string) {
+	from, _ = call.sess.InviteRequest.From().Params.Get("tag")
+	to, _ = call.sess.InviteResponse.To().Params.Get("tag")
+	return from, to
+}
