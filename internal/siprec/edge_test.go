@@ -31,8 +31,7 @@ type stub struct {
 func (s *stub) Start(_ context.Context, o siprec.Offer) ([]byte, error) {
 	switch {
 	case strings.HasPrefix(o.RequestURI, "panic@"):
-		var m map[string]int
-		m["boom"]++ // a nil map: the kind of bug bad input finds
+		_ = strings.Split(o.RequestURI, "@")[2] // out of range: the kind of bug bad input finds
 	case strings.HasPrefix(o.RequestURI, "slow@"):
 		<-s.release
 	}
