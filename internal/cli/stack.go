@@ -22,6 +22,7 @@ type stack struct {
 	Emu     *msemu.Emulator
 	app     *app
 	errc    chan error
+	emuDone chan struct{} // closed once the emulator has saved its snapshot
 	cleanup []func()
 }
 
@@ -91,7 +92,9 @@ func startStack(ctx context.Context, cfg config.Config, o stackOptions, log *slo
 	if err := st.startRoles(ctx, a, log); err != nil {
 		return nil, err
 	}
+	st.emuDone = make(chan struct{})
 	go func() {
+		defer close(st.emuDone)
 		if err := serveOn(ctx, log, msLn, snap.saveAfterWrites(st.Emu)); err != nil {
 			log.Error("Microsoft emulator stopped", "err", err)
 		}
@@ -122,6 +125,11 @@ func (st *stack) startRoles(ctx context.Context, a *app, log *slog.Logger) error
 // Wait serves until the context ends, then releases everything.
 func (st *stack) Wait() error {
 	err := <-st.errc
+	if st.emuDone != nil {
+		// Its last snapshot lands in the data directory: a test's
+		// TempDir cleanup must not race it.
+		<-st.emuDone
+	}
 	st.close()
 	return err
 }
