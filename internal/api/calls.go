@@ -17,9 +17,9 @@ import (
 )
 
 var (
-	errNotReady = &Error{http.StatusConflict, "not_ready", "the call has no playable audio yet: it is active or was not recorded", nil}
+	errNotReady = &Error{http.StatusConflict, "not_ready", "the call has no playable audio yet: it is active or was not recorded", nil, 0}
 	errNodeGone = &Error{http.StatusServiceUnavailable, "recorder_unavailable",
-		"the recorder node holding this call's audio is not reachable; the call is playable once its recording is uploaded", nil}
+		"the recorder node holding this call's audio is not reachable; the call is playable once its recording is uploaded", nil, 0}
 )
 
 // callScope narrows a call list to what the caller may see: admins the

@@ -40,14 +40,18 @@ type env struct {
 
 const testPassword = "Secret#2026"
 
-func newEnv(t *testing.T, b storetest.Backend) *env {
+func newEnv(t *testing.T, b storetest.Backend, tune ...func(*auth.Options)) *env {
 	t.Helper()
 	c := clock.NewFake()
 	db := storetest.Open(t, b, c.Now)
 	e := &env{t: t, db: db, clock: c, users: map[string]store.User{}}
 	e.accounts = account.New(db, c.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.auth = auth.NewService(db, auth.Options{Now: c.Now, Log: log, PublicURL: "http://callrec.test", Mail: &e.mailbox})
+	opts := auth.Options{Now: c.Now, Log: log, PublicURL: "http://callrec.test", Mail: &e.mailbox}
+	for _, f := range tune {
+		f(&opts)
+	}
+	e.auth = auth.NewService(db, opts)
 	mux := http.NewServeMux()
 	(&api.Handler{Accounts: e.accounts, Auth: e.auth, DB: db, Log: log}).Register(mux)
 	resolver := &principal.Resolver{Auth: e.auth, DB: db}
@@ -141,6 +145,7 @@ type response struct {
 	body    map[string]any
 	raw     string
 	cookies []*http.Cookie
+	header  http.Header
 }
 
 func (r *response) errCode() string {
@@ -199,7 +204,7 @@ func (c *client) do(method, path string, body any) *response {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	out := &response{status: resp.StatusCode, raw: string(raw), cookies: resp.Cookies()}
+	out := &response{status: resp.StatusCode, raw: string(raw), cookies: resp.Cookies(), header: resp.Header}
 	_ = json.Unmarshal(raw, &out.body)
 	return out
 }

@@ -39,21 +39,21 @@ func (h *Handler) registerIntegrations(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+CallbackPath, h.teamsCallback)
 }
 
-var errIntegrationState = &Error{http.StatusConflict, "conflict", "not possible in the integration's current state", nil}
+var errIntegrationState = &Error{http.StatusConflict, "conflict", "not possible in the integration's current state", nil, 0}
 
 // integrationError maps the integration package's errors.
 func integrationError(err error) error {
 	switch {
 	case errors.Is(err, integration.ErrNotFound):
-		return &Error{http.StatusNotFound, "not_found", "this tenant has no Microsoft Teams integration yet", nil}
+		return &Error{http.StatusNotFound, "not_found", "this tenant has no Microsoft Teams integration yet", nil, 0}
 	case errors.Is(err, integration.ErrExists):
-		return &Error{http.StatusConflict, "conflict", "this tenant already has a Microsoft Teams integration: open it, or disconnect it before adding another", nil}
+		return &Error{http.StatusConflict, "conflict", "this tenant already has a Microsoft Teams integration: open it, or disconnect it before adding another", nil, 0}
 	case errors.Is(err, integration.ErrWrongState):
 		e := *errIntegrationState
 		e.Message = err.Error()
 		return &e
 	case errors.Is(err, integration.ErrBadState):
-		return &Error{http.StatusBadRequest, "invalid_state", err.Error(), nil}
+		return &Error{http.StatusBadRequest, "invalid_state", err.Error(), nil, 0}
 	}
 	return err
 }

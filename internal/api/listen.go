@@ -16,8 +16,8 @@ import (
 )
 
 var (
-	errNotLive = &Error{http.StatusConflict, "call_not_active", "the call is not in progress: only a live call can be listened to", nil}
-	errNoLive  = &Error{http.StatusServiceUnavailable, "recorder_unavailable", "the recorder holding this call cannot be reached", nil}
+	errNotLive = &Error{http.StatusConflict, "call_not_active", "the call is not in progress: only a live call can be listened to", nil, 0}
+	errNoLive  = &Error{http.StatusServiceUnavailable, "recorder_unavailable", "the recorder holding this call cannot be reached", nil, 0}
 )
 
 // registerLive lists live monitoring's route.

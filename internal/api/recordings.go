@@ -45,10 +45,10 @@ func (h *Handler) workspace() *recordings.Service {
 }
 
 var (
-	errCallActive = &Error{http.StatusConflict, "call_active", "the call is still in progress: wait until it ends", nil}
-	errNotActive  = &Error{http.StatusConflict, "call_not_active", "the call has ended: only a call in progress can be paused or resumed", nil}
-	errPaused     = &Error{http.StatusConflict, "already_paused", "the recording is already paused", nil}
-	errNotPaused  = &Error{http.StatusConflict, "not_paused", "the recording is not paused", nil}
+	errCallActive = &Error{http.StatusConflict, "call_active", "the call is still in progress: wait until it ends", nil, 0}
+	errNotActive  = &Error{http.StatusConflict, "call_not_active", "the call has ended: only a call in progress can be paused or resumed", nil, 0}
+	errPaused     = &Error{http.StatusConflict, "already_paused", "the recording is already paused", nil, 0}
+	errNotPaused  = &Error{http.StatusConflict, "not_paused", "the recording is not paused", nil, 0}
 	errRange      = validationFailed(map[string]string{"to": "after from, at most a year later"})
 )
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
+
+	"callrec/internal/mail"
 
 	"callrec/internal/roles"
 	"callrec/internal/store"
@@ -37,7 +40,11 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, sess *store.Session, us
 		if u.TOTPEnabled || u.TOTPSecret == "" {
 			return ErrStage
 		}
-		if !ValidTOTP(u.TOTPSecret, code, s.now()) {
+		step, ok := matchTOTP(u.TOTPSecret, code, s.now())
+		if !ok {
+			return ErrInvalidCode
+		}
+		if err := q.UseTOTPStep(ctx, u.ID, step); err != nil {
 			return ErrInvalidCode
 		}
 		if err := q.SetTOTP(ctx, u.ID, u.TOTPSecret, true); err != nil {
@@ -110,9 +117,14 @@ func (s *Service) AcceptTerms(ctx context.Context, sess *store.Session, u store.
 	})
 }
 
-// RequestPasswordReset mails a single-use link valid for an hour. It says
-// nothing about whether the login exists, so it cannot be used to probe.
+// RequestPasswordReset mails a single-use link valid for an hour; every
+// earlier link of the user stops working. It says nothing about whether
+// the login exists, and takes the same time either way (the mail goes out
+// in the background), so it cannot be used to probe.
 func (s *Service) RequestPasswordReset(ctx context.Context, login, ip string) error {
+	if err := s.limits.check(ip, login, s.now()); err != nil {
+		return err
+	}
 	q := s.db.Q()
 	u, err := q.GetUserByLogin(ctx, strings.TrimSpace(login))
 	if errors.Is(err, store.ErrNotFound) {
@@ -125,24 +137,52 @@ func (s *Service) RequestPasswordReset(ctx context.Context, login, ip string) er
 		return s.audit(ctx, q, &u, u.Login, "password_reset.request_refused", ip, map[string]string{"reason": "inactive or no email"})
 	}
 	token := RandomToken("r_")
-	if err := q.InsertPasswordReset(ctx, HashToken(token), u.ID, s.stamp().Add(resetTTL)); err != nil {
+	err = s.db.InTx(ctx, func(q store.Q) error {
+		if err := q.InsertPasswordReset(ctx, HashToken(token), u.ID, s.stamp().Add(resetTTL)); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, &u, u.Login, "password_reset.request", ip, nil)
+	})
+	if err != nil {
 		return err
 	}
 	link := s.publicURL + "/reset-password?token=" + token
 	body := "Someone asked to reset the callrec password for " + u.Login + ".\n\nOpen this link within an hour to choose a new password:\n" +
 		link + "\n\nIf it was not you, ignore this message; your password stays as it is.\n"
-	if err := s.mail.Send(ctx, mailTo(u.Email, "Reset your callrec password", body)); err != nil {
-		return err
-	}
-	return s.audit(ctx, q, &u, u.Login, "password_reset.request", ip, nil)
+	s.sendLater(ctx, mailTo(u.Email, "Reset your callrec password", body))
+	return nil
 }
+
+// mailTimeout bounds one mail delivery: a slow SMTP server must not hold
+// requests or pile up goroutines.
+const mailTimeout = 30 * time.Second
+
+// sendLater delivers m in the background; a failure is logged (without
+// the message, which holds the link).
+func (s *Service) sendLater(ctx context.Context, m mail.Message) {
+	s.mailing.Add(1)
+	go func() {
+		defer s.mailing.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
+		defer cancel()
+		if err := s.mail.Send(ctx, m); err != nil {
+			s.log.Error("password reset mail not delivered", "to", m.To, "err", err)
+		}
+	}()
+}
+
+// FlushMail waits for mails on their way (shutdown, tests).
+func (s *Service) FlushMail() { s.mailing.Wait() }
 
 // ResetPassword sets a new password with a reset token, once.
 func (s *Service) ResetPassword(ctx context.Context, token, password, ip string) error {
+	if err := s.limits.check(ip, "", s.now()); err != nil {
+		return err
+	}
 	if err := CheckPasswordRule(password); err != nil {
 		return err
 	}
-	hash, err := HashSecret(password)
+	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -170,12 +210,15 @@ func (s *Service) SetPassword(ctx context.Context, userID, password string) erro
 	if err := CheckPasswordRule(password); err != nil {
 		return err
 	}
-	hash, err := HashSecret(password)
+	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(q store.Q) error {
 		if err := q.SetPasswordHash(ctx, userID, hash); err != nil {
+			return err
+		}
+		if err := q.RevokePasswordResets(ctx, userID); err != nil {
 			return err
 		}
 		return q.DeleteUserSessions(ctx, userID)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,6 +59,9 @@ type Service struct {
 	log       *slog.Logger
 	publicURL string
 	issuer    string
+	hasher    *Hasher
+	limits    *limiter
+	mailing   sync.WaitGroup // reset mails on their way
 }
 
 // Options configures a Service.
@@ -66,7 +70,9 @@ type Options struct {
 	Mail      mail.Sender
 	Log       *slog.Logger
 	PublicURL string
-	Issuer    string // name shown in authenticator apps
+	Issuer    string  // name shown in authenticator apps
+	Hasher    *Hasher // bounds password hashing (nil: one sized to the machine)
+	Limits    Limits  // sign-in rate limits
 }
 
 // NewService returns a sign-in service.
@@ -83,8 +89,16 @@ func NewService(db *store.DB, o Options) *Service {
 	if o.Issuer == "" {
 		o.Issuer = "callrec"
 	}
-	return &Service{db: db, now: o.Now, mail: o.Mail, log: o.Log, publicURL: o.PublicURL, issuer: o.Issuer}
+	if o.Hasher == nil {
+		o.Hasher = NewHasher(0, 0, 0)
+	}
+	return &Service{db: db, now: o.Now, mail: o.Mail, log: o.Log, publicURL: o.PublicURL, issuer: o.Issuer,
+		hasher: o.Hasher, limits: newLimiter(o.Limits)}
 }
+
+// Hasher is the service's bounded password hasher, for other services
+// that set passwords and PINs.
+func (s *Service) Hasher() *Hasher { return s.hasher }
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 

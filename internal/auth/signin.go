@@ -42,22 +42,42 @@ func mustHash(s string) string {
 // SignIn checks a login and password (and code, if 2-step verification is
 // on) and starts a session. Every attempt is audited.
 func (s *Service) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error) {
+	if err := s.limits.check(r.IP, r.Login, s.now()); err != nil {
+		return SignedIn{}, err
+	}
 	q := s.db.Q()
 	u, err := q.GetUserByLogin(ctx, r.Login)
 	if errors.Is(err, store.ErrNotFound) {
-		VerifySecret(dummyHash, r.Password)
+		if err := s.hasher.Run(ctx, func() error { VerifySecret(dummyHash, r.Password); return nil }); err != nil {
+			return SignedIn{}, err
+		}
 		_ = s.audit(ctx, q, nil, r.Login, "signin.failure", r.IP, map[string]string{"reason": "unknown login"})
 		return SignedIn{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return SignedIn{}, err
 	}
-	if u.LockedUntil != nil && s.now().Before(*u.LockedUntil) {
-		_ = s.audit(ctx, q, &u, r.Login, "signin.locked", r.IP, nil)
-		return SignedIn{}, &LockedError{Until: *u.LockedUntil}
+	// The attempt is admitted and counted before the slow hash, in one
+	// statement, so parallel guesses cannot pass the lockout.
+	var att store.LoginAttempt
+	var ok bool
+	err = s.hasher.Run(ctx, func() error {
+		var err error
+		if att, err = s.reserve(ctx, u); err != nil || !att.Admitted {
+			return err
+		}
+		ok = u.PasswordHash != "" && VerifySecret(u.PasswordHash, r.Password)
+		return nil
+	})
+	if err != nil {
+		return SignedIn{}, err
 	}
-	if u.PasswordHash == "" || !VerifySecret(u.PasswordHash, r.Password) {
-		return SignedIn{}, s.fail(ctx, u, r.IP, "wrong password")
+	if !att.Admitted {
+		_ = s.audit(ctx, q, &u, r.Login, "signin.locked", r.IP, nil)
+		return SignedIn{}, &LockedError{Until: *att.LockedUntil}
+	}
+	if !ok {
+		return SignedIn{}, s.failed(ctx, u, att, r.IP, "wrong password")
 	}
 	if !s.mayUse(u, roles.PortalAccess) {
 		_ = s.audit(ctx, q, &u, r.Login, "signin.denied", r.IP, map[string]string{"reason": "no portal access"})
@@ -69,7 +89,7 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error)
 	}
 	if u.TOTPEnabled && r.Code != "" {
 		if !s.checkCode(ctx, u, r.Code) {
-			return SignedIn{}, s.fail(ctx, u, r.IP, "wrong 2-step code")
+			return SignedIn{}, s.failed(ctx, u, att, r.IP, "wrong 2-step code")
 		}
 	}
 	if !u.TOTPEnabled || r.Code != "" {
@@ -87,40 +107,43 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error)
 	return out, s.audit(ctx, q, &u, u.Login, "signin.success", r.IP, map[string]string{"stage": stage})
 }
 
-// fail counts a failed attempt and locks the account progressively.
-func (s *Service) fail(ctx context.Context, u store.User, ip, reason string) error {
-	failed := u.FailedLogins + 1
-	var until *time.Time
-	if failed >= lockThreshold {
-		d := baseLock << min(failed-lockThreshold, 10)
-		if d > maxLock {
-			d = maxLock
+// reserve admits and counts one attempt for the user (store.ReserveLoginAttempt):
+// lockThreshold consecutive failures lock the account for baseLock, each
+// further one for twice as long, up to maxLock.
+func (s *Service) reserve(ctx context.Context, u store.User) (store.LoginAttempt, error) {
+	now := s.stamp()
+	var locks []time.Time
+	for d := baseLock; ; d *= 2 {
+		locks = append(locks, now.Add(min(d, maxLock)))
+		if d >= maxLock {
+			break
 		}
-		t := s.stamp().Add(d)
-		until = &t
 	}
-	q := s.db.Q()
-	if err := q.RecordLoginFailure(ctx, u.ID, failed, until); err != nil {
+	return s.db.Q().ReserveLoginAttempt(ctx, u.ID, now, lockThreshold, locks)
+}
+
+// failed audits an attempt that failed (reserve counted it) and says
+// whether the account is now locked.
+func (s *Service) failed(ctx context.Context, u store.User, att store.LoginAttempt, ip, reason string) error {
+	detail := map[string]string{"reason": reason, "failures": itoa(att.Failures)}
+	if att.LockedUntil != nil {
+		detail["locked_until"] = att.LockedUntil.Format(time.RFC3339)
+	}
+	if err := s.audit(ctx, s.db.Q(), &u, u.Login, "signin.failure", ip, detail); err != nil {
 		return err
 	}
-	detail := map[string]string{"reason": reason}
-	if until != nil {
-		detail["locked_until"] = until.Format(time.RFC3339)
-	}
-	if err := s.audit(ctx, q, &u, u.Login, "signin.failure", ip, detail); err != nil {
-		return err
-	}
-	if until != nil {
-		return &LockedError{Until: *until}
+	if att.LockedUntil != nil {
+		return &LockedError{Until: *att.LockedUntil}
 	}
 	return ErrInvalidCredentials
 }
 
-// checkCode accepts a current TOTP code or an unused recovery code (which
-// it uses up).
+// checkCode accepts a current TOTP code once, or an unused recovery code
+// (which it uses up).
 func (s *Service) checkCode(ctx context.Context, u store.User, code string) bool {
-	if ValidTOTP(u.TOTPSecret, code, s.now()) {
-		return true
+	if step, ok := matchTOTP(u.TOTPSecret, code, s.now()); ok {
+		// A code seen before, even if still current, is a replay.
+		return s.db.Q().UseTOTPStep(ctx, u.ID, step) == nil
 	}
 	norm := NormalizeRecoveryCode(code)
 	if len(norm) != 11 {
@@ -150,11 +173,19 @@ func (s *Service) VerifySecondFactor(ctx context.Context, sess store.Session, co
 	if err != nil {
 		return sess, err
 	}
-	if u.LockedUntil != nil && s.now().Before(*u.LockedUntil) {
-		return sess, &LockedError{Until: *u.LockedUntil}
+	if err := s.limits.check(ip, u.Login, s.now()); err != nil {
+		return sess, err
+	}
+	att, err := s.reserve(ctx, u)
+	if err != nil {
+		return sess, err
+	}
+	if !att.Admitted {
+		_ = q.DeleteSession(ctx, sess.IDHash)
+		return sess, &LockedError{Until: *att.LockedUntil}
 	}
 	if !s.checkCode(ctx, u, code) {
-		if err := s.fail(ctx, u, ip, "wrong 2-step code"); errors.As(err, new(*LockedError)) {
+		if err := s.failed(ctx, u, att, ip, "wrong 2-step code"); errors.As(err, new(*LockedError)) {
 			_ = q.DeleteSession(ctx, sess.IDHash)
 			return sess, err
 		}

@@ -49,6 +49,23 @@ func ValidTOTP(secret, code string, now time.Time) bool {
 	return err == nil && ok
 }
 
+// matchTOTP finds the time step of a 6-digit code at now, allowing one
+// step of clock skew either way.
+func matchTOTP(secret, code string, now time.Time) (int64, bool) {
+	code = strings.TrimSpace(code)
+	if len(code) != 6 || secret == "" {
+		return 0, false
+	}
+	for _, skew := range []time.Duration{0, -30 * time.Second, 30 * time.Second} {
+		at := now.Add(skew)
+		want, err := TOTPCode(secret, at)
+		if err == nil && SameToken(want, code) {
+			return at.Unix() / 30, true
+		}
+	}
+	return 0, false
+}
+
 // TOTPCode computes the code for a time; tests and the demo use it.
 func TOTPCode(secret string, at time.Time) (string, error) {
 	return totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})

@@ -85,11 +85,20 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 	}
 	a := &app{cfg: cfg, log: log, db: db, accounts: account.New(db, nil), metrics: web.NewRegistry()}
 	a.guard = recovery.New(log, a.metrics)
-	a.auth = auth.NewService(db, auth.Options{Mail: sender, Log: log, PublicURL: cfg.PublicURL})
+	a.auth = auth.NewService(db, auth.Options{Mail: sender, Log: log, PublicURL: cfg.PublicURL,
+		Limits: auth.Limits{PerIP: cfg.SignInPerIP, PerLogin: cfg.SignInPerLogin}})
 	return a, nil
 }
 
 func (a *app) close() { a.db.Close() }
+
+// warnNoMail says at start-up that password-reset mails cannot be sent.
+func (a *app) warnNoMail() {
+	if a.cfg.SMTPURL == "" {
+		a.log.Warn("no SMTP server configured (CALLREC_SMTP_URL): password-reset mails are not sent; " +
+			"set a password with `callrec admin reset-password --login L --password P`")
+	}
+}
 
 func (a *app) handler() http.Handler {
 	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,

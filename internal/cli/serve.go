@@ -29,6 +29,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	defer a.close()
+	if strings.Contains(cfg.Roles, "web") {
+		a.warnNoMail()
+	}
 	if strings.Contains(cfg.Roles, "recorder") {
 		wait, err := a.startRecorder(ctx)
 		if err != nil {

@@ -81,6 +81,7 @@ func startStack(ctx context.Context, cfg config.Config, o stackOptions, log *slo
 	}
 	st.app = a
 	st.cleanup = append(st.cleanup, a.close)
+	a.warnNoMail()
 	if o.Seed {
 		if err := seedDemo(ctx, a); err != nil {
 			return nil, fmt.Errorf("seed demo data: %w", err)

@@ -63,6 +63,11 @@ type Config struct {
 	// RTPTimeout ends and keeps a call whose RTP stopped this long
 	// (CALLREC_RTP_TIMEOUT, a Go duration, default 60s).
 	RTPTimeout time.Duration
+	// SignInPerIP and SignInPerLogin are the sign-in attempts per minute
+	// (and burst) allowed per client address and per login, across
+	// password, 2-step and reset requests (CALLREC_SIGNIN_PER_IP, default
+	// 30; CALLREC_SIGNIN_PER_LOGIN, default 10).
+	SignInPerIP, SignInPerLogin int
 	// loadErr is a malformed number or duration in the environment,
 	// reported by Finish.
 	loadErr error
@@ -98,14 +103,10 @@ func Load(getenv Getenv) Config {
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
 	}
-	c.MaxCalls, c.RTPTimeout = 1000, 60*time.Second
-	if v := getenv("CALLREC_MAX_CALLS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			c.loadErr = fmt.Errorf("config: CALLREC_MAX_CALLS %q: a whole number of calls", v)
-		}
-		c.MaxCalls = n
-	}
+	c.RTPTimeout = 60 * time.Second
+	c.MaxCalls = c.number(getenv, "CALLREC_MAX_CALLS", 1000)
+	c.SignInPerIP = c.number(getenv, "CALLREC_SIGNIN_PER_IP", 30)
+	c.SignInPerLogin = c.number(getenv, "CALLREC_SIGNIN_PER_LOGIN", 10)
 	if v := getenv("CALLREC_RTP_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -115,6 +116,20 @@ func Load(getenv Getenv) Config {
 	}
 	c.SecureCookies = strings.HasPrefix(c.PublicURL, "https://")
 	return c
+}
+
+// number reads a whole number from the environment, or def when unset; a
+// malformed one is kept for Finish to report.
+func (c *Config) number(getenv Getenv, name string, def int) int {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		c.loadErr = fmt.Errorf("config: %s %q: a whole number", name, v)
+	}
+	return n
 }
 
 // RegisterFlags lets a subcommand's flags override the environment.
@@ -141,6 +156,9 @@ func (c *Config) Finish() error {
 	}
 	if c.MaxCalls < 1 || c.MaxCalls > 100_000 {
 		return fmt.Errorf("config: max calls %d: between 1 and 100000", c.MaxCalls)
+	}
+	if c.SignInPerIP < 1 || c.SignInPerLogin < 1 {
+		return fmt.Errorf("config: sign-in limits %d per address, %d per login: at least 1 each", c.SignInPerIP, c.SignInPerLogin)
 	}
 	if c.RTPTimeout < time.Second || c.RTPTimeout > time.Hour {
 		return fmt.Errorf("config: RTP timeout %v: between 1s and 1h", c.RTPTimeout)

@@ -24,6 +24,8 @@ func TestRecorderSettings(t *testing.T) {
 		{name: "flags override capacity", env: map[string]string{"CALLREC_MAX_CALLS": "500"}, args: []string{"--max-calls", "2000", "--rtp-timeout", "2m"},
 			node: host, maxCalls: 2000, rtpTimeout: 2 * time.Minute},
 		{name: "bad capacity", env: map[string]string{"CALLREC_MAX_CALLS": "lots"}, wantErr: true},
+		{name: "bad sign-in limit", env: map[string]string{"CALLREC_SIGNIN_PER_IP": "many"}, wantErr: true},
+		{name: "sign-in limit below 1", env: map[string]string{"CALLREC_SIGNIN_PER_LOGIN": "0"}, wantErr: true},
 		{name: "zero capacity", env: map[string]string{"CALLREC_MAX_CALLS": "0"}, wantErr: true},
 		{name: "bad RTP timeout", env: map[string]string{"CALLREC_RTP_TIMEOUT": "60"}, wantErr: true},
 		{name: "RTP timeout too short", args: []string{"--rtp-timeout", "10ms"}, wantErr: true},

@@ -1,10 +1,11 @@
-// Package mail sends the few messages callrec writes (password resets):
-// through SMTP when configured, otherwise to the log so a single-machine
-// install still works.
+// Package mail sends the few messages callrec writes (password resets)
+// through SMTP. Without SMTP nothing is sent and the log says so — never
+// with the message, whose link would let anyone reading the log in.
 package mail
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,13 +26,14 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// LogSender writes messages to the log instead of mailing them.
+// LogSender stands in for SMTP when none is configured: it logs that a
+// message was not sent, without its body.
 type LogSender struct{ Log *slog.Logger }
 
-// Send logs the message, body included: without SMTP the log is the only
-// way an operator can hand a reset link to a user.
+// Send logs a warning naming the recipient and the way out.
 func (l LogSender) Send(_ context.Context, m Message) error {
-	l.Log.Info("mail not sent (no SMTP configured)", "to", m.To, "subject", m.Subject, "body", m.Body)
+	l.Log.Warn("mail not sent: no SMTP configured (CALLREC_SMTP_URL); an administrator can set a password with `callrec admin reset-password`",
+		"to", m.To, "subject", m.Subject)
 	return nil
 }
 
@@ -66,15 +68,58 @@ func NewSMTP(raw string) (*SMTPSender, error) {
 	return s, nil
 }
 
-// Send delivers m.
-func (s *SMTPSender) Send(_ context.Context, m Message) error {
+// Send delivers m, within ctx's deadline.
+func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	if strings.ContainsAny(m.To+m.Subject, "\r\n") {
 		return fmt.Errorf("mail: header injection refused")
 	}
 	msg := "From: " + s.from + "\r\nTo: " + m.To + "\r\nSubject: " + m.Subject +
 		"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + m.Body
-	if err := smtp.SendMail(s.addr, s.auth, s.from, []string{m.To}, []byte(msg)); err != nil {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("mail: connect: %w", err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	c, err := smtp.NewClient(conn, s.host)
+	if err != nil {
 		return fmt.Errorf("mail: send: %w", err)
 	}
-	return nil
+	defer c.Close()
+	if err := s.deliver(c, m.To, []byte(msg)); err != nil {
+		return fmt.Errorf("mail: send: %w", err)
+	}
+	return c.Quit()
+}
+
+// deliver speaks SMTP as smtp.SendMail does: STARTTLS when offered, AUTH
+// when configured, then one message.
+func (s *SMTPSender) deliver(c *smtp.Client, to string, msg []byte) error {
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: s.host}); err != nil {
+			return err
+		}
+	}
+	if s.auth != nil {
+		if err := c.Auth(s.auth); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(s.from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	return w.Close()
 }

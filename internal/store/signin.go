@@ -3,13 +3,59 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// RecordLoginFailure counts a failed sign-in and sets the lock expiry.
-func (q Q) RecordLoginFailure(ctx context.Context, userID string, failed int, lockedUntil *time.Time) error {
-	return affectedOne(q.exec(ctx, `UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, nullTime(lockedUntil), userID))
+// LoginAttempt is what ReserveLoginAttempt made of one attempt.
+type LoginAttempt struct {
+	Admitted    bool
+	Failures    int        // consecutive failures, this attempt counted as one
+	LockedUntil *time.Time // set when the account is locked
+}
+
+// ReserveLoginAttempt admits a sign-in attempt unless the account is
+// locked at now. It counts the attempt as a failure in advance (a success
+// resets the count), and when that makes threshold or more consecutive
+// failures it locks the account: locks[i] is the lock's expiry for the
+// (threshold+i)-th failure, the last one for every later failure. The lock
+// is set by the statement that admits the attempt, before the slow
+// password check, so parallel attempts cannot slip past the limit.
+func (q Q) ReserveLoginAttempt(ctx context.Context, userID string, now time.Time, threshold int, locks []time.Time) (LoginAttempt, error) {
+	var b strings.Builder
+	args := []any{}
+	b.WriteString(`UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE`)
+	for i, until := range locks[:len(locks)-1] {
+		b.WriteString(` WHEN failed_logins + 1 = ? THEN ?`)
+		args = append(args, threshold+i, until.UTC())
+	}
+	b.WriteString(` WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END
+		WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING failed_logins, locked_until`)
+	args = append(args, threshold+len(locks)-1, locks[len(locks)-1].UTC(), userID, now.UTC())
+	var a LoginAttempt
+	var until sql.NullTime
+	err := q.row(ctx, b.String(), args...).Scan(&a.Failures, &until)
+	if err == nil {
+		a.Admitted = true
+		if until.Valid && until.Time.After(now) {
+			a.LockedUntil = &until.Time
+		}
+		return a, nil
+	}
+	if err := mapErr(err); !errors.Is(err, ErrNotFound) {
+		return a, fmt.Errorf("store: reserve login attempt: %w", err)
+	}
+	// Not admitted: locked (or gone).
+	err = q.row(ctx, `SELECT failed_logins, locked_until FROM users WHERE id = ?`, userID).Scan(&a.Failures, &until)
+	if err != nil {
+		return a, fmt.Errorf("store: reserve login attempt: %w", mapErr(err))
+	}
+	if until.Valid {
+		a.LockedUntil = &until.Time
+	}
+	return a, nil
 }
 
 // ResetLoginFailures clears the failure count after a successful sign-in.
@@ -21,6 +67,12 @@ func (q Q) ResetLoginFailures(ctx context.Context, userID string) error {
 func (q Q) SetPasswordHash(ctx context.Context, userID, hash string) error {
 	return affectedOne(q.exec(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?`,
 		hash, q.Now(), userID))
+}
+
+// UseTOTPStep records the time step of a TOTP code being used; ErrNotFound
+// when that step or a later one was used already (a replayed code).
+func (q Q) UseTOTPStep(ctx context.Context, userID string, step int64) error {
+	return affectedOne(q.exec(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step))
 }
 
 // SetTOTP stores the (encrypted or plain) TOTP secret and whether it is confirmed.
@@ -113,10 +165,22 @@ func (q Q) DeleteUserSessions(ctx context.Context, userID string) error {
 	return err
 }
 
-// InsertPasswordReset stores a reset token's hash.
+// InsertPasswordReset stores a reset token's hash; every earlier link of
+// the user stops working.
 func (q Q) InsertPasswordReset(ctx context.Context, tokenHash, userID string, expires time.Time) error {
+	if err := q.RevokePasswordResets(ctx, userID); err != nil {
+		return err
+	}
 	_, err := q.exec(ctx, `INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES (?, ?, ?)`, tokenHash, userID, expires)
 	return err
+}
+
+// RevokePasswordResets marks every unused reset link of the user used.
+func (q Q) RevokePasswordResets(ctx context.Context, userID string) error {
+	if _, err := q.exec(ctx, `UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL`, q.Now(), userID); err != nil {
+		return fmt.Errorf("store: revoke password resets: %w", err)
+	}
+	return nil
 }
 
 // ConsumePasswordReset marks an unexpired, unused reset token used and
@@ -131,5 +195,6 @@ func (q Q) ConsumePasswordReset(ctx context.Context, tokenHash string) (string, 
 	if err != nil {
 		return "", fmt.Errorf("store: password reset: %w", err)
 	}
-	return userID, nil
+	// Completing one reset voids every other link of the user.
+	return userID, q.RevokePasswordResets(ctx, userID)
 }

@@ -140,6 +140,7 @@ func TestPasswordReset(t *testing.T) {
 		}
 		mustContain(t, known, "a link to choose a new password is on its way")
 
+		e.auth.FlushMail() // mails go out in the background
 		link := regexp.MustCompile(`/reset-password\?token=\S+`).FindString(e.mail.last(t).Body)
 		if link == "" {
 			t.Fatalf("no link in mail: %q", e.mail.last(t).Body)

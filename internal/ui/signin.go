@@ -75,6 +75,10 @@ func signInMessage(err error) (int, string) {
 			"or its role or settings give no web portal access. Ask your administrator."
 	case errors.Is(err, auth.ErrInvalidCode):
 		return http.StatusUnauthorized, "That code is not valid."
+	case errors.As(err, new(*auth.RateLimitedError)):
+		return http.StatusTooManyRequests, "Too many attempts from here or for this login. Wait a minute and try again."
+	case errors.Is(err, auth.ErrBusy):
+		return http.StatusTooManyRequests, "The service is busy signing other people in. Try again in a moment."
 	}
 	return 0, ""
 }
