@@ -46,12 +46,14 @@ func TestLockoutHoldsUnderParallelGuesses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b, unlimited)
 		u := e.users["A:admin"]
+		// Each admitted attempt is counted before its hash; refused ones
+		// never reach the password.
 		tried := func() int {
-			entries, _, err := e.db.Q().ListAudit(context.Background(), u.TenantID, store.AuditFilter{Action: "signin.failure", Limit: 100})
+			fresh, err := e.db.Q().GetUserByID(context.Background(), u.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return len(entries)
+			return fresh.FailedLogins
 		}
 		got := e.parallel(u.Login, 8)
 		if tried() != 5 || got[http.StatusUnauthorized] != 4 || got[http.StatusLocked] != 4 {
@@ -231,4 +233,39 @@ func TestResetMailInBackground(t *testing.T) {
 	close(release)
 	<-greeted
 	e.auth.FlushMail()
+}
+
+// TestUnauthenticatedAttemptsAggregate: a client's first few failed
+// attempts in a minute are audited one by one, the rest as one entry with
+// their count once the minute is over.
+func TestUnauthenticatedAttemptsAggregate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, unlimited)
+		anon := &client{e: e}
+		for i := range 20 {
+			anon.do("POST", "/api/v1/session", map[string]string{"login": "ghost" + strconv.Itoa(i), "password": "x"})
+		}
+		list := func(action string) []store.AuditEntry {
+			entries, _, err := e.db.Q().ListAudit(context.Background(), "", store.AuditFilter{Action: action, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return entries
+		}
+		if n := len(list("signin.failure")); n != 5 {
+			t.Fatalf("%d failures written one by one, want 5", n)
+		}
+		if n := len(list("auth.attempts")); n != 0 {
+			t.Fatalf("aggregate written before its minute ended")
+		}
+		e.clock.Advance(time.Minute)
+		anon.do("POST", "/api/v1/session", map[string]string{"login": "ghost", "password": "x"})
+		agg := list("auth.attempts")
+		if len(agg) != 1 || !strings.Contains(agg[0].Detail, `"attempts":"15"`) || agg[0].IP != "127.0.0.1" {
+			t.Fatalf("aggregate %+v, want one entry of 15 attempts from 127.0.0.1", agg)
+		}
+		if n := len(list("signin.failure")); n != 6 {
+			t.Fatalf("%d failures one by one after the minute, want 6", n)
+		}
+	})
 }

@@ -123,18 +123,21 @@ func (s *Service) AcceptTerms(ctx context.Context, sess *store.Session, u store.
 // in the background), so it cannot be used to probe.
 func (s *Service) RequestPasswordReset(ctx context.Context, login, ip string) error {
 	if err := s.limits.check(ip, login, s.now()); err != nil {
+		s.attempt(ctx, nil, login, "password_reset.rate_limited", ip, nil)
 		return err
 	}
 	q := s.db.Q()
 	u, err := q.GetUserByLogin(ctx, strings.TrimSpace(login))
 	if errors.Is(err, store.ErrNotFound) {
-		return s.audit(ctx, q, nil, login, "password_reset.request_unknown", ip, nil)
+		s.attempt(ctx, nil, login, "password_reset.request_unknown", ip, nil)
+		return nil
 	}
 	if err != nil {
 		return err
 	}
 	if !u.Active || u.Email == "" {
-		return s.audit(ctx, q, &u, u.Login, "password_reset.request_refused", ip, map[string]string{"reason": "inactive or no email"})
+		s.attempt(ctx, &u, u.Login, "password_reset.request_refused", ip, map[string]string{"reason": "inactive or no email"})
+		return nil
 	}
 	token := RandomToken("r_")
 	err = s.db.InTx(ctx, func(q store.Q) error {

@@ -62,6 +62,7 @@ type Service struct {
 	hasher    *Hasher
 	limits    *limiter
 	mailing   sync.WaitGroup // reset mails on their way
+	attempts  attemptLog
 }
 
 // Options configures a Service.

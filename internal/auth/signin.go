@@ -43,6 +43,7 @@ func mustHash(s string) string {
 // on) and starts a session. Every attempt is audited.
 func (s *Service) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error) {
 	if err := s.limits.check(r.IP, r.Login, s.now()); err != nil {
+		s.attempt(ctx, nil, r.Login, "signin.rate_limited", r.IP, nil)
 		return SignedIn{}, err
 	}
 	q := s.db.Q()
@@ -51,7 +52,7 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error)
 		if err := s.hasher.Run(ctx, func() error { VerifySecret(dummyHash, r.Password); return nil }); err != nil {
 			return SignedIn{}, err
 		}
-		_ = s.audit(ctx, q, nil, r.Login, "signin.failure", r.IP, map[string]string{"reason": "unknown login"})
+		s.attempt(ctx, nil, r.Login, "signin.failure", r.IP, map[string]string{"reason": "unknown login"})
 		return SignedIn{}, ErrInvalidCredentials
 	}
 	if err != nil {
@@ -73,7 +74,7 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error)
 		return SignedIn{}, err
 	}
 	if !att.Admitted {
-		_ = s.audit(ctx, q, &u, r.Login, "signin.locked", r.IP, nil)
+		s.attempt(ctx, &u, r.Login, "signin.locked", r.IP, nil)
 		return SignedIn{}, &LockedError{Until: *att.LockedUntil}
 	}
 	if !ok {
@@ -129,9 +130,7 @@ func (s *Service) failed(ctx context.Context, u store.User, att store.LoginAttem
 	if att.LockedUntil != nil {
 		detail["locked_until"] = att.LockedUntil.Format(time.RFC3339)
 	}
-	if err := s.audit(ctx, s.db.Q(), &u, u.Login, "signin.failure", ip, detail); err != nil {
-		return err
-	}
+	s.attempt(ctx, &u, u.Login, "signin.failure", ip, detail)
 	if att.LockedUntil != nil {
 		return &LockedError{Until: *att.LockedUntil}
 	}

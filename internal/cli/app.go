@@ -90,7 +90,13 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 	return a, nil
 }
 
-func (a *app) close() { a.db.Close() }
+// close waits for reset mails on their way, writes the sign-in attempts
+// not yet audited, and closes the store.
+func (a *app) close() {
+	a.auth.FlushMail()
+	a.auth.FlushAttempts(context.Background())
+	a.db.Close()
+}
 
 // warnNoMail says at start-up that password-reset mails cannot be sent.
 func (a *app) warnNoMail() {
