@@ -2,10 +2,10 @@ package account
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"io"
 
+	"callrec/internal/csvexport"
 	"callrec/internal/store"
 )
 
@@ -50,7 +50,7 @@ func (s *Service) ObjectNames(ctx context.Context, tenantID string, entries []st
 
 // ExportAuditCSV writes the tenant's audit entries matching f, newest first.
 func (s *Service) ExportAuditCSV(ctx context.Context, w io.Writer, tenantID string, f store.AuditFilter) error {
-	cw := csv.NewWriter(w)
+	cw := csvexport.NewWriter(w)
 	if err := cw.Write([]string{"time", "actor", "action", "object_type", "object", "object_id", "ip", "detail"}); err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Service) ExportAuditCSV(ctx context.Context, w io.Writer, tenantID stri
 		}
 		names := s.ObjectNames(ctx, tenantID, es)
 		for _, e := range es {
-			rec := []string{csvTime(e.CreatedAt), safeCell(e.ActorLogin), e.Action, e.ObjectType, safeCell(names[e.ObjectID]), e.ObjectID, e.IP, safeCell(e.Detail)}
+			rec := []string{csvTime(e.CreatedAt), e.ActorLogin, e.Action, e.ObjectType, names[e.ObjectID], e.ObjectID, e.IP, e.Detail}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"callrec/internal/csvexport"
 	"callrec/internal/store"
 	"callrec/internal/validate"
 )
@@ -31,7 +32,7 @@ func (s *Service) ExportUsersCSV(ctx context.Context, w io.Writer, tenantID stri
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvexport.NewWriter(w)
 	if err := cw.Write(CSVColumns); err != nil {
 		return err
 	}
@@ -68,9 +69,9 @@ func userRecord(u store.User, groups map[string]string) []string {
 	if u.ValidTill != nil {
 		valid = u.ValidTill.Format("2006-01-02")
 	}
-	return []string{u.ID, safeCell(u.Name), safeCell(u.Login), safeCell(u.Email), yesNo(u.Active), u.Role, names(u.Groups),
+	return []string{u.ID, u.Name, u.Login, u.Email, yesNo(u.Active), u.Role, names(u.Groups),
 		names(u.ManagedGroups), u.Timezone, u.Language, u.Record, yesNo(u.RecordInbound), yesNo(u.RecordOutbound),
-		strings.Join(u.Extensions, ";"), yesNo(u.Confidential), safeCell(u.ScreenUsername), yesNo(u.PortalAccess), u.AuthType, yesNo(u.Require2FA), valid, strings.Join(u.Licenses, ";"), u.SpeechAnalyticsType}
+		strings.Join(u.Extensions, ";"), yesNo(u.Confidential), u.ScreenUsername, yesNo(u.PortalAccess), u.AuthType, yesNo(u.Require2FA), valid, strings.Join(u.Licenses, ";"), u.SpeechAnalyticsType}
 }
 
 // RowError is one problem of one CSV row; Row counts the header as row 1,
@@ -193,7 +194,7 @@ func cellMap(header, rec []string) map[string]string {
 	m := make(map[string]string, len(header))
 	for i, h := range header {
 		if i < len(rec) {
-			m[h] = unsafeCell(strings.TrimSpace(rec[i]))
+			m[h] = csvexport.Restore(strings.TrimSpace(rec[i]))
 		} else {
 			m[h] = ""
 		}
@@ -391,23 +392,6 @@ func parseBool(v string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// safeCell keeps a spreadsheet from running a cell as a formula: text
-// starting with = + - @ gets a leading apostrophe, which unsafeCell removes
-// again on import. Extensions and other structured cells never need it.
-func safeCell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
-func unsafeCell(v string) string {
-	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@", rune(v[1])) {
-		return v[1:]
-	}
-	return v
 }
 
 // csvTime formats audit times in the CSV export.
