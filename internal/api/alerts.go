@@ -16,7 +16,7 @@ func (h *Handler) listAlerts(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (h *Handler) resolveAlert(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.DB.Q().ResolveAlert(r.Context(), p.TenantID, r.PathValue("id"), h.DB.Now()); err != nil {
+	if err := h.Accounts.ResolveAlert(r.Context(), p.Actor(), p.TenantID, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

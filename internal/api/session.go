@@ -176,12 +176,7 @@ func (h *Handler) switchTenant(w http.ResponseWriter, r *http.Request, p *princi
 	if p.Session == nil {
 		return validationFailed(map[string]string{"tenant_id": "API clients pick a tenant per request with X-Tenant-ID"})
 	}
-	if b.TenantID != "" {
-		if _, err := h.DB.Q().GetTenant(r.Context(), b.TenantID); err != nil {
-			return err
-		}
-	}
-	if err := h.Auth.SetActingTenant(r.Context(), *p.Session, b.TenantID); err != nil {
+	if err := h.Auth.SetActingTenant(r.Context(), *p.Session, p.User, b.TenantID, p.IP); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -226,8 +226,20 @@ func (s *Service) SignOut(ctx context.Context, sess store.Session, u store.User,
 	return s.audit(ctx, q, &u, u.Login, "signout", ip, nil)
 }
 
-// SetActingTenant records the tenant a provider admin is working in.
-func (s *Service) SetActingTenant(ctx context.Context, sess store.Session, tenantID string) error {
-	sess.ActingTenantID = tenantID
-	return s.db.Q().UpdateSession(ctx, sess)
+// SetActingTenant records the tenant a provider admin is working in ("":
+// the provider's own view), audited in the same transaction. A tenant that
+// does not exist is store.ErrNotFound.
+func (s *Service) SetActingTenant(ctx context.Context, sess store.Session, u store.User, tenantID, ip string) error {
+	return s.db.InTx(ctx, func(q store.Q) error {
+		if tenantID != "" {
+			if _, err := q.GetTenant(ctx, tenantID); err != nil {
+				return err
+			}
+		}
+		sess.ActingTenantID = tenantID
+		if err := q.UpdateSession(ctx, sess); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, &u, u.Login, "session.switch_tenant", ip, map[string]string{"tenant_id": tenantID})
+	})
 }

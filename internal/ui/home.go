@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 
 	"callrec/internal/principal"
@@ -69,12 +70,9 @@ func (h *Handler) switchTenant(w http.ResponseWriter, r *http.Request, p *princi
 		return errForbidden
 	}
 	id := r.PostForm.Get("tenant_id")
-	if id != "" {
-		if _, err := h.DB.Q().GetTenant(r.Context(), id); err != nil {
-			return errNotFound
-		}
-	}
-	if err := h.Auth.SetActingTenant(r.Context(), *p.Session, id); err != nil {
+	if err := h.Auth.SetActingTenant(r.Context(), *p.Session, p.User, id, p.IP); errors.Is(err, store.ErrNotFound) {
+		return errNotFound
+	} else if err != nil {
 		return err
 	}
 	flash := "tenant_switched"
@@ -125,8 +123,10 @@ func (h *Handler) dismissAlert(w http.ResponseWriter, r *http.Request, p *princi
 	if p.TenantID == "" || !p.Can(roles.UsersManage) {
 		return errForbidden
 	}
-	if err := h.DB.Q().ResolveAlert(r.Context(), p.TenantID, r.PathValue("id"), h.DB.Now()); err != nil {
+	if err := h.Accounts.ResolveAlert(r.Context(), p.Actor(), p.TenantID, r.PathValue("id")); errors.Is(err, store.ErrNotFound) {
 		return errNotFound
+	} else if err != nil {
+		return err
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
