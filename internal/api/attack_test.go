@@ -13,6 +13,7 @@ import (
 
 	"callrec/internal/auth"
 	"callrec/internal/mail"
+	"callrec/internal/secretbox"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 )
@@ -266,6 +267,50 @@ func TestUnauthenticatedAttemptsAggregate(t *testing.T) {
 		}
 		if n := len(list("signin.failure")); n != 6 {
 			t.Fatalf("%d failures one by one after the minute, want 6", n)
+		}
+	})
+}
+
+// TestTOTPSecretSealed: with the installation's key, a 2-step secret is
+// stored sealed (the database alone does not give it) and still signs in;
+// one stored in the clear by an earlier version is sealed at start-up.
+func TestTOTPSecretSealed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		key := make([]byte, 32)
+		box, err := secretbox.New(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newEnv(t, b, unlimited, func(o *auth.Options) { o.Box = box })
+		u := e.users["A:supervisor"]
+		c, _ := e.sessionClient(u.Login, testPassword, "")
+		c.want(http.StatusOK, "POST", "/api/v1/me/terms", map[string]any{"version": 1})
+		secret, _ := c.want(http.StatusOK, "POST", "/api/v1/me/two-factor", nil).body["secret"].(string)
+		code, _ := auth.TOTPCode(secret, e.clock.Now())
+		c.want(http.StatusOK, "POST", "/api/v1/me/two-factor/confirm", map[string]any{"code": code})
+		stored, _ := e.db.Q().GetUserByID(context.Background(), u.ID)
+		if !strings.HasPrefix(stored.TOTPSecret, "sealed:") || strings.Contains(stored.TOTPSecret, secret) {
+			t.Fatalf("stored secret %q", stored.TOTPSecret)
+		}
+		e.clock.Advance(30 * time.Second)
+		code, _ = auth.TOTPCode(secret, e.clock.Now())
+		if _, r := e.sessionClient(u.Login, testPassword, code); r.status != http.StatusOK {
+			t.Fatalf("sign-in with a sealed secret: %d %s", r.status, r.raw)
+		}
+		// An earlier version's clear secret.
+		if err := e.db.Q().SetTOTP(context.Background(), u.ID, secret, true); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.auth.SealStoredSecrets(context.Background()); err != nil || n != 1 {
+			t.Fatalf("sealed %d (%v), want 1", n, err)
+		}
+		if again, _ := e.db.Q().GetUserByID(context.Background(), u.ID); !strings.HasPrefix(again.TOTPSecret, "sealed:") {
+			t.Fatalf("still in the clear: %q", again.TOTPSecret)
+		}
+		e.clock.Advance(30 * time.Second)
+		code, _ = auth.TOTPCode(secret, e.clock.Now())
+		if _, r := e.sessionClient(u.Login, testPassword, code); r.status != http.StatusOK {
+			t.Fatalf("sign-in after sealing: %d %s", r.status, r.raw)
 		}
 	})
 }

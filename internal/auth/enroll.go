@@ -25,7 +25,7 @@ func (s *Service) BeginEnrollment(ctx context.Context, u store.User) (TOTPKey, e
 	if err != nil {
 		return key, err
 	}
-	return key, s.db.Q().SetTOTP(ctx, u.ID, key.Secret, false)
+	return key, s.db.Q().SetTOTP(ctx, u.ID, s.sealTOTP(u.ID, key.Secret), false)
 }
 
 // ConfirmEnrollment turns 2-step verification on once the user proves the
@@ -40,7 +40,11 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, sess *store.Session, us
 		if u.TOTPEnabled || u.TOTPSecret == "" {
 			return ErrStage
 		}
-		step, ok := matchTOTP(u.TOTPSecret, code, s.now())
+		secret, err := s.totpSecret(u)
+		if err != nil {
+			return err
+		}
+		step, ok := matchTOTP(secret, code, s.now())
 		if !ok {
 			return ErrInvalidCode
 		}

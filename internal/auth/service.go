@@ -13,6 +13,7 @@ import (
 
 	"callrec/internal/mail"
 	"callrec/internal/roles"
+	"callrec/internal/secretbox"
 	"callrec/internal/store"
 )
 
@@ -63,6 +64,7 @@ type Service struct {
 	limits    *limiter
 	mailing   sync.WaitGroup // reset mails on their way
 	attempts  attemptLog
+	box       *secretbox.Box
 }
 
 // Options configures a Service.
@@ -74,6 +76,8 @@ type Options struct {
 	Issuer    string  // name shown in authenticator apps
 	Hasher    *Hasher // bounds password hashing (nil: one sized to the machine)
 	Limits    Limits  // sign-in rate limits
+	// Box seals TOTP secrets at rest (nil: stored as given; tests only).
+	Box *secretbox.Box
 }
 
 // NewService returns a sign-in service.
@@ -94,7 +98,7 @@ func NewService(db *store.DB, o Options) *Service {
 		o.Hasher = NewHasher(0, 0, 0)
 	}
 	return &Service{db: db, now: o.Now, mail: o.Mail, log: o.Log, publicURL: o.PublicURL, issuer: o.Issuer,
-		hasher: o.Hasher, limits: newLimiter(o.Limits)}
+		hasher: o.Hasher, limits: newLimiter(o.Limits), box: o.Box}
 }
 
 // Hasher is the service's bounded password hasher, for other services

@@ -140,7 +140,12 @@ func (s *Service) failed(ctx context.Context, u store.User, att store.LoginAttem
 // checkCode accepts a current TOTP code once, or an unused recovery code
 // (which it uses up).
 func (s *Service) checkCode(ctx context.Context, u store.User, code string) bool {
-	if step, ok := matchTOTP(u.TOTPSecret, code, s.now()); ok {
+	secret, err := s.totpSecret(u)
+	if err != nil {
+		s.log.Error("auth: 2-step check", "err", err)
+		return false
+	}
+	if step, ok := matchTOTP(secret, code, s.now()); ok {
 		// A code seen before, even if still current, is a replay.
 		return s.db.Q().UseTOTPStep(ctx, u.ID, step) == nil
 	}

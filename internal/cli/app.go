@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,7 @@ import (
 	"callrec/internal/mail"
 	"callrec/internal/recorder"
 	"callrec/internal/recovery"
+	"callrec/internal/secretbox"
 	"callrec/internal/store"
 	"callrec/internal/teamsbot"
 	"callrec/internal/web"
@@ -37,6 +39,7 @@ type app struct {
 	rec      *recorder.Recorder // this process's recorder, once started
 	metrics  *prometheus.Registry
 	guard    *recovery.Guard
+	box      *secretbox.Box // seals secrets at rest
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -57,6 +60,18 @@ func parseConfig(env *Env, name string, args []string, extra func(fs *flag.FlagS
 // openApp connects to the store and builds the services. With migrate it
 // brings the schema up to date first; without, it insists the schema matches.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*app, error) {
+	// The data directory holds the database, the key file and the spool:
+	// its owner's only.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	box, err := secretbox.Load(cfg.EncryptionKey, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, nil)
 	if err != nil {
 		return nil, err
@@ -83,10 +98,18 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 		}
 		sender = s
 	}
-	a := &app{cfg: cfg, log: log, db: db, accounts: account.New(db, nil), metrics: web.NewRegistry()}
+	a := &app{cfg: cfg, log: log, db: db, accounts: account.New(db, nil), metrics: web.NewRegistry(), box: box}
 	a.guard = recovery.New(log, a.metrics)
 	a.auth = auth.NewService(db, auth.Options{Mail: sender, Log: log, PublicURL: cfg.PublicURL,
-		Limits: auth.Limits{PerIP: cfg.SignInPerIP, PerLogin: cfg.SignInPerLogin}})
+		Limits: auth.Limits{PerIP: cfg.SignInPerIP, PerLogin: cfg.SignInPerLogin}, Box: box})
+	if migrate {
+		if n, err := a.auth.SealStoredSecrets(ctx); err != nil {
+			db.Close()
+			return nil, err
+		} else if n > 0 {
+			log.Info("2-step secrets sealed at rest", "users", n)
+		}
+	}
 	return a, nil
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"callrec/internal/api"
 	"callrec/internal/integration"
-	"callrec/internal/secretbox"
 	"callrec/internal/teams"
 )
 
@@ -19,15 +18,10 @@ func (a *app) integrations() *integration.Service {
 	if a.integ != nil || a.cfg.MSClientID == "" {
 		return a.integ
 	}
-	box, err := secretbox.Load(a.cfg.EncryptionKey, a.cfg.DataDir)
-	if err != nil {
-		a.log.Error("Teams integration disabled: no encryption key", "err", err)
-		return nil
-	}
 	ep := teams.Endpoints{LoginURL: a.cfg.MSLoginURL, GraphURL: a.cfg.MSGraphURL, TeamsAdminURL: a.cfg.MSTeamsAdminURL,
 		ClientID: a.cfg.MSClientID, ClientSecret: a.cfg.MSClientSecret,
 		RedirectURL: strings.TrimRight(a.cfg.PublicURL, "/") + api.CallbackPath}
-	a.integ = integration.New(a.db, a.accounts, integration.Options{Endpoints: ep, Box: box, Bus: a.eventBus(), Log: a.log})
+	a.integ = integration.New(a.db, a.accounts, integration.Options{Endpoints: ep, Box: a.box, Bus: a.eventBus(), Log: a.log})
 	return a.integ
 }
 

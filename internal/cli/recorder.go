@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +11,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -50,16 +53,41 @@ func (a *app) recordings() *recorder.Library {
 func (a *app) nodes() *recorder.Nodes {
 	key := a.cfg.InternalSecret
 	if key == "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
 		var err error
-		if key, err = a.db.Q().ClusterSecret(ctx, "internal"); err != nil {
+		if key, err = a.clusterSecret("internal"); err != nil {
 			a.log.Error("no internal secret; calls held by other recorder nodes play only once uploaded", "err", err)
 			return nil
 		}
 	}
 	return &recorder.Nodes{DB: a.db, Self: a.cfg.Node, Key: []byte(key)}
 }
+
+// clusterSecret is a secret every node on the database shares, stored
+// sealed with the installation's key (CALLREC_ENCRYPTION_KEY, which nodes
+// must then share too). One stored in the clear by an earlier version is
+// still accepted.
+func (a *app) clusterSecret(name string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	stored, err := a.db.Q().ClusterSecret(ctx, name, sealedPrefix+a.box.Seal([]byte(hex.EncodeToString(b[:])), "cluster:"+name))
+	if err != nil {
+		return "", err
+	}
+	sealed, ok := strings.CutPrefix(stored, sealedPrefix)
+	if !ok {
+		return stored, nil
+	}
+	plain, err := a.box.Open(sealed, "cluster:"+name)
+	if err != nil {
+		return "", fmt.Errorf("the shared %s secret was sealed with another key: give every node the same CALLREC_ENCRYPTION_KEY: %w", name, err)
+	}
+	return string(plain), nil
+}
+
+// sealedPrefix marks a sealed value in the database.
+const sealedPrefix = "sealed:"
 
 // internalHandler is what a recorder node without the web role serves on
 // CALLREC_HTTP_ADDR: its spool to other nodes, and /healthz.

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -306,16 +304,11 @@ func (q Q) DeleteRecorderNode(ctx context.Context, node string) error {
 	return nil
 }
 
-// ClusterSecret returns the named secret shared by every node on this
-// database, creating it (32 random bytes, hex) the first time; concurrent
-// first calls agree on one value.
-func (q Q) ClusterSecret(ctx context.Context, name string) (string, error) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("store: cluster secret: %w", err)
-	}
+// ClusterSecret returns the installation's secret called name, storing
+// candidate first if there is none yet: the first node to ask sets it.
+func (q Q) ClusterSecret(ctx context.Context, name, candidate string) (string, error) {
 	if _, err := q.exec(ctx, `INSERT INTO cluster_secrets (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-		name, hex.EncodeToString(b[:]), q.Now()); err != nil {
+		name, candidate, q.Now()); err != nil {
 		return "", fmt.Errorf("store: cluster secret: %w", err)
 	}
 	var s string

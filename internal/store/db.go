@@ -86,6 +86,9 @@ func openSQLite(path string) (*sql.DB, error) {
 			return nil, err
 		}
 	}
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -99,6 +102,23 @@ func openSQLite(path string) (*sql.DB, error) {
 	}
 	d.SetMaxOpenConns(8)
 	return d, nil
+}
+
+// ownerOnly creates the database file readable by its owner only, and
+// narrows an existing one (and its WAL files, which SQLite creates with the
+// database file's mode) to that: it holds password hashes and secrets.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	return nil
 }
 
 // redact hides a password in a database URL so it can be logged.

@@ -75,6 +75,25 @@ func (q Q) UseTOTPStep(ctx context.Context, userID string, step int64) error {
 	return affectedOne(q.exec(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step))
 }
 
+// UnsealedTOTPSecrets lists the users whose TOTP secret does not start
+// with sealedPrefix (id, secret and whether 2-step is on).
+func (q Q) UnsealedTOTPSecrets(ctx context.Context, sealedPrefix string) ([]User, error) {
+	rows, err := q.query(ctx, `SELECT id, totp_secret, totp_enabled FROM users WHERE totp_secret <> '' AND totp_secret NOT LIKE ?`, sealedPrefix+"%")
+	if err != nil {
+		return nil, fmt.Errorf("store: unsealed secrets: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		var u User
+		if err := rows.Scan(&u.ID, &u.TOTPSecret, &u.TOTPEnabled); err != nil {
+			return nil, fmt.Errorf("store: unsealed secrets: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
 // SetTOTP stores the (encrypted or plain) TOTP secret and whether it is confirmed.
 func (q Q) SetTOTP(ctx context.Context, userID, secret string, enabled bool) error {
 	return affectedOne(q.exec(ctx, `UPDATE users SET totp_secret = ?, totp_enabled = ?, updated_at = ? WHERE id = ?`, secret, enabled, q.Now(), userID))

@@ -80,9 +80,13 @@ func (h *Handler) setupConfirm(w http.ResponseWriter, r *http.Request, p *princi
 	codes, err := h.Auth.ConfirmEnrollment(r.Context(), p.Session, p.User.ID, code, p.IP)
 	switch {
 	case errors.Is(err, auth.ErrInvalidCode):
+		secret, err := h.Auth.PendingSecret(p.User)
+		if err != nil {
+			return err
+		}
 		h.render(w, r, http.StatusBadRequest, "setup", view{Title: "Set up 2-step verification", Nav: "account",
 			Error: "That code is not valid. Enter the 6-digit code your app shows now, and check that your device's clock is right.",
-			Data:  setupView{Enforced: enforced, Secret: groupSecret(p.User.TOTPSecret)}})
+			Data:  setupView{Enforced: enforced, Secret: groupSecret(secret)}})
 		return nil
 	case errors.Is(err, auth.ErrStage):
 		http.Redirect(w, r, "/two-factor/setup", http.StatusSeeOther)
