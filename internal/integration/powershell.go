@@ -4,13 +4,49 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"callrec/internal/account"
 	"callrec/internal/store"
 )
 
-// ps quotes a value as a PowerShell single-quoted string.
-func ps(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// ps quotes a value as a PowerShell single-quoted string. PowerShell
+// takes any of ' ‘ ’ ‚ ‛ as a single quote (a name typed in Word or Teams
+// often has one): each is doubled, which PowerShell reads as that
+// character, so no value can end the string and run as code.
+func ps(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('\'')
+	for _, r := range s {
+		if isPSQuote(r) {
+			b.WriteRune(r)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// isPSQuote tells whether PowerShell's tokenizer treats r as a single quote.
+func isPSQuote(r rune) bool {
+	switch r {
+	case '\'', '\u2018', '\u2019', '\u201a', '\u201b':
+		return true
+	}
+	return false
+}
+
+// psComment makes text safe in a # comment: a line break would end the
+// comment and run what follows.
+func psComment(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return ' '
+		}
+		return r
+	}, s)
+}
 
 func psBool(b bool) string {
 	if b {
@@ -47,7 +83,7 @@ func connectScript(v View, appID string) string {
 	c := v.Config
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("# callrec: connect Microsoft Teams compliance recording for %s", v.OrgDomain)
+	w("# callrec: connect Microsoft Teams compliance recording for %s", psComment(v.OrgDomain))
 	w("# Run in PowerShell 7 as a Global Administrator. Requires: Install-Module MicrosoftTeams, Microsoft.Graph.Groups")
 	w("$ErrorActionPreference = 'Stop'")
 	w("Connect-MicrosoftTeams -TenantId %s", ps(v.OrgID))
@@ -77,7 +113,7 @@ func connectScript(v View, appID string) string {
 		w("}")
 		w("New-CsGroupPolicyAssignment -GroupId $group.Id -PolicyType TeamsComplianceRecordingPolicy -PolicyName %s -Rank 1", ps(c.PolicyName))
 		w("")
-		w("# Add the users to record to group %q (Microsoft 365 admin center > Teams & groups).", c.GroupName)
+		w("# Add the users to record to group \"%s\" (Microsoft 365 admin center > Teams & groups).", psComment(c.GroupName))
 	} else {
 		w("# 3. Assign the policy to all users of the organization")
 		w("Grant-CsTeamsComplianceRecordingPolicy -Global -PolicyName %s", ps(c.PolicyName))
@@ -91,7 +127,7 @@ func disconnectScript(v View, o DisconnectOptions) string {
 	c, res := v.Config, v.Resources
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("# callrec: disconnect Microsoft Teams compliance recording from %s", v.OrgDomain)
+	w("# callrec: disconnect Microsoft Teams compliance recording from %s", psComment(v.OrgDomain))
 	w("# Other recording policies and applications in the tenant are not touched.")
 	w("$ErrorActionPreference = 'Stop'")
 	w("Connect-MicrosoftTeams -TenantId %s", ps(v.OrgID))
