@@ -15,6 +15,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
+
+	"callrec/internal/jwks"
 )
 
 // SignInScopes are asked for at sign-in: consent covers Graph and the Teams
@@ -43,7 +45,7 @@ type OAuth struct {
 	hc   *http.Client
 	now  func() time.Time
 	mu   sync.Mutex
-	keys map[string]*jose.JSONWebKeySet // by tenant id
+	keys map[string]*jwks.Set // by tenant id
 }
 
 // NewOAuth returns an OAuth client; now is the clock used for expiry.
@@ -52,7 +54,7 @@ func NewOAuth(ep Endpoints, hc *http.Client, now func() time.Time) *OAuth {
 	if now == nil {
 		now = time.Now
 	}
-	return &OAuth{ep: ep, hc: hc, now: now, keys: map[string]*jose.JSONWebKeySet{}}
+	return &OAuth{ep: ep, hc: hc, now: now, keys: map[string]*jwks.Set{}}
 }
 
 func (o *OAuth) config(tenant string, scopes []string) *oauth2.Config {
@@ -174,7 +176,11 @@ func (o *OAuth) VerifyIDToken(ctx context.Context, raw string) (Identity, error)
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil || unverified.TID == "" {
 		return Identity{}, errors.New("teams: id token has no tenant")
 	}
-	keys, err := o.jwks(ctx, unverified.TID)
+	kid := ""
+	if len(tok.Headers) > 0 {
+		kid = tok.Headers[0].KeyID
+	}
+	keys, err := o.jwks(ctx, unverified.TID, kid)
 	if err != nil {
 		return Identity{}, err
 	}
@@ -200,33 +206,22 @@ func (o *OAuth) VerifyIDToken(ctx context.Context, raw string) (Identity, error)
 	return Identity{TenantID: ms.TID, ObjectID: ms.OID, UPN: upn, Name: ms.Name}, nil
 }
 
-// jwks fetches (and caches) the signing keys of a tenant.
-func (o *OAuth) jwks(ctx context.Context, tid string) (*jose.JSONWebKeySet, error) {
+// jwks is the key set of a tenant, fetched and kept fresh by jwks.Set.
+// At most maxTenantKeySets are kept: an id token names its tenant before
+// it is verified.
+func (o *OAuth) jwks(ctx context.Context, tid string, kid string) (*jose.JSONWebKeySet, error) {
 	o.mu.Lock()
-	ks := o.keys[tid]
+	set := o.keys[tid]
+	if set == nil {
+		if len(o.keys) >= maxTenantKeySets {
+			clear(o.keys)
+		}
+		u := strings.TrimRight(o.ep.LoginURL, "/") + "/" + url.PathEscape(tid) + "/discovery/v2.0/keys"
+		set = jwks.New(jwks.FromURL(o.hc, u), o.now)
+		o.keys[tid] = set
+	}
 	o.mu.Unlock()
-	if ks != nil {
-		return ks, nil
-	}
-	u := strings.TrimRight(o.ep.LoginURL, "/") + "/" + url.PathEscape(tid) + "/discovery/v2.0/keys"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := o.hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("teams: signing keys: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("teams: signing keys: %s", resp.Status)
-	}
-	ks = &jose.JSONWebKeySet{}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(ks); err != nil {
-		return nil, fmt.Errorf("teams: signing keys: %w", err)
-	}
-	o.mu.Lock()
-	o.keys[tid] = ks
-	o.mu.Unlock()
-	return ks, nil
+	return set.Keys(ctx, kid)
 }
+
+const maxTenantKeySets = 1000

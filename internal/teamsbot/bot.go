@@ -17,6 +17,7 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/events"
+	"callrec/internal/jwks"
 	"callrec/internal/store"
 	"callrec/internal/teams"
 )
@@ -62,7 +63,7 @@ func New(db *store.DB, accounts *account.Service, o Options) *Bot {
 		o.OpenIDURL = DefaultOpenIDURL
 	}
 	return &Bot{db: db, accounts: accounts, o: o,
-		verify: &verifier{openIDURL: o.OpenIDURL, audience: o.Endpoints.ClientID, hc: o.HTTP, now: o.Now},
+		verify: &verifier{keys: jwks.New(jwks.FromOpenID(o.HTTP, o.OpenIDURL), o.Now), audience: o.Endpoints.ClientID, now: o.Now},
 		tokens: teams.NewAppTokens(o.Endpoints, o.HTTP, o.Now)}
 }
 
