@@ -89,6 +89,7 @@ type ambiguousSource struct {
 
 // ambiguousCall is what the provider is told about a refused INVITE.
 type ambiguousCall struct {
+	Name       string            `json:"name"` // the audit entry's object: the first source
 	From       string            `json:"from"`
 	RequestURI string            `json:"request_uri"`
 	SIPCallID  string            `json:"sip_call_id"`
@@ -120,7 +121,7 @@ func (r *Recorder) refuseAmbiguous(ctx context.Context, o siprec.Offer, tied []s
 }
 
 func (r *Recorder) raiseAmbiguous(ctx context.Context, o siprec.Offer, tied []store.SIPSource, key string) error {
-	d := ambiguousCall{From: o.Source.String(), RequestURI: o.RequestURI, SIPCallID: o.CallID, Node: r.cfg.Node}
+	d := ambiguousCall{Name: tied[0].Name, From: o.Source.String(), RequestURI: o.RequestURI, SIPCallID: o.CallID, Node: r.cfg.Node}
 	var names []string
 	for _, s := range tied {
 		as := ambiguousSource{ID: s.ID, Name: s.Name, Address: s.Address, Domain: s.Domain, TenantID: s.TenantID, TenantName: s.TenantID}
