@@ -3,9 +3,9 @@ package account
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"strings"
 
+	"callrec/internal/sipsource"
 	"callrec/internal/store"
 	"callrec/internal/validate"
 )
@@ -32,7 +32,7 @@ func (in SIPSourceInput) apply(s *store.SIPSource) error {
 	if s.Name == "" || len(s.Name) > 100 {
 		errs.Add("name", "required, at most 100 characters")
 	}
-	if !validSourceAddress(s.Address) {
+	if !sipsource.Valid(s.Address) {
 		errs.Add("address", "an IP address or a CIDR prefix such as 192.0.2.0/24")
 	}
 	if len(s.Domain) > 253 || strings.ContainsAny(s.Domain, " @/:") {
@@ -41,13 +41,29 @@ func (in SIPSourceInput) apply(s *store.SIPSource) error {
 	return errs.Err()
 }
 
-func validSourceAddress(a string) bool {
-	if strings.Contains(a, "/") {
-		_, err := netip.ParsePrefix(a)
-		return err == nil
+// errOverlap refuses an address another tenant's source already claims.
+// It names neither that tenant nor its source: the caller may not learn
+// who else records from where.
+var errOverlap = validate.Field("address",
+	"overlaps a source registered to another customer; an SBC shared between customers needs a different domain or request-URI user on each customer's source")
+
+// checkOverlap refuses src when it would claim calls a source of another
+// tenant claims. It runs in tx after LockSIPSources, so that of two tenants
+// registering overlapping sources at once the second sees the first.
+func checkOverlap(ctx context.Context, tx store.Q, src store.SIPSource) error {
+	if err := tx.LockSIPSources(ctx); err != nil {
+		return err
 	}
-	_, err := netip.ParseAddr(a)
-	return err == nil
+	others, err := tx.SIPSourcesOutsideTenant(ctx, src.TenantID)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if sipsource.Overlap(src, o) {
+			return errOverlap
+		}
+	}
+	return nil
 }
 
 // sourceConflict names the field a duplicate source collides on.
@@ -70,6 +86,9 @@ func (s *Service) CreateSIPSource(ctx context.Context, a Actor, tenantID string,
 		return src, err
 	}
 	err := s.db.InTx(ctx, func(tx store.Q) error {
+		if err := checkOverlap(ctx, tx, src); err != nil {
+			return err
+		}
 		if err := tx.InsertSIPSource(ctx, src); err != nil {
 			return sourceConflict(err)
 		}
@@ -78,7 +97,10 @@ func (s *Service) CreateSIPSource(ctx context.Context, a Actor, tenantID string,
 	return src, err
 }
 
-// UpdateSIPSource patches one of the tenant's sources, audited.
+// UpdateSIPSource patches one of the tenant's sources, audited. A change
+// of address or domain must not overlap another tenant's source; a rename
+// changes no call's owner and is not checked, so a source that overlapped
+// before this rule existed can still be renamed.
 func (s *Service) UpdateSIPSource(ctx context.Context, a Actor, tenantID, id string, in SIPSourceInput) (store.SIPSource, error) {
 	var src store.SIPSource
 	err := s.db.InTx(ctx, func(tx store.Q) error {
@@ -86,8 +108,14 @@ func (s *Service) UpdateSIPSource(ctx context.Context, a Actor, tenantID, id str
 		if src, err = tx.GetSIPSource(ctx, tenantID, id); err != nil {
 			return mapStore(err)
 		}
+		before := src
 		if err := in.apply(&src); err != nil {
 			return err
+		}
+		if src.Address != before.Address || src.Domain != before.Domain {
+			if err := checkOverlap(ctx, tx, src); err != nil {
+				return err
+			}
 		}
 		src.UpdatedAt = s.stamp()
 		if err := tx.UpdateSIPSource(ctx, src); err != nil {
@@ -111,4 +139,46 @@ func (s *Service) DeleteSIPSource(ctx context.Context, a Actor, tenantID, id str
 		}
 		return s.Audit(ctx, tx, a, tenantID, "sip_source.delete", "sip_source", id, sourceAudit(src))
 	})
+}
+
+// SourceConflict is another tenant's source that claims some of the same
+// calls as a listed source.
+type SourceConflict struct {
+	ID         string `json:"id"`
+	TenantID   string `json:"tenant_id"`
+	TenantName string `json:"tenant_name"`
+	Name       string `json:"name"`
+}
+
+// ProviderSIPSource is one row of the provider's list of every tenant's
+// sources, with the other tenants' sources it overlaps (the recorder
+// refuses a call that matches two of them equally well).
+type ProviderSIPSource struct {
+	store.ProviderSIPSource
+	Conflicts []SourceConflict `json:"conflicts"`
+}
+
+// ProviderSIPSources lists every tenant's SIPREC sources for a provider
+// admin, by tenant and name, each with its overlaps across tenants. Only
+// the provider may call it: callers check roles.TenantsManage.
+func (s *Service) ProviderSIPSources(ctx context.Context) ([]ProviderSIPSource, error) {
+	rows, err := s.db.Q().ProviderSIPSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plain := make([]store.SIPSource, len(rows))
+	tenantNames := map[string]string{}
+	for i, r := range rows {
+		plain[i] = r.SIPSource
+		tenantNames[r.TenantID] = r.TenantName
+	}
+	conflicts := sipsource.Conflicts(plain)
+	out := make([]ProviderSIPSource, len(rows))
+	for i, r := range rows {
+		out[i] = ProviderSIPSource{ProviderSIPSource: r, Conflicts: []SourceConflict{}}
+		for _, c := range conflicts[r.ID] {
+			out[i].Conflicts = append(out[i].Conflicts, SourceConflict{ID: c.ID, TenantID: c.TenantID, TenantName: tenantNames[c.TenantID], Name: c.Name})
+		}
+	}
+	return out, nil
 }

@@ -14,6 +14,10 @@ import (
 // DefaultGroupName names the group every tenant starts with.
 const DefaultGroupName = "Users"
 
+// maxTenantCalls bounds a tenant's max_calls: a recorder node is sized
+// for thousands of calls, not millions.
+const maxTenantCalls = 100_000
+
 // TenantInput creates or patches a tenant; nil fields are left alone.
 type TenantInput struct {
 	Name          *string        `json:"name"`
@@ -22,6 +26,7 @@ type TenantInput struct {
 	Language      *string        `json:"language"`
 	RetentionDays *int           `json:"retention_days"`
 	DefaultRecord *string        `json:"default_record"`
+	MaxCalls      *int           `json:"max_calls"`
 	Enforce2FA    *bool          `json:"enforce_two_factor"`
 	TermsVersion  *int           `json:"terms_version"`
 	Licenses      map[string]int `json:"licenses"`
@@ -64,6 +69,12 @@ func (in TenantInput) apply(t *store.Tenant) error {
 	}
 	if !slices.Contains(policy.TenantRules, t.DefaultRecord) {
 		errs.Addf("default_record", "one of %s", strings.Join(policy.TenantRules, ", "))
+	}
+	if in.MaxCalls != nil {
+		t.MaxCalls = *in.MaxCalls
+	}
+	if t.MaxCalls < 0 || t.MaxCalls > maxTenantCalls {
+		errs.Addf("max_calls", "between 0 (no limit) and %d calls at once", maxTenantCalls)
 	}
 	if in.Enforce2FA != nil {
 		t.Enforce2FA = *in.Enforce2FA
@@ -117,8 +128,8 @@ func (s *Service) CreateTenant(ctx context.Context, a Actor, in TenantInput) (st
 }
 
 // UpdateTenant patches a tenant. Only the provider may change retention,
-// account number, terms version and license pools; callers pass
-// asProvider accordingly.
+// account number, terms version, license pools and the calls the tenant
+// may record at once; callers pass asProvider accordingly.
 func (s *Service) UpdateTenant(ctx context.Context, a Actor, id string, in TenantInput, asProvider bool) (store.Tenant, error) {
 	if !asProvider {
 		errs := validate.Errors{}
@@ -133,6 +144,9 @@ func (s *Service) UpdateTenant(ctx context.Context, a Actor, id string, in Tenan
 		}
 		if in.TermsVersion != nil {
 			errs.Add("terms_version", "set by the service provider")
+		}
+		if in.MaxCalls != nil {
+			errs.Add("max_calls", "set by the service provider")
 		}
 		if err := errs.Err(); err != nil {
 			return store.Tenant{}, err

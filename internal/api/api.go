@@ -98,6 +98,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "POST /api/v1/alerts/{id}/resolve", users, h.resolveAlert)
 
 	h.registerRecordings(mux)
+	h.registerProvider(mux)
 	h.registerWorkspace(mux)
 	h.registerLive(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

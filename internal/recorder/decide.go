@@ -3,7 +3,6 @@ package recorder
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"unicode"
@@ -12,40 +11,6 @@ import (
 	"callrec/internal/siprec"
 	"callrec/internal/store"
 )
-
-// matchSource finds the registered source an INVITE comes from: its address
-// must be in the source's IP or CIDR, and when the source names a domain,
-// the request-URI's host or user must equal it. The most specific prefix wins.
-func matchSource(sources []store.SIPSource, from netip.Addr, requestURI string) (store.SIPSource, bool) {
-	user, host, _ := strings.Cut(strings.ToLower(requestURI), "@")
-	best, bestBits := store.SIPSource{}, -1
-	for _, s := range sources {
-		p, err := parsePrefix(s.Address)
-		if err != nil || !p.Contains(from) {
-			continue
-		}
-		if d := strings.ToLower(s.Domain); d != "" && d != host && d != user {
-			continue
-		}
-		if p.Bits() > bestBits {
-			best, bestBits = s, p.Bits()
-		}
-	}
-	return best, bestBits >= 0
-}
-
-func parsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		return p.Masked(), err
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
-}
 
 // candidates are the spellings of an address-of-record that a user's
 // extension may be listed as: the SIP URI user, digits in E.164 form with

@@ -169,8 +169,13 @@ func portRange(lo int) string { return strconv.Itoa(lo) + "-" + strconv.Itoa(lo+
 
 func (e *env) mustUser(accounts *account.Service, login, role string, exts, licenses []string, record string) store.User {
 	e.t.Helper()
+	return e.mustUserIn(accounts, e.tenant.ID, login, role, exts, licenses, record)
+}
+
+func (e *env) mustUserIn(accounts *account.Service, tenantID, login, role string, exts, licenses []string, record string) store.User {
+	e.t.Helper()
 	name, pw, mail := login, "Secret#2026", login+"@example.com"
-	u, err := accounts.CreateUser(context.Background(), account.System, e.tenant.ID, account.UserInput{Name: &name, Login: &login,
+	u, err := accounts.CreateUser(context.Background(), account.System, tenantID, account.UserInput{Name: &name, Login: &login,
 		Role: &role, Password: &pw, Email: &mail, Extensions: &exts, Licenses: &licenses, Record: &record})
 	if err != nil {
 		e.t.Fatalf("user %s: %v", login, err)
@@ -251,6 +256,12 @@ func (e *env) dialTones(ctx context.Context, agentAOR string) (*siprecload.Call,
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	return call, e.playTones(call)
+}
+
+// playTones streams the caller's tone on a call's first stream and the
+// agent's on the second, until stopTones.
+func (e *env) playTones(call *siprecload.Call) []*siprecload.Flow {
 	flows := []*siprecload.Flow{
 		siprecload.NewFlow(call.Targets[0], siprecload.ToneSource(callerTone)),
 		siprecload.NewFlow(call.Targets[1], siprecload.ToneSource(agentTone)),
@@ -258,7 +269,7 @@ func (e *env) dialTones(ctx context.Context, agentAOR string) (*siprecload.Call,
 	for _, f := range flows {
 		e.pacer.Add(f)
 	}
-	return call, flows
+	return flows
 }
 
 // stopTones ends the streams of dialTones.

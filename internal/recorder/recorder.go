@@ -83,6 +83,8 @@ type Recorder struct {
 	mu       sync.Mutex
 	sessions map[string]*session // by SIP Call-ID
 	sources  sourceCache
+	load     tenantLoad    // each tenant's live calls against its max_calls
+	alerts   alertThrottle // provider alerts about ambiguous sources
 
 	jobs chan string // spool dirs ready to compress and upload
 

@@ -92,12 +92,9 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, ok := matchSource(sources, o.Source, o.RequestURI)
-	if adm != nil {
-		src, ok = store.SIPSource{TenantID: adm.TenantID}, true
-	}
-	if !ok {
-		return nil, &siprec.Reject{Code: 403, Reason: "Unregistered SIPREC Source"}
+	src, err := r.sourceFor(ctx, o, sources, adm)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkCodecs(o.SDP); err != nil {
 		return nil, err
@@ -107,6 +104,15 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	dbctx, cancel := context.WithTimeout(ctx, dbWait)
 	defer cancel()
 	tenant, err := r.db.Q().GetTenant(dbctx, src.TenantID)
+	if err := r.load.reserve(src.TenantID, tenant.MaxCalls, err == nil); err != nil {
+		return nil, err
+	}
+	admitted := false
+	defer func() {
+		if !admitted {
+			r.load.release(src.TenantID)
+		}
+	}()
 	var d decision
 	var parts []store.CallParticipant
 	if err == nil {
@@ -169,6 +175,7 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	r.mu.Lock()
 	r.sessions[o.CallID] = s
 	r.mu.Unlock()
+	admitted = true // the tenant's call slot is now the session's, released by Stop
 	r.publish(ctx, call, "call.started")
 	return answer, nil
 }
@@ -351,6 +358,7 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 	if s == nil {
 		return siprec.ErrNoSession
 	}
+	r.load.release(s.call.TenantID)
 	s.tap.close()
 	ended := r.now()
 	end := int64(ended.Sub(s.start)) * media.Rate / int64(time.Second)

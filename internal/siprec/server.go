@@ -125,18 +125,12 @@ func (s *Server) guarded(method string, h sipgo.RequestHandler) sipgo.RequestHan
 // Serve listens on addr over UDP and TCP until ctx ends. ready is called
 // with the bound UDP address once both listen.
 func (s *Server) Serve(ctx context.Context, addr string, ready func(udp net.Addr)) error {
-	pc, err := net.ListenPacket("udp", addr)
+	pc, ln, err := listen(addr)
 	if err != nil {
-		return fmt.Errorf("siprec: listen udp %s: %w", addr, err)
+		return err
 	}
 	_ = pc.(*net.UDPConn).SetReadBuffer(4 << 20)
-	tcpAddr := pc.LocalAddr().String()
-	ln, err := net.Listen("tcp", tcpAddr)
-	if err != nil {
-		pc.Close()
-		return fmt.Errorf("siprec: listen tcp %s: %w", tcpAddr, err)
-	}
-	host, port, _ := net.SplitHostPort(tcpAddr)
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
@@ -156,6 +150,27 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(udp net.Addr
 	s.srv.Close()
 	s.ua.Close()
 	return err
+}
+
+// listen binds UDP and TCP on one port. With port 0 the UDP socket picks
+// the port, which a TCP connection of another process may already hold as
+// its ephemeral port; then another port is tried.
+func listen(addr string) (net.PacketConn, net.Listener, error) {
+	_, want, _ := net.SplitHostPort(addr)
+	for try := 0; ; try++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("siprec: listen udp %s: %w", addr, err)
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		if want != "0" || try == 20 {
+			return nil, nil, fmt.Errorf("siprec: listen tcp %s: %w", pc.LocalAddr(), err)
+		}
+	}
 }
 
 func (s *Server) respond(tx sip.ServerTransaction, res *sip.Response) {

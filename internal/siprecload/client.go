@@ -76,7 +76,10 @@ type Call struct {
 }
 
 // StatusError is a final non-2xx answer.
-type StatusError struct{ Code int }
+type StatusError struct {
+	Code       int
+	RetryAfter int // seconds, from a Retry-After header (503); 0 if none
+}
 
 func (e *StatusError) Error() string { return "siprecload: INVITE answered " + strconv.Itoa(e.Code) }
 
@@ -110,7 +113,11 @@ func (c *Client) Dial(ctx context.Context, spec Spec) (*Call, error) {
 		var de *sipgo.ErrDialogResponse
 		if errors.As(err, &de) {
 			sess.Close()
-			return nil, &StatusError{Code: de.Res.StatusCode}
+			se := &StatusError{Code: de.Res.StatusCode}
+			if h := de.Res.GetHeader("Retry-After"); h != nil {
+				se.RetryAfter, _ = strconv.Atoi(strings.TrimSpace(h.Value()))
+			}
+			return nil, se
 		}
 		sess.Close()
 		return nil, fmt.Errorf("siprecload: answer: %w", err)

@@ -69,11 +69,62 @@ func (q Q) ListSIPSources(ctx context.Context, tenantID string) ([]SIPSource, er
 	return q.sipSources(ctx, `SELECT `+sipSourceCols+` FROM sip_sources WHERE tenant_id = ? ORDER BY lower(name), id`, tenantID)
 }
 
-// AllSIPSources lists every tenant's sources. It is the one query not
-// scoped to a tenant, because it is how the recorder finds the tenant an
-// INVITE belongs to.
+// AllSIPSources lists every tenant's sources. It is not scoped to a
+// tenant because it is how the recorder finds the tenant an INVITE belongs
+// to.
 func (q Q) AllSIPSources(ctx context.Context) ([]SIPSource, error) {
 	return q.sipSources(ctx, `SELECT `+sipSourceCols+` FROM sip_sources ORDER BY created_at, id`)
+}
+
+// SIPSourcesOutsideTenant lists the sources of every tenant but tenantID,
+// for the check that a tenant's address space overlaps no other tenant's.
+// Its rows must never reach the tenant: the check only says "overlaps".
+func (q Q) SIPSourcesOutsideTenant(ctx context.Context, tenantID string) ([]SIPSource, error) {
+	return q.sipSources(ctx, `SELECT `+sipSourceCols+` FROM sip_sources WHERE tenant_id <> ? ORDER BY created_at, id`, tenantID)
+}
+
+// LockSIPSources makes the calling transaction the only one changing SIPREC
+// sources until it ends, so that two tenants registering overlapping
+// addresses at once cannot both pass the overlap check. SQLite transactions
+// are IMMEDIATE, which already serialises writers; on PostgreSQL a SHARE ROW
+// EXCLUSIVE table lock conflicts with itself and with every INSERT, UPDATE
+// and DELETE of the table but not with reads (the recorder's). Unlike an
+// advisory lock it belongs to this schema's table alone. Call it inside
+// DB.InTx, before reading the sources the check compares.
+func (q Q) LockSIPSources(ctx context.Context) error {
+	if q.db.dialect != Postgres {
+		return nil
+	}
+	if _, err := q.exec(ctx, `LOCK TABLE sip_sources IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return fmt.Errorf("store: lock sip sources: %w", err)
+	}
+	return nil
+}
+
+// ProviderSIPSource is a source with its tenant's name, for the provider.
+type ProviderSIPSource struct {
+	SIPSource
+	TenantName string `json:"tenant_name"`
+}
+
+// ProviderSIPSources lists every tenant's sources with the tenant's name,
+// by tenant then source name: the provider admin's view across tenants.
+func (q Q) ProviderSIPSources(ctx context.Context) ([]ProviderSIPSource, error) {
+	rows, err := q.query(ctx, `SELECT s.id, s.tenant_id, s.name, s.address, s.domain, s.created_at, s.updated_at, t.name
+		FROM sip_sources s JOIN tenants t ON t.id = s.tenant_id ORDER BY lower(t.name), t.id, lower(s.name), s.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: provider sip sources: %w", err)
+	}
+	defer rows.Close()
+	out := []ProviderSIPSource{}
+	for rows.Next() {
+		var x ProviderSIPSource
+		if err := rows.Scan(&x.ID, &x.TenantID, &x.Name, &x.Address, &x.Domain, &x.CreatedAt, &x.UpdatedAt, &x.TenantName); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 func (q Q) sipSources(ctx context.Context, query string, args ...any) ([]SIPSource, error) {

@@ -23,11 +23,14 @@ type Tenant struct {
 	RetentionDays int    `json:"retention_days"`
 	// DefaultRecord is the rule of users whose Record setting is
 	// "default": always, on_demand or never.
-	DefaultRecord string    `json:"default_record"`
-	Enforce2FA    bool      `json:"enforce_two_factor"`
-	TermsVersion  int       `json:"terms_version"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	DefaultRecord string `json:"default_record"`
+	// MaxCalls is how many of the tenant's calls one recorder node records
+	// at once (0: no limit but the node's); set by the provider.
+	MaxCalls     int       `json:"max_calls"`
+	Enforce2FA   bool      `json:"enforce_two_factor"`
+	TermsVersion int       `json:"terms_version"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Provider is the service provider running the installation.
@@ -37,11 +40,11 @@ type Provider struct {
 	TermsVersion int    `json:"terms_version"`
 }
 
-const tenantCols = `id, name, COALESCE(account_number, ''), timezone, language, retention_days, default_record, enforce_2fa, terms_version, created_at, updated_at`
+const tenantCols = `id, name, COALESCE(account_number, ''), timezone, language, retention_days, default_record, max_calls, enforce_2fa, terms_version, created_at, updated_at`
 
 func scanTenant(s interface{ Scan(...any) error }) (Tenant, error) {
 	var t Tenant
-	err := s.Scan(&t.ID, &t.Name, &t.AccountNumber, &t.Timezone, &t.Language, &t.RetentionDays, &t.DefaultRecord, &t.Enforce2FA, &t.TermsVersion, &t.CreatedAt, &t.UpdatedAt)
+	err := s.Scan(&t.ID, &t.Name, &t.AccountNumber, &t.Timezone, &t.Language, &t.RetentionDays, &t.DefaultRecord, &t.MaxCalls, &t.Enforce2FA, &t.TermsVersion, &t.CreatedAt, &t.UpdatedAt)
 	return t, mapErr(err)
 }
 
@@ -73,9 +76,9 @@ func (q Q) InsertTenant(ctx context.Context, t Tenant) error {
 	if t.DefaultRecord == "" {
 		t.DefaultRecord = "always"
 	}
-	_, err := q.exec(ctx, `INSERT INTO tenants (id, name, account_number, timezone, language, retention_days, default_record, enforce_2fa, terms_version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Name, nullable(t.AccountNumber), t.Timezone, t.Language, t.RetentionDays, t.DefaultRecord, t.Enforce2FA, t.TermsVersion, t.CreatedAt, t.UpdatedAt)
+	_, err := q.exec(ctx, `INSERT INTO tenants (id, name, account_number, timezone, language, retention_days, default_record, max_calls, enforce_2fa, terms_version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Name, nullable(t.AccountNumber), t.Timezone, t.Language, t.RetentionDays, t.DefaultRecord, t.MaxCalls, t.Enforce2FA, t.TermsVersion, t.CreatedAt, t.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: insert tenant: %w", err)
 	}
@@ -90,8 +93,8 @@ func (q Q) InsertTenant(ctx context.Context, t Tenant) error {
 // UpdateTenant writes every editable field of the tenant.
 func (q Q) UpdateTenant(ctx context.Context, t Tenant) error {
 	err := affectedOne(q.exec(ctx, `UPDATE tenants SET name = ?, account_number = ?, timezone = ?, language = ?, retention_days = ?,
-		default_record = ?, enforce_2fa = ?, terms_version = ?, updated_at = ? WHERE id = ?`,
-		t.Name, nullable(t.AccountNumber), t.Timezone, t.Language, t.RetentionDays, t.DefaultRecord, t.Enforce2FA, t.TermsVersion, t.UpdatedAt, t.ID))
+		default_record = ?, max_calls = ?, enforce_2fa = ?, terms_version = ?, updated_at = ? WHERE id = ?`,
+		t.Name, nullable(t.AccountNumber), t.Timezone, t.Language, t.RetentionDays, t.DefaultRecord, t.MaxCalls, t.Enforce2FA, t.TermsVersion, t.UpdatedAt, t.ID))
 	if err != nil {
 		return fmt.Errorf("store: update tenant: %w", err)
 	}

@@ -171,6 +171,7 @@ func fieldLabel(f string) string {
 		"screen_recording_username": "Screen Recording Username", "login": "Login", "auth_type": "Authentication type",
 		"valid_till": "Valid till", "pin": "PIN", "password": "Password", "new_password": "Reset password", "licenses": "Licenses",
 		"speech_analytics_type": "Speech analytics type", "account_number": "Account number", "retention_days": "Retention",
+		"max_calls": "Concurrent calls", "address": "Address", "domain": "Domain",
 		"file": "File", "changes": "Changes", "user_ids": "Selection", "remove_groups": "Remove from groups", "add_groups": "Add to groups"}
 	if l, ok := labels[f]; ok {
 		return l

@@ -46,6 +46,7 @@ func (h *Handler) registerAdmin(mux *http.ServeMux, stages []string) {
 	mux.HandleFunc("POST /admin/tenants/{id}", page(h.updateTenant))
 
 	h.registerSIPSources(mux, stages)
+	h.registerProvider(mux, stages)
 
 	mux.HandleFunc("GET /admin/audit", page(h.auditPage))
 	mux.HandleFunc("GET /admin/audit/export", page(h.auditExport))

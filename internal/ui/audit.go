@@ -27,7 +27,7 @@ type auditView struct {
 }
 
 // objectTypes are the kinds of object the audit log names.
-var objectTypes = []option{{"user", "User"}, {"group", "Group"}, {"tenant", "Tenant"}, {"token", "API token"}}
+var objectTypes = []option{{"user", "User"}, {"group", "Group"}, {"tenant", "Tenant"}, {"token", "API token"}, {"sip_source", "SIPREC source"}}
 
 // auditFilterOf reads the viewer's filters; dates are whole UTC days.
 func auditFilterOf(q url.Values) (store.AuditFilter, auditView, string) {

@@ -15,6 +15,9 @@ type homeView struct {
 	Pools   []store.LicensePool
 	Tenants []tenantRow
 	Alerts  []store.Alert
+	// ProviderAlerts are the provider's own (a SIPREC source claimed by
+	// two customers), shown to provider admins in every view.
+	ProviderAlerts []store.ProviderAlert
 }
 
 // tenantRow is one tenant on the provider's overview.
@@ -28,6 +31,10 @@ type tenantRow struct {
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
 	ctx := r.Context()
 	var v homeView
+	var err error
+	if v.ProviderAlerts, err = h.providerAlerts(r, p); err != nil {
+		return err
+	}
 	if p.TenantID != "" && p.Can(roles.UsersManage) {
 		pools, err := h.DB.Q().LicensePools(ctx, p.TenantID)
 		if err != nil {

@@ -21,6 +21,7 @@ type tenantForm struct {
 	Language      string
 	RetentionDays string
 	DefaultRecord string
+	MaxCalls      string // "" for no limit
 	Enforce2FA    bool
 	Pools         map[string]string
 }
@@ -30,7 +31,7 @@ type tenantFormPage struct {
 	Tenant     *store.Tenant
 	Form       tenantForm
 	Pools      []pool
-	Provider   bool // may change retention, account number and pools
+	Provider   bool // may change retention, account number, pools and concurrent calls
 	Timezones  []string
 	Languages  []option
 	Errors     map[string]string
@@ -40,6 +41,9 @@ type tenantFormPage struct {
 func tenantFormOf(t store.Tenant, pools []pool) tenantForm {
 	f := tenantForm{Name: t.Name, AccountNumber: t.AccountNumber, Timezone: t.Timezone, Language: t.Language,
 		RetentionDays: itoa(t.RetentionDays), DefaultRecord: t.DefaultRecord, Enforce2FA: t.Enforce2FA, Pools: map[string]string{}}
+	if t.MaxCalls > 0 {
+		f.MaxCalls = itoa(t.MaxCalls)
+	}
 	for _, p := range pools {
 		f.Pools[p.Type] = itoa(p.Total)
 	}
@@ -64,6 +68,12 @@ func readTenantForm(r *http.Request, provider bool) (tenantForm, account.TenantI
 		in.RetentionDays = &n
 	} else {
 		errs.Add("retention_days", "a number of days, such as 90")
+	}
+	f.MaxCalls = strings.TrimSpace(r.PostForm.Get("max_calls"))
+	if n, ok := formInt(r, "max_calls"); ok || f.MaxCalls == "" && r.PostForm.Has("max_calls") {
+		in.MaxCalls = &n
+	} else if f.MaxCalls != "" {
+		errs.Add("max_calls", "a whole number of calls, or empty for no limit")
 	}
 	in.Licenses = map[string]int{}
 	for _, lt := range store.LicenseTypes() {

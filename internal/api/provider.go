@@ -1,0 +1,45 @@
+package api
+
+import (
+	"net/http"
+
+	"callrec/internal/principal"
+	"callrec/internal/roles"
+)
+
+// registerProvider lists the provider admin's views across tenants: every
+// tenant's SIPREC sources with their overlaps, and the provider's alerts.
+// Tenant-scoped resources stay under their own paths and never answer
+// about another tenant.
+func (h *Handler) registerProvider(mux *http.ServeMux) {
+	provider := access{perm: roles.TenantsManage}
+	h.route(mux, "GET /api/v1/provider/sip-sources", provider, h.listProviderSIPSources)
+	h.route(mux, "GET /api/v1/provider/alerts", provider, h.listProviderAlerts)
+	h.route(mux, "POST /api/v1/provider/alerts/{id}/resolve", provider, h.resolveProviderAlert)
+}
+
+func (h *Handler) listProviderSIPSources(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	s, err := h.Accounts.ProviderSIPSources(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": s, "next_cursor": ""})
+	return nil
+}
+
+func (h *Handler) listProviderAlerts(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	as, err := h.DB.Q().OpenProviderAlerts(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": ""})
+	return nil
+}
+
+func (h *Handler) resolveProviderAlert(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if err := h.DB.Q().ResolveProviderAlert(r.Context(), r.PathValue("id"), h.DB.Now()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
