@@ -12,6 +12,7 @@ import (
 
 	"callrec/internal/media"
 	"callrec/internal/siprec"
+	"callrec/internal/sipsource"
 	"callrec/internal/store"
 )
 
@@ -326,7 +327,7 @@ func (s *session) owns(d siprec.Dialog) bool {
 	if d.RemoteTag != s.dialog.RemoteTag || d.LocalTag != s.dialog.LocalTag {
 		return false
 	}
-	if p, err := parsePrefix(s.sourceAddr); err == nil {
+	if p, err := sipsource.Prefix(s.sourceAddr); err == nil {
 		return p.Contains(d.Source)
 	}
 	return d.Source == s.dialog.Source
