@@ -84,6 +84,13 @@ var srtpProfiles = map[string]srtp.ProtectionProfile{
 	"AEAD_AES_256_GCM":        srtp.ProtectionProfileAeadAes256Gcm,
 }
 
+// SRTPProfile is pion's protection profile for an SDES suite name (a
+// sender's side, as in the load generator).
+func SRTPProfile(suite string) (srtp.ProtectionProfile, bool) {
+	p, ok := srtpProfiles[suite]
+	return p, ok
+}
+
 // replayWindow is how many packets back SRTP still takes one (2.5 s of
 // 20 ms packets: far more than the track's jitter window keeps anyway).
 const replayWindow = 128

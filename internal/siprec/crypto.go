@@ -207,7 +207,8 @@ func (c Crypto) Same(o Crypto) bool {
 	return c.Suite == o.Suite && string(c.Key) == string(o.Key) && string(c.MKI) == string(o.MKI)
 }
 
-func (c Crypto) attribute() string {
+// Attribute is c as an SDP line, key included.
+func (c Crypto) Attribute() string {
 	return fmt.Sprintf("a=crypto:%d %s inline:%s\r\n", c.Tag, c.Suite, base64.StdEncoding.EncodeToString(c.Key))
 }
 

@@ -303,7 +303,7 @@ func BuildAnswer(ip netip.Addr, sessID, version uint64, media []AnswerMedia) []b
 			writeRtpmap(&b, *m.DTMF)
 		}
 		if m.Crypto != nil {
-			b.WriteString(m.Crypto.attribute())
+			b.WriteString(m.Crypto.Attribute())
 		}
 		if m.Label != "" {
 			fmt.Fprintf(&b, "a=label:%s\r\n", m.Label)
