@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,7 +154,24 @@ func (call *Call) readAnswer(b []byte) error {
 // Reinvite changes the session: a stream whose paused entry is true is
 // offered a=inactive (recording paused), the others sendonly.
 func (call *Call) Reinvite(ctx context.Context, paused []bool) error {
-	sdp := call.c.sdp(call.spec, paused)
+	return call.reinvite(ctx, call.c.sdp(call.spec, paused))
+}
+
+// Reoffer changes the call's offer (where its RTP comes from, its keys,
+// its profile) and sends it as a re-INVITE with every stream active; the
+// change is kept once the recorder accepts it.
+func (call *Call) Reoffer(ctx context.Context, change func(*Spec)) error {
+	spec := call.spec
+	spec.Streams = slices.Clone(spec.Streams)
+	change(&spec)
+	if err := call.reinvite(ctx, call.c.sdp(spec, nil)); err != nil {
+		return err
+	}
+	call.spec = spec
+	return nil
+}
+
+func (call *Call) reinvite(ctx context.Context, sdp []byte) error {
 	req := sip.NewRequest(sip.INVITE, call.sess.InviteRequest.Recipient)
 	req.SetBody(sdp)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
