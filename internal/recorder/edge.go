@@ -138,6 +138,21 @@ func (s *session) mediaSummary() store.CallMedia {
 	return cm
 }
 
+// noteRejects logs, once per call, that packets were dropped: an intruder,
+// or an SRC whose media leaves from another address or port than its SDP
+// names (then nothing is recorded, which the log should make plain).
+func (r *Recorder) noteRejects(callID string, m store.CallMedia) {
+	switch {
+	case m.RejectedPackets == 0:
+	case m.Packets == 0:
+		r.log.Warn("recorder: no RTP came from the source the SDP named, and every packet from elsewhere was dropped: "+
+			"the SRC must send from the address and port its SDP names", "call", callID, "rejected_packets", m.RejectedPackets)
+	default:
+		r.log.Warn("recorder: RTP from other sources, or SRTP that did not authenticate, was dropped",
+			"call", callID, "rejected_packets", m.RejectedPackets, "packets", m.Packets)
+	}
+}
+
 // rejectCounters registers callrec_rtp_rejected_packets_total on reg (nil:
 // counted but not exported).
 func rejectCounters(reg prometheus.Registerer) media.RejectCounters {

@@ -357,6 +357,7 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 	}
 	received := s.mediaSummary()
 	s.mu.Unlock()
+	r.noteRejects(s.call.ID, received)
 	r.totals.calls.Add(1)
 	state := store.CallCompleted
 	if why == "cancelled" {
