@@ -135,8 +135,8 @@ func step(ctx context.Context, bin, sipAddr string, rec *recorder.Recorder, lib 
 	callSeconds := float64(n) * hold.Seconds()
 	fmt.Printf("%8d %8.4f%% %9d %9.0f%% %13.2f %11.0f%% %14.1f %12.0fms %12.0fms\n", n, loss, after.Late-before.Late,
 		cpu/elapsed.Seconds()*100, cpu*1000/callSeconds, sum.CPUSeconds/elapsed.Seconds()*100, sum.SetupMS.P99, pct(lat, 0.5), pct(lat, 1))
-	fmt.Printf("         socket-buffer drops (whole machine): %d; load average %s at start, %s at end\n",
-		udpRcvbufErrors()-drops0, load0, loadAvg())
+	fmt.Printf("         socket-buffer drops (whole machine): %d; load average %s at start, %s at end; RTP packets rejected: %d\n",
+		udpRcvbufErrors()-drops0, load0, loadAvg(), after.Rejected-before.Rejected)
 	if sum.Failed > 0 {
 		fmt.Printf("         %d calls failed: %v\n", sum.Failed, sum.Failures)
 	}
@@ -197,7 +197,7 @@ func probe(ctx context.Context, sipAddr string, rec *recorder.Recorder, lib *rec
 	go pacer.Run(pctx)
 	var out []float64
 	for i := 0; i < k; i++ {
-		call, err := client.Dial(ctx, siprecload.Spec{Target: sipAddr, Streams: []siprecload.Stream{
+		call, err := client.Dial(ctx, siprecload.Spec{Target: sipAddr, RTPFrom: pacer.Addr(), Streams: []siprecload.Stream{
 			{Label: "1", AOR: "sip:+1555" + strconv.Itoa(i) + "@c", PT: 0}, {Label: "2", AOR: "sip:2001@pbx", PT: 0}}})
 		if err != nil {
 			continue

@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,10 @@ import (
 // reordering and jitter inside the track's window cost nothing and gaps
 // become silence. A new SSRC, or a timestamp that strays more than a second
 // from the wall clock, re-anchors.
+//
+// A stream takes packets only from its Peer (see SetPeer) and, when it has
+// SRTP keys (SetSRTP), only packets that authenticate; the rest are
+// dropped and counted before they cost more than an address compare.
 type Stream struct {
 	conn  *net.UDPConn
 	codec Codec
@@ -31,6 +36,10 @@ type Stream struct {
 	paused atomic.Bool
 	lastRx atomic.Int64 // unix nanoseconds of the last packet
 
+	gate    atomic.Pointer[latch] // who may send; replaced whole, never changed in place
+	srtp    atomic.Pointer[SRTP]  // nil: plain RTP
+	rejects RejectCounters
+
 	// receive-loop state
 	ssrc      uint32
 	anchored  bool
@@ -40,12 +49,14 @@ type Stream struct {
 	lastFlush time.Time
 	pcm       []int16
 	hdr       rtp.Header
+	plain     []byte // an SRTP packet decrypted
 
 	stats streamStats
 }
 
 type streamStats struct {
 	packets, bytes, ignored, ssrcs atomic.Int64
+	rejected, unauthenticated      atomic.Int64
 	firstSeq, maxSeq               atomic.Int64 // extended sequence numbers
 	seqInit                        atomic.Bool
 	cycles                         int64
@@ -59,6 +70,10 @@ type Stats struct {
 	Late    int64 `json:"late"`
 	Ignored int64 `json:"ignored"`
 	SSRCs   int64 `json:"ssrcs"`
+	// Rejected came from another source than the stream's peer.
+	Rejected int64 `json:"rejected"`
+	// Unauthenticated failed SRTP authentication or replayed a packet.
+	Unauthenticated int64 `json:"unauthenticated"`
 }
 
 // flushEvery bounds what a crash can lose: spooled audio reaches the file
@@ -76,8 +91,32 @@ func NewStream(conn *net.UDPConn, codec Codec, dtmfPT int, track *Track, start t
 	}
 	s := &Stream{conn: conn, codec: codec, dtmf: dtmfPT, track: track, start: start, now: now, dec: dec, lastFlush: now()}
 	s.lastRx.Store(now().UnixNano())
+	s.gate.Store(&latch{})
 	return s, nil
 }
+
+// SetPeer sets whom the stream takes packets from: at the offer, and again
+// when a re-INVITE moves the SRC's media. It forgets a latched source.
+func (s *Stream) SetPeer(p Peer) {
+	g := &latch{peer: p}
+	if p.exact() {
+		g.src = netip.AddrPortFrom(p.Addr, p.Port)
+	}
+	s.gate.Store(g)
+}
+
+// SetSRTP has the stream decrypt and authenticate every packet with k
+// (nil: plain RTP). Set it before Run, or to switch keys.
+func (s *Stream) SetSRTP(k *SRTP) {
+	s.srtp.Store(k)
+}
+
+// SRTP is the stream's decryption, nil for plain RTP.
+func (s *Stream) SRTP() *SRTP { return s.srtp.Load() }
+
+// CountRejects has the stream add its rejected packets to c too. Set it
+// before Run.
+func (s *Stream) CountRejects(c RejectCounters) { s.rejects = c }
 
 // Port is the local UDP port.
 func (s *Stream) Port() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
@@ -129,7 +168,7 @@ func (s *Stream) Run() {
 			continue
 		}
 		for _, m := range msgs[:n] {
-			s.packet(m.Buffers[0][:m.N])
+			s.packet(m.Buffers[0][:m.N], addrPortOf(m.Addr))
 		}
 	}
 }
@@ -137,13 +176,41 @@ func (s *Stream) Run() {
 // rxBatch is how many datagrams one read may take.
 const rxBatch = 4
 
-// packet takes one datagram.
-func (s *Stream) packet(b []byte) {
+// packet takes one datagram from src.
+func (s *Stream) packet(b []byte, src netip.AddrPort) {
+	g := s.gate.Load()
+	if !g.takes(src) {
+		s.stats.rejected.Add(1)
+		if s.rejects.Source != nil {
+			s.rejects.Source.Inc()
+		}
+		return
+	}
+	if k := s.srtp.Load(); k != nil {
+		if cap(s.plain) == 0 {
+			s.plain = make([]byte, 0, 1500)
+		}
+		out, err := k.ctx.DecryptRTP(s.plain[:0], b, &s.hdr)
+		if err != nil {
+			s.stats.unauthenticated.Add(1)
+			if s.rejects.Auth != nil {
+				s.rejects.Auth.Inc()
+			}
+			return
+		}
+		b = out
+	}
 	h := &s.hdr
 	hl, err := h.Unmarshal(b)
 	if err != nil || h.Version != 2 {
 		s.stats.ignored.Add(1)
 		return
+	}
+	if !g.src.IsValid() {
+		// The first packet that fits the peer (and, with SRTP,
+		// authenticates) latches the stream to its source, unless a
+		// re-INVITE replaced the peer meanwhile.
+		s.gate.CompareAndSwap(g, &latch{peer: g.peer, src: src})
 	}
 	payload := b[hl:]
 	if h.Padding && len(payload) > 0 {
@@ -234,7 +301,8 @@ func (s *Stream) Stats() Stats {
 	if st.seqInit.Load() {
 		lost = st.maxSeq.Load() - st.firstSeq.Load() + 1 - packets
 	}
-	return Stats{Packets: packets, Lost: max(lost, 0), Late: s.track.Late(), Ignored: st.ignored.Load(), SSRCs: st.ssrcs.Load() + min(packets, 1)}
+	return Stats{Packets: packets, Lost: max(lost, 0), Late: s.track.Late(), Ignored: st.ignored.Load(), SSRCs: st.ssrcs.Load() + min(packets, 1),
+		Rejected: st.rejected.Load(), Unauthenticated: st.unauthenticated.Load()}
 }
 
 // Close stops receiving and flushes the track; end (in samples) pads the

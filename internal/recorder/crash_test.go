@@ -87,7 +87,7 @@ func TestSIGKILLMidCall(t *testing.T) {
 		pctx, stopPacer := context.WithCancel(ctx)
 		defer stopPacer()
 		go pacer.Run(pctx)
-		spec := siprecload.Spec{Target: sipAddr, Streams: []siprecload.Stream{
+		spec := siprecload.Spec{Target: sipAddr, RTPFrom: pacer.Addr(), Streams: []siprecload.Stream{
 			{Label: "1", AOR: "sip:+15550100@carrier", PT: 0}, {Label: "2", AOR: "sip:2001@pbx", PT: 0}}}
 		began := time.Now()
 		call, err := client.Dial(ctx, spec)

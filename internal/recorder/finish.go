@@ -57,7 +57,7 @@ func readSpool(dir string) (store.Call, meta, error) {
 }
 
 func (r *Recorder) endRow(ctx context.Context, dir string, call *store.Call, m *meta) error {
-	call.State, call.EndedAt, call.DurationMS = m.State, m.Ended, m.Samples*1000/media.Rate
+	call.State, call.EndedAt, call.DurationMS, call.Media = m.State, m.Ended, m.Samples*1000/media.Rate, m.Media
 	if m.RowDone {
 		return nil
 	}
@@ -70,7 +70,7 @@ func (r *Recorder) endRow(ctx context.Context, dir string, call *store.Call, m *
 			return err
 		}
 	}
-	if err := r.db.Q().EndCall(ctx, call.TenantID, call.ID, m.State, m.Ended.UTC(), call.DurationMS); err != nil {
+	if err := r.db.Q().EndCall(ctx, call.TenantID, call.ID, m.State, m.Ended.UTC(), call.DurationMS, m.Media); err != nil {
 		return err
 	}
 	m.RowDone = true
@@ -202,7 +202,7 @@ func (r *Recorder) recover(ctx context.Context) error {
 	}
 	for _, c := range orphans {
 		if !seen[c.ID] {
-			_ = r.db.Q().EndCall(ctx, c.TenantID, c.ID, store.CallFailed, r.db.Now(), 0)
+			_ = r.db.Q().EndCall(ctx, c.TenantID, c.ID, store.CallFailed, r.db.Now(), 0, nil)
 		}
 	}
 	return nil

@@ -183,9 +183,10 @@ func (e *env) mustUserIn(accounts *account.Service, tenantID, login, role string
 	return u
 }
 
-// spec is a two-stream call: the agent (ext 2001) and an outside party.
+// spec is a two-stream call: the agent (ext 2001) and an outside party,
+// whose RTP comes from the env's pacer.
 func (e *env) spec(agentAOR string) siprecload.Spec {
-	return siprecload.Spec{Target: e.sipAddr, User: "sbc.example", Streams: []siprecload.Stream{
+	return siprecload.Spec{Target: e.sipAddr, User: "sbc.example", RTPFrom: e.pacer.Addr(), Streams: []siprecload.Stream{
 		{Label: "1", AOR: "sip:+4930555000@carrier.example", Name: "Caller", PT: 0},
 		{Label: "2", AOR: agentAOR, Name: "Agent", PT: 0},
 	}}

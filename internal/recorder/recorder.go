@@ -91,17 +91,21 @@ type Recorder struct {
 	ending   sync.WaitGroup // calls whose end is being written (Stop)
 	endSlots chan struct{}  // bounds how many at once
 
-	totals struct{ calls, packets, lost, late atomic.Int64 }
+	totals  struct{ calls, packets, lost, late, rejected atomic.Int64 }
+	rejects media.RejectCounters // callrec_rtp_rejected_packets_total
 }
 
 // Totals are counters over the calls that ended since start.
 type Totals struct {
 	Calls, Packets, Lost, Late int64
+	// Rejected packets came from another source than the stream's peer
+	// or failed SRTP authentication.
+	Rejected int64
 }
 
 // Totals returns what the ended calls' streams received (benchmarks).
 func (r *Recorder) Totals() Totals {
-	return Totals{r.totals.calls.Load(), r.totals.packets.Load(), r.totals.lost.Load(), r.totals.late.Load()}
+	return Totals{r.totals.calls.Load(), r.totals.packets.Load(), r.totals.lost.Load(), r.totals.late.Load(), r.totals.rejected.Load()}
 }
 
 // New builds a recorder; Run starts it.
@@ -140,7 +144,7 @@ func New(cfg Config, db *store.DB, blobs blob.Store, bus events.Bus, log *slog.L
 	if err := os.MkdirAll(cfg.SpoolDir, 0o700); err != nil {
 		return nil, fmt.Errorf("recorder: spool: %w", err)
 	}
-	return &Recorder{cfg: cfg, db: db, blobs: blobs, bus: bus, log: log, now: now, ports: ports,
+	return &Recorder{cfg: cfg, db: db, blobs: blobs, bus: bus, log: log, now: now, ports: ports, rejects: rejectCounters(cfg.Metrics),
 		sessions: map[string]*session{}, jobs: make(chan string, 100000), endSlots: make(chan struct{}, 8)}, nil
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	"callrec/internal/media"
+	"callrec/internal/siprec"
 	"callrec/internal/siprecload"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
@@ -117,8 +119,9 @@ func TestFullCallWithPause(t *testing.T) {
 	})
 }
 
-// TestRejects sends each kind of bad INVITE and checks its status and that
-// no call row is left.
+// TestRejects sends each kind of bad INVITE, and offers whose only
+// profiles or SRTP keys the recorder cannot use, and checks the status and
+// that no call row is left.
 func TestRejects(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b, 0)
@@ -138,6 +141,17 @@ func TestRejects(t *testing.T) {
 		noCodec.Streams = []siprecload.Stream{{Label: "1", AOR: "sip:2001@x", PT: 18}, {Label: "2", AOR: "sip:9@x", PT: 97, Codec: "AMR/8000"}}
 		stranger := good
 		stranger.User = "someone-else.example"
+		srtpOnly := func(suite, proto string) siprecload.Spec {
+			sp := good
+			sp.Streams = slices.Clone(good.Streams)
+			for i := range sp.Streams {
+				sp.Streams[i].Proto = proto
+				if suite != "" {
+					sp.Streams[i].Crypto = &siprec.Crypto{Tag: 1, Suite: suite, Key: make([]byte, 30)}
+				}
+			}
+			return sp
+		}
 		tests := []struct {
 			name string
 			spec siprecload.Spec
@@ -148,6 +162,10 @@ func TestRejects(t *testing.T) {
 			{"truncated multipart", badMultipart, 400},
 			{"metadata with an external entity", badXML, 400},
 			{"no codec fits", noCodec, 488},
+			{"SRTP with an unsupported crypto suite", srtpOnly("F8_128_HMAC_SHA1_80", ""), 488},
+			{"SRTP without a key", srtpOnly("", "RTP/SAVP"), 488},
+			{"DTLS-SRTP", srtpOnly("", "UDP/TLS/RTP/SAVP"), 488},
+			{"DTLS-SRTP with feedback", srtpOnly("", "UDP/TLS/RTP/SAVPF"), 488},
 			{"unregistered source", stranger, 403},
 		}
 		for _, tt := range tests {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -50,6 +52,10 @@ type slot struct {
 	answer siprec.AnswerMedia
 	side   int
 	stream *media.Stream
+	// offered is the source the SDP named (c= and m= port), srtp whether
+	// the stream is SRTP (edge.go).
+	offered netip.AddrPort
+	srtp    bool
 }
 
 func (s *session) idle() time.Duration {
@@ -97,7 +103,7 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCodecs(o.SDP); err != nil {
+	if err := checkOffer(o.SDP); err != nil {
 		return nil, err
 	}
 	// A database outage delays the call row but never drops a recording:
@@ -160,7 +166,7 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 			return nil, err
 		}
 	}
-	answer, err := r.openStreams(s, o.SDP)
+	answer, err := r.openStreams(s, o.SDP, o.Source)
 	if err != nil {
 		r.discard(s)
 		return nil, err
@@ -181,33 +187,31 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	return answer, nil
 }
 
-// checkCodecs answers 488 when no audio stream of the offer has a codec
-// the recorder decodes.
-func checkCodecs(sdp siprec.SDP) error {
+// checkOffer answers 488 when the recorder takes no audio stream of the
+// offer: none has a codec it decodes over a profile and keys it can use.
+func checkOffer(sdp siprec.SDP) error {
 	for _, m := range sdp.Media {
-		if m.Type == "audio" && m.Port != 0 {
-			if _, _, ok := m.Choose(); ok {
-				return nil
-			}
+		if acceptable(m) {
+			return nil
 		}
 	}
 	return &siprec.Reject{Code: 488, Reason: "Not Acceptable Here"}
 }
 
-// openStreams binds a socket per accepted audio stream and builds the answer.
-func (r *Recorder) openStreams(s *session, sdp siprec.SDP) ([]byte, error) {
+// openStreams binds a socket per accepted audio stream and builds the
+// answer; signal is where the SIP request came from.
+func (r *Recorder) openStreams(s *session, sdp siprec.SDP, signal netip.Addr) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var answers []siprec.AnswerMedia
 	for i, m := range sdp.Media {
 		sl := &slot{media: m, side: s.sideOf(m.Label, i)}
 		sl.answer = siprec.AnswerMedia{Type: m.Type, Proto: m.Proto, Label: m.Label, Direction: siprec.RecvOnly}
-		codec, dtmf, ok := m.Choose()
 		if len(m.Formats) > 0 {
 			sl.answer.Codec = m.Formats[0]
 		}
-		if m.Type == "audio" && m.Port != 0 && ok {
-			if err := r.openSlot(s, sl, len(s.streams), codec, dtmf); err != nil {
+		if acceptable(m) {
+			if err := r.openSlot(s, sl, len(s.streams), signal); err != nil {
 				return nil, err
 			}
 		}
@@ -222,8 +226,15 @@ func (r *Recorder) openStreams(s *session, sdp siprec.SDP) ([]byte, error) {
 	return siprec.BuildAnswer(r.cfg.MediaIP, uint64(s.start.Unix()), s.version, answers), nil
 }
 
-func (r *Recorder) openSlot(s *session, sl *slot, idx int, f siprec.Format, dtmf *siprec.Format) error {
+// openSlot opens the stream of an acceptable m= line: its socket, track,
+// peer and keys.
+func (r *Recorder) openSlot(s *session, sl *slot, idx int, signal netip.Addr) error {
+	f, dtmf, _ := sl.media.Choose()
 	codec, err := media.CodecFor(f)
+	if err != nil {
+		return err
+	}
+	keys, ours, err := secure(sl.media, nil)
 	if err != nil {
 		return err
 	}
@@ -231,9 +242,11 @@ func (r *Recorder) openSlot(s *session, sl *slot, idx int, f siprec.Format, dtmf
 	if err != nil {
 		return &siprec.Reject{Code: 503, Reason: "No RTP Ports", RetryAfter: 5}
 	}
+	port := conn.LocalAddr().(*net.UDPAddr).Port
 	track, err := media.OpenTrack(filepath.Join(s.dir, trackName(idx, sl.side)))
 	if err != nil {
 		conn.Close()
+		r.ports.Release(port)
 		return err
 	}
 	dtmfPT := -1
@@ -243,14 +256,19 @@ func (r *Recorder) openSlot(s *session, sl *slot, idx int, f siprec.Format, dtmf
 	st, err := media.NewStream(conn, codec, dtmfPT, track, s.start, r.now)
 	if err != nil {
 		conn.Close()
+		track.Close()
+		r.ports.Release(port)
 		return err
 	}
 	if s.streamPaused(false) {
 		st.SetPaused(true)
 	}
+	st.SetPeer(media.PeerFor(sl.media, signal))
+	st.SetSRTP(keys)
+	st.CountRejects(r.rejects)
 	track.SetTap(s.tap.feed(sl.side))
-	sl.stream = st
-	sl.answer.Port, sl.answer.Codec, sl.answer.DTMF = st.Port(), f, dtmf
+	sl.stream, sl.offered, sl.srtp = st, offeredSource(sl.media), keys != nil
+	sl.answer.Port, sl.answer.Codec, sl.answer.DTMF, sl.answer.Crypto = port, f, dtmf, ours
 	go st.Run()
 	return nil
 }
@@ -274,7 +292,10 @@ func (s *session) sideOf(label string, index int) int {
 }
 
 // Change applies a re-INVITE or UPDATE: a=inactive pauses a stream, any
-// other direction resumes it; new streams are opened.
+// other direction resumes it; new streams are opened; a stream whose SRC
+// moved is latched to its new address, and new SRTP keys replace the old.
+// A re-offer the recorder cannot take for an open stream (SRTP dropped or
+// added, no usable key) gets 488 and changes nothing.
 func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	s := r.dialogSession(o.Dialog)
 	if s == nil {
@@ -282,16 +303,25 @@ func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for i, m := range o.SDP.Media {
+		if i < len(s.streams) {
+			if err := s.streams[i].checkReoffer(m); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var answers []siprec.AnswerMedia
 	for i, m := range o.SDP.Media {
 		if i >= len(s.streams) {
 			sl := &slot{media: m, side: s.sideOf(m.Label, i), answer: siprec.AnswerMedia{Type: m.Type, Proto: m.Proto, Label: m.Label, Direction: siprec.RecvOnly}}
-			if codec, dtmf, ok := m.Choose(); ok && m.Type == "audio" && m.Port != 0 {
-				if err := r.openSlot(s, sl, i, codec, dtmf); err != nil {
+			if acceptable(m) {
+				if err := r.openSlot(s, sl, i, o.Source); err != nil {
 					return nil, err
 				}
 			}
 			s.streams = append(s.streams, sl)
+		} else if err := s.streams[i].reoffer(m, o.Source); err != nil {
+			return nil, err
 		}
 		sl := s.streams[i]
 		if sl.stream != nil {
@@ -370,19 +400,22 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 			r.totals.packets.Add(st.Packets)
 			r.totals.lost.Add(st.Lost)
 			r.totals.late.Add(st.Late)
+			r.totals.rejected.Add(st.Rejected + st.Unauthenticated)
 			if err := sl.stream.Close(end); err != nil {
 				r.log.Error("recorder: close stream", "call", s.call.ID, "err", err)
 			}
 			r.ports.Release(sl.answer.Port)
 		}
 	}
+	received := s.mediaSummary()
 	s.mu.Unlock()
+	r.noteRejects(s.call.ID, received)
 	r.totals.calls.Add(1)
 	state := store.CallCompleted
 	if why == "cancelled" {
 		state = store.CallFailed
 	}
-	m := meta{Ended: &ended, State: state, EndReason: why, Samples: end}
+	m := meta{Ended: &ended, State: state, EndReason: why, Samples: end, Media: &received}
 	if err := finishMeta(s.dir, m); err != nil {
 		r.log.Error("recorder: spool end marker", "call", s.call.ID, "err", err)
 	}

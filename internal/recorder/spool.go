@@ -35,6 +35,9 @@ type meta struct {
 	EndReason string     `json:"end_reason"`
 	Samples   int64      `json:"samples"`
 	RowDone   bool       `json:"row_done"` // the call row has the end
+	// Media is what the streams received (nil after a crash: the
+	// counters were in memory).
+	Media *store.CallMedia `json:"media,omitempty"`
 }
 
 func trackName(idx, side int) string { return fmt.Sprintf("t%02d-%d.pcm", idx, side) }

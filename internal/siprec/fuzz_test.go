@@ -17,6 +17,7 @@ func FuzzSplitBody(f *testing.F) {
 func FuzzParseSDP(f *testing.F) {
 	f.Add([]byte(sampleSDP))
 	f.Add([]byte("v=0\no=x\nm=audio 1 RTP/AVP 96\na=rtpmap:96 L16/16000\n"))
+	f.Add([]byte("v=0\no=x\nm=audio 1 RTP/SAVP 0\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + key30 + "|2^20|1:4 WSH=64\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := ParseSDP(b)
 		if err != nil {
@@ -27,6 +28,11 @@ func FuzzParseSDP(f *testing.F) {
 				t.Fatalf("port %d", m.Port)
 			}
 			m.Choose()
+			if c, ok := m.ChooseCrypto(); ok {
+				if s, _ := SuiteNamed(c.Suite); len(c.Key) != s.KeyLen+s.SaltLen {
+					t.Fatalf("usable crypto with a %d-byte key for %s", len(c.Key), c.Suite)
+				}
+			}
 		}
 	})
 }

@@ -38,6 +38,7 @@ type Media struct {
 	Direction Direction
 	Label     string // a=label, which the metadata's streams refer to
 	Addr      netip.Addr
+	Crypto    []Crypto // a=crypto (SDES-SRTP), in the offer's order of preference
 }
 
 // SDP is a parsed session description.
@@ -193,6 +194,13 @@ func parseAttr(m *Media, rtpmap map[int]Format, val string) error {
 		m.Direction = Direction(name)
 	case "label":
 		m.Label = strings.TrimSpace(rest)
+	case "crypto":
+		// A line the recorder cannot read is left out rather than an
+		// error: the stream is then refused (488) if no other line fits,
+		// and no error carries a part of a key.
+		if c, ok := parseCrypto(rest); ok && len(m.Crypto) < maxCrypto {
+			m.Crypto = append(m.Crypto, c)
+		}
 	case "rtpmap":
 		ptStr, enc, ok := strings.Cut(rest, " ")
 		pt, err := strconv.Atoi(ptStr)
@@ -268,6 +276,7 @@ type AnswerMedia struct {
 	Label     string
 	Type      string
 	Proto     string
+	Crypto    *Crypto // the recorder's own key for an SRTP stream
 }
 
 // BuildAnswer writes the SDP answer: one m= line per offered line, in order.
@@ -292,6 +301,9 @@ func BuildAnswer(ip netip.Addr, sessID, version uint64, media []AnswerMedia) []b
 		writeRtpmap(&b, m.Codec)
 		if m.DTMF != nil {
 			writeRtpmap(&b, *m.DTMF)
+		}
+		if m.Crypto != nil {
+			b.WriteString(m.Crypto.Attribute())
 		}
 		if m.Label != "" {
 			fmt.Fprintf(&b, "a=label:%s\r\n", m.Label)

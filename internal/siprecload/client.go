@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,11 @@ type Stream struct {
 	Name  string
 	PT    int    // payload type offered
 	Codec string // rtpmap encoding, e.g. "PCMU/8000"; empty for static types
+	// Crypto, when set, offers the stream as SRTP (RTP/SAVP) with this
+	// key; its Flow must encrypt with it (Flow.Encrypt).
+	Crypto *siprec.Crypto
+	// Proto replaces the offered transport protocol (refusal tests).
+	Proto string
 }
 
 // Spec describes a call to place.
@@ -60,6 +66,11 @@ type Spec struct {
 	Transport string // udp (default) or tcp
 	User      string // request-URI user
 	Streams   []Stream
+	// RTPFrom is the address and port every stream's RTP is sent from,
+	// as the offer names it (the recorder takes packets from there
+	// alone): the Pacer's, Pacer.Addr. Zero names the client's IP and
+	// ports 40000+2i, which nothing sends from.
+	RTPFrom netip.AddrPort
 	// ContentType and Body replace the generated body (malformed-input tests).
 	ContentType string
 	Body        []byte
@@ -150,7 +161,24 @@ func (call *Call) readAnswer(b []byte) error {
 // Reinvite changes the session: a stream whose paused entry is true is
 // offered a=inactive (recording paused), the others sendonly.
 func (call *Call) Reinvite(ctx context.Context, paused []bool) error {
-	sdp := call.c.sdp(call.spec, paused)
+	return call.reinvite(ctx, call.c.sdp(call.spec, paused))
+}
+
+// Reoffer changes the call's offer (where its RTP comes from, its keys,
+// its profile) and sends it as a re-INVITE with every stream active; the
+// change is kept once the recorder accepts it.
+func (call *Call) Reoffer(ctx context.Context, change func(*Spec)) error {
+	spec := call.spec
+	spec.Streams = slices.Clone(spec.Streams)
+	change(&spec)
+	if err := call.reinvite(ctx, call.c.sdp(spec, nil)); err != nil {
+		return err
+	}
+	call.spec = spec
+	return nil
+}
+
+func (call *Call) reinvite(ctx context.Context, sdp []byte) error {
 	req := sip.NewRequest(sip.INVITE, call.sess.InviteRequest.Recipient)
 	req.SetBody(sdp)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -196,15 +224,32 @@ func (c *Client) body(spec Spec) (string, []byte) {
 	return "multipart/mixed;boundary=" + boundary, []byte(b.String())
 }
 
-// sdp offers one sendonly audio line per stream; the ports are the
-// sender's (the recorder does not send media back).
+// sdp offers one sendonly audio line per stream, naming where its RTP
+// comes from (the recorder does not send media back).
 func (c *Client) sdp(spec Spec, paused []bool) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "v=0\r\no=src 1 1 IN IP4 %s\r\ns=siprec\r\nc=IN IP4 %s\r\nt=0 0\r\n", c.ip, c.ip)
+	ip := c.ip
+	if spec.RTPFrom.IsValid() {
+		ip = spec.RTPFrom.Addr().String()
+	}
+	fmt.Fprintf(&b, "v=0\r\no=src 1 1 IN IP4 %s\r\ns=siprec\r\nc=IN IP4 %s\r\nt=0 0\r\n", c.ip, ip)
 	for i, s := range spec.Streams {
-		fmt.Fprintf(&b, "m=audio %d RTP/AVP %d 101\r\n", 40000+2*i, s.PT)
+		port := 40000 + 2*i
+		if spec.RTPFrom.IsValid() {
+			port = int(spec.RTPFrom.Port())
+		}
+		proto := s.Proto
+		if proto == "" && s.Crypto != nil {
+			proto = "RTP/SAVP"
+		} else if proto == "" {
+			proto = "RTP/AVP"
+		}
+		fmt.Fprintf(&b, "m=audio %d %s %d 101\r\n", port, proto, s.PT)
 		if s.Codec != "" {
 			fmt.Fprintf(&b, "a=rtpmap:%d %s\r\n", s.PT, s.Codec)
+		}
+		if s.Crypto != nil {
+			b.WriteString(s.Crypto.Attribute())
 		}
 		dir := "sendonly"
 		if i < len(paused) && paused[i] {

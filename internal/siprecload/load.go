@@ -100,7 +100,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			spec := Spec{Target: cfg.Target, User: cfg.User, Streams: []Stream{
+			p := pacers[i%len(pacers)]
+			spec := Spec{Target: cfg.Target, User: cfg.User, RTPFrom: p.Addr(), Streams: []Stream{
 				{Label: "1", AOR: "sip:+15550" + strconv.Itoa(100000+i) + "@carrier.example", Name: "Caller", PT: 0},
 				{Label: "2", AOR: cfg.AgentAOR, Name: "Agent", PT: 0}}}
 			t0 := time.Now()
@@ -115,7 +116,6 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			mu.Lock()
 			setups = append(setups, float64(setup.Microseconds())/1000)
 			mu.Unlock()
-			p := pacers[i%len(pacers)]
 			flows := []*Flow{NewFlow(call.Targets[0], srcA), NewFlow(call.Targets[1], srcB)}
 			for _, f := range flows {
 				p.Add(f)

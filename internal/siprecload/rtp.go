@@ -3,6 +3,7 @@ package siprecload
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -11,9 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/srtp/v3"
 	"golang.org/x/net/ipv4"
 
 	"callrec/internal/media"
+	"callrec/internal/siprec"
 )
 
 // Source is a stream's audio, µ-law encoded once and sent in a loop, so
@@ -36,7 +39,8 @@ func PCMSource(samples []int16) Source {
 	return Source{ulaw: b}
 }
 
-// Flow is one RTP stream sent as 20 ms G.711 µ-law packets.
+// Flow is one RTP stream sent as 20 ms G.711 µ-law packets, SRTP when
+// Encrypt gave it a key.
 type Flow struct {
 	To     netip.AddrPort
 	Src    Source
@@ -49,6 +53,8 @@ type Flow struct {
 	next   time.Time
 	paused atomic.Bool
 	pkt    [172]byte
+	srtp   *srtp.Context
+	wire   []byte // pkt encrypted
 }
 
 // NewFlow starts a PCMU flow to dst.
@@ -56,11 +62,35 @@ func NewFlow(dst netip.AddrPort, src Source) *Flow {
 	return &Flow{To: dst, Src: src, udp: net.UDPAddrFromAddrPort(dst), pt: 0, ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32()}
 }
 
+// Encrypt sends the flow as SRTP under c (the offer's Stream.Crypto).
+func (f *Flow) Encrypt(c siprec.Crypto) error {
+	suite, ok := siprec.SuiteNamed(c.Suite)
+	profile, known := media.SRTPProfile(c.Suite)
+	if !ok || !known || len(c.Key) != suite.KeyLen+suite.SaltLen {
+		return fmt.Errorf("siprecload: SRTP suite %s or its key not usable", c.Suite)
+	}
+	var opts []srtp.ContextOption
+	if c.MKI != nil {
+		opts = append(opts, srtp.MasterKeyIndicator(c.MKI))
+	}
+	ctx, err := srtp.CreateContext(c.Key[:suite.KeyLen], c.Key[suite.KeyLen:], profile, opts...)
+	if err != nil {
+		return fmt.Errorf("siprecload: SRTP: %w", err)
+	}
+	f.srtp, f.wire = ctx, make([]byte, 0, maxPacket)
+	return nil
+}
+
+// maxPacket holds a 172-byte RTP packet with the largest SRTP trailer
+// (MKI and a 16-byte tag).
+const maxPacket = 172 + 16 + 128
+
 // SetPaused stops sending (the source keeps its place, so audio resumes
 // where the pause would have been).
 func (f *Flow) SetPaused(p bool) { f.paused.Store(p) }
 
-// packet writes the next packet into f.pkt; it stays valid until advance.
+// packet writes the next packet into f.pkt (SRTP: f.wire); it stays
+// valid until advance.
 func (f *Flow) packet() []byte {
 	p := f.pkt[:]
 	p[0], p[1] = 0x80, f.pt
@@ -73,7 +103,22 @@ func (f *Flow) packet() []byte {
 		n += k
 		f.pos = (f.pos + k) % len(loop)
 	}
+	if f.srtp != nil {
+		w, err := f.srtp.EncryptRTP(f.wire[:0], p, nil)
+		if err != nil {
+			return nil
+		}
+		return w
+	}
 	return p
+}
+
+// unlessPaused is the next packet, or nil while paused.
+func (f *Flow) unlessPaused() []byte {
+	if f.paused.Load() {
+		return nil
+	}
+	return f.packet()
 }
 
 func (f *Flow) advance() {
@@ -124,6 +169,12 @@ func (p *Pacer) Remove(f *Flow) {
 	p.mu.Unlock()
 }
 
+// Addr is where the pacer's packets come from: what an offer names as
+// its media address (Spec.RTPFrom).
+func (p *Pacer) Addr() netip.AddrPort {
+	return p.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
 // Sent is the number of packets sent.
 func (p *Pacer) Sent() int64 { return p.sent.Load() }
 
@@ -138,7 +189,7 @@ func (p *Pacer) Run(ctx context.Context) {
 	msgs := make([]ipv4.Message, sendBatch)
 	for i := range msgs {
 		msgs[i].Buffers = make([][]byte, 1)
-		msgs[i].Buffers[0] = make([]byte, 172)
+		msgs[i].Buffers[0] = make([]byte, maxPacket)
 	}
 	for {
 		select {
@@ -151,8 +202,9 @@ func (p *Pacer) Run(ctx context.Context) {
 		p.mu.Lock()
 		for _, f := range p.flows {
 			for !f.next.After(now) {
-				if !f.paused.Load() {
-					copy(msgs[n].Buffers[0], f.packet())
+				if pkt := f.unlessPaused(); pkt != nil {
+					buf := msgs[n].Buffers[0][:maxPacket]
+					msgs[n].Buffers[0] = buf[:copy(buf, pkt)]
 					msgs[n].Addr = f.udp
 					if n++; n == sendBatch {
 						p.flush(msgs[:n])

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -43,8 +44,24 @@ type Call struct {
 	Callee         string     `json:"callee"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
+	// Media is what the recorder received, nil until the call ends.
+	Media *CallMedia `json:"media"`
 
 	Participants []CallParticipant `json:"participants,omitempty"`
+}
+
+// CallMedia is what the recorder's RTP edge saw of a call, summed over its
+// streams. New fields (per-stream detail) may be added; none is removed.
+type CallMedia struct {
+	// Packets taken into the recording, and lost by sequence number.
+	Packets int64 `json:"packets"`
+	Lost    int64 `json:"lost"`
+	// RejectedPackets were dropped: from another source than the one the
+	// SDP named (or the stream latched to), or SRTP that did not
+	// authenticate or replayed a packet.
+	RejectedPackets int64 `json:"rejected_packets"`
+	// SRTP is true when every stream the recorder took was SRTP.
+	SRTP bool `json:"srtp"`
 }
 
 // CallParticipant is a party of a call, matched to a user when possible.
@@ -59,25 +76,55 @@ type CallParticipant struct {
 
 const callCols = `id, tenant_id, sip_source_id, state, direction, started_at, ended_at, duration_ms, size_bytes, sha256, blob_key,
 	audio_format, recorder_node, recorded, decision_reason, confidential, expires_at, recorded_user_id, sip_call_id, session_id,
-	external_call_id, caller, callee, created_at, updated_at`
+	external_call_id, caller, callee, created_at, updated_at, media`
 
 func scanCall(s interface{ Scan(...any) error }) (Call, error) {
 	var c Call
 	var ended, expires sql.NullTime
+	var media sql.NullString
 	err := s.Scan(&c.ID, &c.TenantID, &c.SIPSourceID, &c.State, &c.Direction, &c.StartedAt, &ended, &c.DurationMS, &c.SizeBytes,
 		&c.SHA256, &c.BlobKey, &c.AudioFormat, &c.RecorderNode, &c.Recorded, &c.DecisionReason, &c.Confidential, &expires,
-		&c.RecordedUserID, &c.SIPCallID, &c.SessionID, &c.ExternalCallID, &c.Caller, &c.Callee, &c.CreatedAt, &c.UpdatedAt)
-	c.EndedAt, c.ExpiresAt = timePtr(ended), timePtr(expires)
+		&c.RecordedUserID, &c.SIPCallID, &c.SessionID, &c.ExternalCallID, &c.Caller, &c.Callee, &c.CreatedAt, &c.UpdatedAt, &media)
+	c.EndedAt, c.ExpiresAt, c.Media = timePtr(ended), timePtr(expires), callMedia(media)
 	c.StartedAt, c.CreatedAt, c.UpdatedAt = c.StartedAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, mapErr(err)
 }
 
+// callMedia reads the media column; a value it cannot read is left out
+// rather than failing the call's page.
+func callMedia(s sql.NullString) *CallMedia {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	var m CallMedia
+	if json.Unmarshal([]byte(s.String), &m) != nil {
+		return nil
+	}
+	return &m
+}
+
+// mediaColumn is m as the media column stores it.
+func mediaColumn(m *CallMedia) (sql.NullString, error) {
+	if m == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("store: call media: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
 // InsertCall stores a call and its participants, as the recorder does at INVITE.
 func (q Q) InsertCall(ctx context.Context, c Call) error {
-	_, err := q.exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	media, err := mediaColumn(c.Media)
+	if err != nil {
+		return err
+	}
+	_, err = q.exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.TenantID, c.SIPSourceID, c.State, c.Direction, c.StartedAt, nullTime(c.EndedAt), c.DurationMS, c.SizeBytes,
 		c.SHA256, c.BlobKey, c.AudioFormat, c.RecorderNode, c.Recorded, c.DecisionReason, c.Confidential, nullTime(c.ExpiresAt),
-		c.RecordedUserID, c.SIPCallID, c.SessionID, c.ExternalCallID, c.Caller, c.Callee, c.CreatedAt, c.UpdatedAt)
+		c.RecordedUserID, c.SIPCallID, c.SessionID, c.ExternalCallID, c.Caller, c.Callee, c.CreatedAt, c.UpdatedAt, media)
 	if err != nil {
 		return fmt.Errorf("store: insert call: %w", err)
 	}
@@ -91,10 +138,15 @@ func (q Q) InsertCall(ctx context.Context, c Call) error {
 	return nil
 }
 
-// EndCall records how a call ended: its state, end time and duration.
-func (q Q) EndCall(ctx context.Context, tenantID, id, state string, ended time.Time, durationMS int64) error {
-	err := affectedOne(q.exec(ctx, `UPDATE calls SET state = ?, ended_at = ?, duration_ms = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
-		state, ended, durationMS, q.Now(), tenantID, id))
+// EndCall records how a call ended: its state, end time, duration and
+// what the recorder received (nil: not known).
+func (q Q) EndCall(ctx context.Context, tenantID, id, state string, ended time.Time, durationMS int64, media *CallMedia) error {
+	col, err := mediaColumn(media)
+	if err != nil {
+		return err
+	}
+	err = affectedOne(q.exec(ctx, `UPDATE calls SET state = ?, ended_at = ?, duration_ms = ?, media = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		state, ended, durationMS, col, q.Now(), tenantID, id))
 	if err != nil {
 		return fmt.Errorf("store: end call: %w", err)
 	}

@@ -66,12 +66,13 @@ const recordingCols = callCols + `,
 func scanRecording(s interface{ Scan(...any) error }) (Recording, error) {
 	var rec Recording
 	var ended, expires sql.NullTime
+	var media sql.NullString
 	err := s.Scan(&rec.ID, &rec.TenantID, &rec.SIPSourceID, &rec.State, &rec.Direction, &rec.StartedAt, &ended, &rec.DurationMS,
 		&rec.SizeBytes, &rec.SHA256, &rec.BlobKey, &rec.AudioFormat, &rec.RecorderNode, &rec.Recorded, &rec.DecisionReason,
 		&rec.Confidential, &expires, &rec.RecordedUserID, &rec.SIPCallID, &rec.SessionID, &rec.ExternalCallID,
-		&rec.Caller, &rec.Callee, &rec.CreatedAt, &rec.UpdatedAt, &rec.UserName, &rec.GroupName,
+		&rec.Caller, &rec.Callee, &rec.CreatedAt, &rec.UpdatedAt, &media, &rec.UserName, &rec.GroupName,
 		&rec.PartyAName, &rec.PartyA, &rec.PartyBName, &rec.PartyB)
-	rec.EndedAt, rec.ExpiresAt = timePtr(ended), timePtr(expires)
+	rec.EndedAt, rec.ExpiresAt, rec.Media = timePtr(ended), timePtr(expires), callMedia(media)
 	rec.StartedAt, rec.CreatedAt, rec.UpdatedAt = rec.StartedAt.UTC(), rec.CreatedAt.UTC(), rec.UpdatedAt.UTC()
 	return rec, mapErr(err)
 }
