@@ -29,10 +29,14 @@ func (r *Recorder) afterEnd(ctx context.Context, dir string) {
 			r.log.Error("recorder: mix", "call", call.ID, "err", err)
 		}
 	}
-	if err := r.endRow(ctx, dir, &call, &m); err != nil {
+	switch err := r.endRow(ctx, dir, &call, &m); {
+	case errors.Is(err, errCallDeleted):
+	case err != nil:
 		r.log.Warn("recorder: call row not updated yet; will retry", "call", call.ID, "err", err)
+		r.publish(ctx, call, "call.ended")
+	default:
+		r.publish(ctx, call, "call.ended")
 	}
-	r.publish(ctx, call, "call.ended")
 	r.enqueue(dir)
 }
 
@@ -70,7 +74,11 @@ func (r *Recorder) endRow(ctx context.Context, dir string, call *store.Call, m *
 			return err
 		}
 	}
-	if err := r.db.Q().EndCall(ctx, call.TenantID, call.ID, m.State, m.Ended.UTC(), call.DurationMS); err != nil {
+	err := r.db.Q().EndCall(ctx, call.TenantID, call.ID, m.State, m.Ended.UTC(), call.DurationMS)
+	if errors.Is(err, store.ErrNotFound) {
+		return errCallDeleted // a row once written is gone: only a delete does that
+	}
+	if err != nil {
 		return err
 	}
 	m.RowDone = true
@@ -108,12 +116,20 @@ func (r *Recorder) finish(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.endRow(ctx, dir, &call, &m); err != nil {
+	if err := r.endRow(ctx, dir, &call, &m); errors.Is(err, errCallDeleted) {
+		return r.dropDeleted(ctx, dir, call)
+	} else if err != nil {
 		return fmt.Errorf("end row: %w", err)
 	}
 	if !call.Recorded {
 		removeSpool(dir)
 		return nil
+	}
+	// Compressing audio nobody may keep would only cost a core.
+	if deleted, err := r.callDeleted(ctx, call); err != nil {
+		return fmt.Errorf("call row: %w", err)
+	} else if deleted {
+		return r.dropDeleted(ctx, dir, call)
 	}
 	archive := filepath.Join(dir, archiveFile)
 	if _, err := os.Stat(archive); err != nil {
@@ -136,11 +152,13 @@ func (r *Recorder) finish(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	key := fmt.Sprintf("%s/%s/%s.opus", call.TenantID, call.StartedAt.UTC().Format("2006/01/02"), call.ID)
+	key := audioKey(call)
 	if err := r.blobs.Put(ctx, key, archive); err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
-	if err := r.db.Q().SetCallAudio(ctx, call.TenantID, call.ID, key, "opus", sum, size); err != nil {
+	if err := r.recordAudio(ctx, call, key, sum, size); errors.Is(err, errCallDeleted) {
+		return r.dropDeleted(ctx, dir, call)
+	} else if err != nil {
 		return fmt.Errorf("call row: %w", err)
 	}
 	call.BlobKey, call.SHA256, call.SizeBytes, call.AudioFormat = key, sum, size, "opus"

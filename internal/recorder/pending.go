@@ -38,13 +38,20 @@ func rowPending(dir string) bool {
 // insertCall writes the row, its participants and the pause spans its
 // spool in dir already holds (an on-demand call's span from the start: no
 // one can pause a call before its row exists) all or nothing, so that a
-// retry after a failure never finds half a call.
+// retry after a failure never finds half a call. A call with a tombstone
+// is errCallDeleted: a pending marker that outlived its row (its removal
+// lost in a crash) must not bring a deleted call back.
 func (r *Recorder) insertCall(ctx context.Context, dir string, c store.Call) error {
 	var spans []pauseSpan
 	if err := readJSONFile(filepath.Join(dir, pausesFile), &spans); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("recorder: pause spans: %w", err)
 	}
 	return r.db.InTx(ctx, func(tx store.Q) error {
+		if dead, err := tx.CallTombstoned(ctx, c.TenantID, c.ID); err != nil {
+			return err
+		} else if dead {
+			return errCallDeleted
+		}
 		if err := tx.InsertCall(ctx, c); err != nil {
 			return err
 		}
@@ -96,7 +103,9 @@ func (r *Recorder) retryRow(s *session) {
 		if _, err := os.Stat(filepath.Join(s.dir, endFile)); !live && err == nil {
 			return
 		}
-		if err := r.insertPendingRow(ctx, s.dir, s.call); err != nil {
+		if err := r.insertPendingRow(ctx, s.dir, s.call); errors.Is(err, errCallDeleted) {
+			return
+		} else if err != nil {
 			r.log.Debug("recorder: call row still pending", "call", s.call.ID, "err", err)
 			continue
 		}
