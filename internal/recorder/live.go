@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"callrec/internal/httpserver"
 	"callrec/internal/store"
 )
 
@@ -154,6 +155,7 @@ func (l *Live) ServeInternal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer stop()
+	httpserver.Lift(w) // a WebSocket for as long as the call; Relay bounds each frame
 	conn, err := websocket.Accept(w, r, nil)
 	if err != nil {
 		return
