@@ -112,11 +112,17 @@ func TestDeletedSpoolAfterRestart(t *testing.T) {
 func (e *env) endedCall() string {
 	e.t.Helper()
 	ctx := context.Background()
+	known := map[string]bool{}
+	for _, c := range e.calls() {
+		known[c.ID] = true
+	}
 	call, flows := e.dialTones(ctx, "sip:2001@pbx.example")
 	var id string
 	waitUntil(e.t, 10*time.Second, "the call row", func() bool {
-		if cs := e.calls(); len(cs) == 1 {
-			id = cs[0].ID
+		for _, c := range e.calls() {
+			if !known[c.ID] {
+				id = c.ID
+			}
 		}
 		return id != ""
 	})

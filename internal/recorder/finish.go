@@ -94,15 +94,21 @@ func (r *Recorder) finisher(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case dir := <-r.jobs:
-			if err := r.finish(ctx, dir); err != nil {
+			var err error
+			if r.cfg.Guard.Handle("recorder finisher", func() { err = r.finish(ctx, dir) }) {
+				// Retrying would panic again; the next start queues it anew.
+				r.log.Error("recorder: finishing a spool panicked; left for the next start", "dir", filepath.Base(dir))
+				continue
+			}
+			if err != nil {
 				r.log.Warn("recorder: recording not stored yet; will retry", "dir", filepath.Base(dir), "err", err)
-				go func() {
+				r.cfg.Guard.Go("recorder finisher retry", func() {
 					select {
 					case <-ctx.Done():
 					case <-time.After(r.cfg.RetryEvery):
 						r.enqueue(dir)
 					}
-				}()
+				})
 			}
 		}
 	}

@@ -94,6 +94,7 @@ func (r *Recorder) insertPendingRow(ctx context.Context, dir string, c store.Cal
 // retryRow writes a live call's pending row as soon as the database is
 // back; once the call ends, the finisher's endRow takes over.
 func (r *Recorder) retryRow(s *session) {
+	defer r.cfg.Guard.Recover("recorder pending row")
 	ctx := context.Background()
 	for s.rowPending.Load() {
 		time.Sleep(r.cfg.RetryEvery)

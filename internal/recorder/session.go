@@ -238,7 +238,7 @@ func (r *Recorder) openSlot(s *session, sl *slot, idx int, f siprec.Format, dtmf
 	track.SetTap(s.tap.feed(sl.side))
 	sl.stream = st
 	sl.answer.Port, sl.answer.Codec, sl.answer.DTMF = st.Port(), f, dtmf
-	go st.Run()
+	go r.cfg.Guard.Loop(context.Background(), "recorder media stream", func(context.Context) { st.Run() })
 	return nil
 }
 
@@ -339,6 +339,7 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 	r.ending.Add(1)
 	go func() {
 		defer r.ending.Done()
+		defer r.cfg.Guard.Recover("recorder call end")
 		r.endSlots <- struct{}{}
 		defer func() { <-r.endSlots }()
 		r.afterEnd(context.WithoutCancel(ctx), s.dir)
