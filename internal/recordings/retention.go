@@ -60,15 +60,18 @@ func (s *Service) expire(ctx context.Context, tenantID, id string, size int64, e
 
 // RunRetention sweeps once at start and then every interval (a day in
 // production) until ctx ends; the worker role runs it. tick makes the
-// schedule testable.
+// schedule testable. A sweep that panics is recovered, logged and counted
+// (Guard), and the next one runs on schedule.
 func (s *Service) RunRetention(ctx context.Context, tick <-chan time.Time) {
 	for {
-		res, err := s.Sweep(ctx)
-		if err != nil {
-			s.log().Error("recordings: retention sweep", "err", err)
-		} else if res.Deleted > 0 || res.Failed > 0 {
-			s.log().Info("recordings: retention sweep", "deleted", res.Deleted, "bytes", res.Bytes, "failed", res.Failed)
-		}
+		s.Guard.Handle("worker retention", func() {
+			res, err := s.Sweep(ctx)
+			if err != nil {
+				s.log().Error("recordings: retention sweep", "err", err)
+			} else if res.Deleted > 0 || res.Failed > 0 {
+				s.log().Info("recordings: retention sweep", "deleted", res.Deleted, "bytes", res.Bytes, "failed", res.Failed)
+			}
+		})
 		select {
 		case <-ctx.Done():
 			return
