@@ -69,6 +69,8 @@ func (h *Handler) listen(w http.ResponseWriter, r *http.Request, p *principal.Pr
 	if err != nil {
 		return nil
 	}
-	recorder.Relay(ctx, conn, src)
+	if h.Guard.Handle("websocket listen", func() { recorder.Relay(ctx, conn, src) }) {
+		_ = conn.Close(websocket.StatusInternalError, "internal error")
+	}
 	return nil
 }

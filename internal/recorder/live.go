@@ -161,7 +161,10 @@ func (l *Live) ServeInternal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.CloseNow()
-	Relay(conn.CloseRead(r.Context()), conn, &localSource{frames: frames, stop: func() {}})
+	ctx := conn.CloseRead(r.Context())
+	if l.Rec.cfg.Guard.Handle("websocket internal listen", func() { Relay(ctx, conn, &localSource{frames: frames, stop: func() {}}) }) {
+		_ = conn.Close(websocket.StatusInternalError, "internal error")
+	}
 }
 
 // Relay writes a source's frames to a WebSocket until the call ends, the
