@@ -31,6 +31,7 @@ func (r *Recorder) afterEnd(ctx context.Context, dir string) {
 	}
 	switch err := r.endRow(ctx, dir, &call, &m); {
 	case errors.Is(err, errCallDeleted):
+		// No event for a call that is gone; the finisher drops its spool.
 	case err != nil:
 		r.log.Warn("recorder: call row not updated yet; will retry", "call", call.ID, "err", err)
 		r.publish(ctx, call, "call.ended")

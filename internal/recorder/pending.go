@@ -76,6 +76,9 @@ func (r *Recorder) insertCall(ctx context.Context, dir string, c store.Call) err
 func (r *Recorder) insertPendingRow(ctx context.Context, dir string, c store.Call) error {
 	if c.ExpiresAt == nil {
 		t, err := r.db.Q().GetTenant(ctx, c.TenantID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errCallDeleted // the tenant went, and its calls with it
+		}
 		if err != nil {
 			return fmt.Errorf("recorder: pending row: %w", err)
 		}
