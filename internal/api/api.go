@@ -14,6 +14,7 @@ import (
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/recordings"
+	"callrec/internal/recovery"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -32,6 +33,9 @@ type Handler struct {
 	PauseControl recordings.Controller
 	// Live connects live-monitoring listeners to the recorder holding a call.
 	Live *recorder.Live
+	// Guard recovers a panic in a WebSocket once it is upgraded, where an
+	// HTTP error can no longer be written (nil: recovered and logged only).
+	Guard *recovery.Guard
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"callrec/internal/events"
+	"callrec/internal/httpserver"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/roles"
@@ -90,8 +91,11 @@ func (h *Handler) getCall(w http.ResponseWriter, r *http.Request, p *principal.P
 }
 
 // callAudio serves the recording with Range support: Ogg Opus once stored,
-// or ?format=wav; WAV from the spool until the upload is done.
+// or ?format=wav; WAV from the spool until the upload is done. A WAV of an
+// hour is 115 MB, longer to send than the server's write timeout allows a
+// whole response, so each write is bounded instead.
 func (h *Handler) callAudio(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	w = httpserver.Stream(w, httpserver.StreamWriteTimeout)
 	if !p.Can(roles.RecordingsPlay) && !p.Can(roles.RecordingsDownload) {
 		return errForbidden
 	}
@@ -165,6 +169,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, p *principal.Pr
 	if err != nil {
 		return err
 	}
+	w = httpserver.Stream(w, httpserver.StreamWriteTimeout) // open for as long as the page is
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {

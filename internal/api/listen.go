@@ -9,6 +9,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 
+	"callrec/internal/httpserver"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/recordings"
@@ -32,6 +33,7 @@ func (h *Handler) registerLive(mux *http.ServeMux) {
 // check, which stops another site from using the portal cookie), and the
 // audio comes from the recorder node named on the call row.
 func (h *Handler) listen(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	httpserver.Lift(w) // a WebSocket for as long as the call; Relay bounds each frame
 	c, err := h.workspace().Listen(r.Context(), p, r.PathValue("id"))
 	if errors.Is(err, recordings.ErrNotActive) {
 		return errNotLive
@@ -67,6 +69,8 @@ func (h *Handler) listen(w http.ResponseWriter, r *http.Request, p *principal.Pr
 	if err != nil {
 		return nil
 	}
-	recorder.Relay(ctx, conn, src)
+	if h.Guard.Handle("websocket listen", func() { recorder.Relay(ctx, conn, src) }) {
+		_ = conn.Close(websocket.StatusInternalError, "internal error")
+	}
 	return nil
 }

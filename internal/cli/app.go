@@ -16,6 +16,7 @@ import (
 	"callrec/internal/auth"
 	"callrec/internal/config"
 	"callrec/internal/events"
+	"callrec/internal/httpserver"
 	"callrec/internal/integration"
 	"callrec/internal/mail"
 	"callrec/internal/recorder"
@@ -137,7 +138,8 @@ func (a *app) handler() http.Handler {
 		Metrics: a.metrics, Guard: a.guard})
 }
 
-// serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
+// serveHTTP serves h on addr, within the production bounds, until ctx
+// ends, then drains for up to 10 s.
 func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler, ready func(addr string)) error {
 	ln, err := listen(addr)
 	if err != nil {
@@ -146,12 +148,14 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handle
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	return serveOn(ctx, log, ln, h)
+	return serveOn(ctx, log, ln, h, httpserver.Defaults())
 }
 
-// serveOn serves h on ln until ctx ends, then drains for up to 10 s.
-func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+// serveOn serves h on ln within the bounds t (httpserver says why each;
+// streaming handlers lift them for their own requests) until ctx ends,
+// then drains for up to 10 s.
+func serveOn(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, t httpserver.Timeouts) error {
+	srv := httpserver.New(h, t)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -11,33 +11,53 @@ import (
 
 // startRecordingJobs runs the worker's recordings jobs until ctx ends: the
 // daily retention sweep (expired audio out of the blob store, audited),
-// SQLite's planner statistics (at start and daily), and the auto-resume of
-// pauses that outlast their tenant's timeout.
+// the purge of deleted calls' audio the blob store refused at the time
+// (every minute), SQLite's planner statistics (at start and daily), and
+// the auto-resume of pauses that outlast their tenant's timeout.
 func (a *app) startRecordingJobs(ctx context.Context) {
-	optimize := func() {
+	a.runJob(ctx, "worker planner statistics", 24*time.Hour, true, func() {
 		if err := a.db.Optimize(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("store: planner statistics", "err", err)
 		}
-	}
-	go func() {
-		optimize()
-		clock.Every(ctx, 24*time.Hour, optimize)
-	}()
+	})
 	blobs, err := blob.Open(a.cfg.BlobURL)
 	if err != nil {
 		a.log.Error("retention disabled: blob store unavailable", "err", err)
 		return
 	}
-	svc := &recordings.Service{DB: a.db, Accounts: a.accounts, Blobs: blobs, Bus: a.eventBus(), Log: a.log, Control: a.pauseControl()}
+	svc := &recordings.Service{DB: a.db, Accounts: a.accounts, Blobs: blobs, Bus: a.eventBus(), Log: a.log, Control: a.pauseControl(),
+		Guard: a.guard}
 	day := time.NewTicker(24 * time.Hour)
 	go func() {
 		defer day.Stop()
 		svc.RunRetention(ctx, day.C)
 	}()
-	go clock.Every(ctx, 5*time.Second, func() {
+	a.runJob(ctx, "worker purge deleted audio", time.Minute, true, func() {
+		n, err := svc.PurgeDeleted(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("recordings: purge deleted audio", "err", err)
+		} else if n > 0 {
+			a.log.Info("recordings: deleted calls' audio removed", "recordings", n)
+		}
+	})
+	a.runJob(ctx, "worker auto-resume", 5*time.Second, false, func() {
 		if err := svc.AutoResume(ctx); err != nil {
 			a.log.Error("recordings: auto-resume", "err", err)
 		}
 	})
-	a.log.Info("worker running retention (daily) and pause auto-resume")
+	a.log.Info("worker running retention (daily), deleted audio purge and pause auto-resume")
+}
+
+// runJob runs fn every interval until ctx ends, and first at once when
+// atStart. A turn that panics is recovered, logged with its stack and
+// counted in callrec_panics_total under where; the next turn comes on
+// schedule.
+func (a *app) runJob(ctx context.Context, where string, every time.Duration, atStart bool, fn func()) {
+	turn := func() { a.guard.Handle(where, fn) }
+	go func() {
+		if atStart {
+			turn()
+		}
+		clock.Every(ctx, every, turn)
+	}()
 }

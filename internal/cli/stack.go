@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"callrec/internal/config"
+	"callrec/internal/httpserver"
 	"callrec/internal/msemu"
 )
 
@@ -96,12 +97,12 @@ func startStack(ctx context.Context, cfg config.Config, o stackOptions, log *slo
 	st.emuDone = make(chan struct{})
 	go func() {
 		defer close(st.emuDone)
-		if err := serveOn(ctx, log, msLn, snap.saveAfterWrites(st.Emu)); err != nil {
+		if err := serveOn(ctx, log, msLn, snap.saveAfterWrites(st.Emu), httpserver.Defaults()); err != nil {
 			log.Error("Microsoft emulator stopped", "err", err)
 		}
 		_ = snap.save()
 	}()
-	go func() { st.errc <- serveOn(ctx, log, ln, a.handler()) }()
+	go func() { st.errc <- serveOn(ctx, log, ln, a.handler(), httpserver.Defaults()) }()
 	st.URL, st.MSURL = cfg.PublicURL, mc.LoginURL
 	return st, nil
 }

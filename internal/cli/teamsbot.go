@@ -37,7 +37,7 @@ func (a *app) botHandler() http.Handler {
 // startTeamsBot runs the bot's keep-alive loop until ctx ends.
 func (a *app) startTeamsBot(ctx context.Context) {
 	if b := a.teamsBot(); b != nil {
-		go b.KeepAlive(ctx, time.Minute)
+		go a.guard.Loop(ctx, "teamsbot keep-alive", func(ctx context.Context) { b.KeepAlive(ctx, time.Minute) })
 		a.log.Info("Teams recording bot listening", "webhook", a.cfg.PublicURL+"/api/teams/calling", "siprec_target", a.cfg.SIPRECTarget)
 	}
 }

@@ -73,11 +73,16 @@ func (s *Service) queueJob(ctx context.Context, q store.Q, i *store.Integration,
 }
 
 // Work runs queued jobs until ctx ends, polling every interval. Jobs whose
-// worker died are taken over once their lease expires.
+// worker died are taken over once their lease expires; so is a job that
+// panicked (recovered, logged and counted), after its lease.
 func (s *Service) Work(ctx context.Context, interval time.Duration) {
 	for {
 		for {
-			ran, err := s.RunOnce(ctx)
+			var ran bool
+			var err error
+			if s.guard.Handle("worker integration job", func() { ran, err = s.RunOnce(ctx) }) {
+				break
+			}
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("integration: job runner", "err", err)
 			}

@@ -16,6 +16,7 @@ import (
 	"callrec/internal/account"
 	"callrec/internal/clock"
 	"callrec/internal/events"
+	"callrec/internal/recovery"
 	"callrec/internal/secretbox"
 	"callrec/internal/store"
 	"callrec/internal/teams"
@@ -104,6 +105,9 @@ type Options struct {
 	Owner string
 	// Attempts is how often a step is tried before it fails (default 6).
 	Attempts int
+	// Guard recovers a job that panics, so the runner goes on with the
+	// next (nil: recovered and logged only).
+	Guard *recovery.Guard
 }
 
 // Service runs Teams integrations.
@@ -120,6 +124,7 @@ type Service struct {
 	sleep    func(ctx context.Context, d time.Duration) error
 	owner    string
 	attempts int
+	guard    *recovery.Guard
 }
 
 // New returns a Service.
@@ -146,7 +151,8 @@ func New(db *store.DB, accounts *account.Service, o Options) *Service {
 		o.Owner = account.NewID()
 	}
 	return &Service{db: db, accounts: accounts, ep: o.Endpoints, hc: o.HTTP, oauth: teams.NewOAuth(o.Endpoints, o.HTTP, o.Now),
-		box: o.Box, bus: o.Bus, log: o.Log, now: o.Now, sleep: o.Sleep, owner: o.Owner, attempts: o.Attempts}
+		box: o.Box, bus: o.Bus, log: o.Log, now: o.Now, sleep: o.Sleep, owner: o.Owner, attempts: o.Attempts,
+		guard: o.Guard}
 }
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

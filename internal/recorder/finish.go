@@ -29,10 +29,15 @@ func (r *Recorder) afterEnd(ctx context.Context, dir string) {
 			r.log.Error("recorder: mix", "call", call.ID, "err", err)
 		}
 	}
-	if err := r.endRow(ctx, dir, &call, &m); err != nil {
+	switch err := r.endRow(ctx, dir, &call, &m); {
+	case errors.Is(err, errCallDeleted):
+		// No event for a call that is gone; the finisher drops its spool.
+	case err != nil:
 		r.log.Warn("recorder: call row not updated yet; will retry", "call", call.ID, "err", err)
+		r.publish(ctx, call, "call.ended")
+	default:
+		r.publish(ctx, call, "call.ended")
 	}
-	r.publish(ctx, call, "call.ended")
 	r.enqueue(dir)
 }
 
@@ -70,7 +75,11 @@ func (r *Recorder) endRow(ctx context.Context, dir string, call *store.Call, m *
 			return err
 		}
 	}
-	if err := r.db.Q().EndCall(ctx, call.TenantID, call.ID, m.State, m.Ended.UTC(), call.DurationMS, m.Media); err != nil {
+	err := r.db.Q().EndCall(ctx, call.TenantID, call.ID, m.State, m.Ended.UTC(), call.DurationMS, m.Media)
+	if errors.Is(err, store.ErrNotFound) {
+		return errCallDeleted // a row once written is gone: only a delete does that
+	}
+	if err != nil {
 		return err
 	}
 	m.RowDone = true
@@ -86,15 +95,21 @@ func (r *Recorder) finisher(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case dir := <-r.jobs:
-			if err := r.finish(ctx, dir); err != nil {
+			var err error
+			if r.cfg.Guard.Handle("recorder finisher", func() { err = r.finish(ctx, dir) }) {
+				// Retrying would panic again; the next start queues it anew.
+				r.log.Error("recorder: finishing a spool panicked; left for the next start", "dir", filepath.Base(dir))
+				continue
+			}
+			if err != nil {
 				r.log.Warn("recorder: recording not stored yet; will retry", "dir", filepath.Base(dir), "err", err)
-				go func() {
+				r.cfg.Guard.Go("recorder finisher retry", func() {
 					select {
 					case <-ctx.Done():
 					case <-time.After(r.cfg.RetryEvery):
 						r.enqueue(dir)
 					}
-				}()
+				})
 			}
 		}
 	}
@@ -108,12 +123,20 @@ func (r *Recorder) finish(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.endRow(ctx, dir, &call, &m); err != nil {
+	if err := r.endRow(ctx, dir, &call, &m); errors.Is(err, errCallDeleted) {
+		return r.dropDeleted(ctx, dir, call)
+	} else if err != nil {
 		return fmt.Errorf("end row: %w", err)
 	}
 	if !call.Recorded {
 		removeSpool(dir)
 		return nil
+	}
+	// Compressing audio nobody may keep would only cost a core.
+	if deleted, err := r.callDeleted(ctx, call); err != nil {
+		return fmt.Errorf("call row: %w", err)
+	} else if deleted {
+		return r.dropDeleted(ctx, dir, call)
 	}
 	archive := filepath.Join(dir, archiveFile)
 	if _, err := os.Stat(archive); err != nil {
@@ -136,11 +159,13 @@ func (r *Recorder) finish(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	key := fmt.Sprintf("%s/%s/%s.opus", call.TenantID, call.StartedAt.UTC().Format("2006/01/02"), call.ID)
+	key := audioKey(call)
 	if err := r.blobs.Put(ctx, key, archive); err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
-	if err := r.db.Q().SetCallAudio(ctx, call.TenantID, call.ID, key, "opus", sum, size); err != nil {
+	if err := r.recordAudio(ctx, call, key, sum, size); errors.Is(err, errCallDeleted) {
+		return r.dropDeleted(ctx, dir, call)
+	} else if err != nil {
 		return fmt.Errorf("call row: %w", err)
 	}
 	call.BlobKey, call.SHA256, call.SizeBytes, call.AudioFormat = key, sum, size, "opus"

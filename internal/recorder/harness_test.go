@@ -31,23 +31,46 @@ import (
 	"callrec/internal/store/storetest"
 )
 
-// flaky is a blob store that can be taken down and brought back.
+// flaky is a blob store that can be taken down and brought back, counts
+// uploads, and can hold an upload in flight (hold).
 type flaky struct {
 	blob.Store
 	mu   sync.Mutex
 	down bool
+	puts []string // every upload's key, failed or not
+	hold func()   // run at the start of each Put, when set
 }
 
 func (f *flaky) setDown(d bool) { f.mu.Lock(); f.down = d; f.mu.Unlock() }
 
+func (f *flaky) uploads() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.puts...)
+}
+
 func (f *flaky) Put(ctx context.Context, key, path string) error {
+	f.mu.Lock()
+	f.puts = append(f.puts, key)
+	down, hold := f.down, f.hold
+	f.mu.Unlock()
+	if hold != nil {
+		hold()
+	}
+	if down {
+		return errors.New("blob store unreachable")
+	}
+	return f.Store.Put(ctx, key, path)
+}
+
+func (f *flaky) Delete(ctx context.Context, key string) error {
 	f.mu.Lock()
 	down := f.down
 	f.mu.Unlock()
 	if down {
 		return errors.New("blob store unreachable")
 	}
-	return f.Store.Put(ctx, key, path)
+	return f.Store.Delete(ctx, key)
 }
 
 // env is a recorder, the API and a SIPREC client on 127.0.0.1.
@@ -66,6 +89,8 @@ type env struct {
 	spool   string
 	logs    *lockedBuffer // what the recorder logged
 	metrics *prometheus.Registry
+	cfg     recorder.Config
+	stopRec func() // stops the recorder as a shutdown does
 }
 
 // lockedBuffer is a log sink safe for the recorder's goroutines.
@@ -125,24 +150,9 @@ func newEnv(t *testing.T, b storetest.Backend, maxCalls int, tune ...func(*recor
 	for _, f := range tune {
 		f(&cfg)
 	}
-	e.rec, err = recorder.New(cfg, db, e.blobs, e.bus, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan string, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := e.rec.Run(ctx, func(a string) { ready <- a }); err != nil {
-			t.Errorf("recorder: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case e.sipAddr = <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatal("recorder did not start")
-	}
+	e.cfg = cfg
+	e.startRecorder()
+	t.Cleanup(func() { cancel(); e.stopRec() })
 
 	authSvc := auth.NewService(db, auth.Options{Log: log, PublicURL: "http://callrec.test"})
 	mux := http.NewServeMux()
@@ -163,6 +173,30 @@ func newEnv(t *testing.T, b storetest.Backend, maxCalls int, tune ...func(*recor
 	}
 	go e.pacer.Run(ctx)
 	return e
+}
+
+// startRecorder runs a recorder on the env's spool, database and blob store.
+func (e *env) startRecorder() {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	rec, err := recorder.New(e.cfg, e.db, e.blobs, e.bus, slog.New(slog.NewTextHandler(e.logs, nil)), nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := rec.Run(ctx, func(a string) { ready <- a }); err != nil {
+			e.t.Errorf("recorder: %v", err)
+		}
+	}()
+	e.rec, e.stopRec = rec, func() { cancel(); <-done }
+	select {
+	case e.sipAddr = <-ready:
+	case <-time.After(10 * time.Second):
+		e.t.Fatal("recorder did not start")
+	}
 }
 
 func portRange(lo int) string { return strconv.Itoa(lo) + "-" + strconv.Itoa(lo+999) }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"callrec/internal/httpserver"
 	"callrec/internal/store"
 )
 
@@ -154,12 +155,16 @@ func (l *Live) ServeInternal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer stop()
+	httpserver.Lift(w) // a WebSocket for as long as the call; Relay bounds each frame
 	conn, err := websocket.Accept(w, r, nil)
 	if err != nil {
 		return
 	}
 	defer conn.CloseNow()
-	Relay(conn.CloseRead(r.Context()), conn, &localSource{frames: frames, stop: func() {}})
+	ctx := conn.CloseRead(r.Context())
+	if l.Rec.cfg.Guard.Handle("websocket internal listen", func() { Relay(ctx, conn, &localSource{frames: frames, stop: func() {}}) }) {
+		_ = conn.Close(websocket.StatusInternalError, "internal error")
+	}
 }
 
 // Relay writes a source's frames to a WebSocket until the call ends, the

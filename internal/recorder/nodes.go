@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"callrec/internal/httpserver"
 	"callrec/internal/store"
 )
 
@@ -202,7 +203,9 @@ func (l *Library) ServeSpool(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Header().Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, mixFile, st.ModTime(), f)
+	// As long as the listener at the web node takes it (a long call's WAV
+	// outlasts the server's write timeout); each write is bounded.
+	http.ServeContent(httpserver.Stream(w, httpserver.StreamWriteTimeout), r, mixFile, st.ModTime(), f)
 }
 
 func internalError(w http.ResponseWriter, status int, code, msg string) {

@@ -38,13 +38,20 @@ func rowPending(dir string) bool {
 // insertCall writes the row, its participants and the pause spans its
 // spool in dir already holds (an on-demand call's span from the start: no
 // one can pause a call before its row exists) all or nothing, so that a
-// retry after a failure never finds half a call.
+// retry after a failure never finds half a call. A call with a tombstone
+// is errCallDeleted: a pending marker that outlived its row (its removal
+// lost in a crash) must not bring a deleted call back.
 func (r *Recorder) insertCall(ctx context.Context, dir string, c store.Call) error {
 	var spans []pauseSpan
 	if err := readJSONFile(filepath.Join(dir, pausesFile), &spans); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("recorder: pause spans: %w", err)
 	}
 	return r.db.InTx(ctx, func(tx store.Q) error {
+		if dead, err := tx.CallTombstoned(ctx, c.TenantID, c.ID); err != nil {
+			return err
+		} else if dead {
+			return errCallDeleted
+		}
 		if err := tx.InsertCall(ctx, c); err != nil {
 			return err
 		}
@@ -69,6 +76,9 @@ func (r *Recorder) insertCall(ctx context.Context, dir string, c store.Call) err
 func (r *Recorder) insertPendingRow(ctx context.Context, dir string, c store.Call) error {
 	if c.ExpiresAt == nil {
 		t, err := r.db.Q().GetTenant(ctx, c.TenantID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errCallDeleted // the tenant went, and its calls with it
+		}
 		if err != nil {
 			return fmt.Errorf("recorder: pending row: %w", err)
 		}
@@ -87,6 +97,7 @@ func (r *Recorder) insertPendingRow(ctx context.Context, dir string, c store.Cal
 // retryRow writes a live call's pending row as soon as the database is
 // back; once the call ends, the finisher's endRow takes over.
 func (r *Recorder) retryRow(s *session) {
+	defer r.cfg.Guard.Recover("recorder pending row")
 	ctx := context.Background()
 	for s.rowPending.Load() {
 		time.Sleep(r.cfg.RetryEvery)
@@ -96,7 +107,9 @@ func (r *Recorder) retryRow(s *session) {
 		if _, err := os.Stat(filepath.Join(s.dir, endFile)); !live && err == nil {
 			return
 		}
-		if err := r.insertPendingRow(ctx, s.dir, s.call); err != nil {
+		if err := r.insertPendingRow(ctx, s.dir, s.call); errors.Is(err, errCallDeleted) {
+			return
+		} else if err != nil {
 			r.log.Debug("recorder: call row still pending", "call", s.call.ID, "err", err)
 			continue
 		}

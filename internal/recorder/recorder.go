@@ -158,15 +158,19 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 	if err != nil {
 		return err
 	}
+	// A panic in a loop is logged and counted, and the loop started again:
+	// one bad spool or row must not stop the recording of every call.
 	var wg sync.WaitGroup
-	for i := 0; i < r.cfg.Encoders; i++ {
+	loop := func(where string, fn func(context.Context)) {
 		wg.Add(1)
-		go func() { defer wg.Done(); r.finisher(ctx) }()
+		go func() { defer wg.Done(); r.cfg.Guard.Loop(ctx, where, fn) }()
 	}
-	wg.Add(3)
-	go func() { defer wg.Done(); r.watchTimeouts(ctx) }()
-	go func() { defer wg.Done(); r.register(ctx) }()
-	go func() { defer wg.Done(); r.watchPauses(ctx) }()
+	for i := 0; i < r.cfg.Encoders; i++ {
+		loop("recorder finisher", r.finisher)
+	}
+	loop("recorder rtp timeouts", r.watchTimeouts)
+	loop("recorder node heartbeat", r.register)
+	loop("recorder pause poll", r.watchPauses)
 	err = srv.Serve(ctx, r.cfg.SIPAddr, func(a net.Addr) {
 		r.log.Info("SIPREC recorder listening", "sip", a.String(), "rtp_ports", r.cfg.RTPPorts, "node", r.cfg.Node)
 		if ready != nil {

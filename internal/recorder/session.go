@@ -269,7 +269,7 @@ func (r *Recorder) openSlot(s *session, sl *slot, idx int, signal netip.Addr) er
 	track.SetTap(s.tap.feed(sl.side))
 	sl.stream, sl.offered, sl.srtp = st, offeredSource(sl.media), keys != nil
 	sl.answer.Port, sl.answer.Codec, sl.answer.DTMF, sl.answer.Crypto = port, f, dtmf, ours
-	go st.Run()
+	go r.cfg.Guard.Loop(context.Background(), "recorder media stream", func(context.Context) { st.Run() })
 	return nil
 }
 
@@ -424,6 +424,7 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 	r.ending.Add(1)
 	go func() {
 		defer r.ending.Done()
+		defer r.cfg.Guard.Recover("recorder call end")
 		r.endSlots <- struct{}{}
 		defer func() { <-r.endSlots }()
 		r.afterEnd(context.WithoutCancel(ctx), s.dir)

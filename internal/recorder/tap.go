@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -139,7 +140,8 @@ func (r *Recorder) Listen(c store.Call) (frames <-chan *TapFrame, stop func(), e
 		t.next = s.timeline(r.now().Add(-tapLag)) / FrameSamples * FrameSamples
 		t.stop = make(chan struct{})
 		t.on.Store(true)
-		go r.emit(s, t.stop)
+		stop := t.stop
+		go r.cfg.Guard.Loop(context.Background(), "recorder live tap", func(context.Context) { r.emit(s, stop) })
 	}
 	return ch, func() { t.unsubscribe(ch) }, nil
 }

@@ -2,13 +2,11 @@ package recordings
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"callrec/internal/blob"
 	"callrec/internal/principal"
 	"callrec/internal/roles"
 	"callrec/internal/store"
@@ -73,8 +71,8 @@ func (s *Service) SetConfidential(ctx context.Context, p *principal.Principal, i
 	return d, nil
 }
 
-// Delete removes a finished call: its audio from the blob store first (so
-// no audio outlives its row), then the row with its notes, audited.
+// Delete removes a finished call: the row with its notes at once, then its
+// audio (deleteCall says how deletion wins over an upload), audited.
 func (s *Service) Delete(ctx context.Context, p *principal.Principal, id string) error {
 	if !p.Can(roles.RecordingsDelete) {
 		return ErrForbidden
@@ -86,10 +84,7 @@ func (s *Service) Delete(ctx context.Context, p *principal.Principal, id string)
 	if d.State == store.CallActive {
 		return ErrActive
 	}
-	if err := s.removeAudio(ctx, d.BlobKey); err != nil {
-		return err
-	}
-	if err := s.DB.Q().DeleteCall(ctx, p.TenantID, id); err != nil {
+	if err := s.deleteCall(ctx, p.TenantID, id); err != nil {
 		return err
 	}
 	detail := map[string]any{"started_at": d.StartedAt, "caller": d.Caller, "callee": d.Callee, "size_bytes": d.SizeBytes}
@@ -97,19 +92,6 @@ func (s *Service) Delete(ctx context.Context, p *principal.Principal, id string)
 		return err
 	}
 	s.publish(ctx, "call.deleted", d.Call)
-	return nil
-}
-
-func (s *Service) removeAudio(ctx context.Context, key string) error {
-	if key == "" {
-		return nil
-	}
-	if s.Blobs == nil {
-		return errors.New("recordings: no blob store to delete audio from")
-	}
-	if err := s.Blobs.Delete(ctx, key); err != nil && !errors.Is(err, blob.ErrNotFound) {
-		return fmt.Errorf("recordings: delete audio: %w", err)
-	}
 	return nil
 }
 

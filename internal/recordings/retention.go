@@ -18,9 +18,10 @@ type SweepResult struct {
 }
 
 // Sweep deletes every finished call whose expiry (set by the recorder from
-// the tenant's retention days) is past: the audio from the blob store, then
-// the row, with an audit entry in the tenant's log naming what went. A call
-// whose audio cannot be deleted is kept and retried on the next sweep.
+// the tenant's retention days) is past: the row, then the audio from the
+// blob store, with an audit entry in the tenant's log naming what went.
+// Audio the blob store cannot delete now is left to PurgeDeleted; a call
+// the database cannot delete is kept and retried on the next sweep.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	skip := map[string]bool{}
@@ -35,7 +36,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 				continue
 			}
 			progress = true
-			if err := s.expire(ctx, c.TenantID, c.ID, c.BlobKey, c.SizeBytes, c.ExpiresAt); err != nil {
+			if err := s.expire(ctx, c.TenantID, c.ID, c.SizeBytes, c.ExpiresAt); err != nil {
 				s.log().Error("recordings: retention", "tenant_id", c.TenantID, "call_id", c.ID, "err", err)
 				skip[c.ID] = true
 				res.Failed++
@@ -50,11 +51,8 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 }
 
-func (s *Service) expire(ctx context.Context, tenantID, id, key string, size int64, expires time.Time) error {
-	if err := s.removeAudio(ctx, key); err != nil {
-		return err
-	}
-	if err := s.DB.Q().DeleteCall(ctx, tenantID, id); err != nil {
+func (s *Service) expire(ctx context.Context, tenantID, id string, size int64, expires time.Time) error {
+	if err := s.deleteCall(ctx, tenantID, id); err != nil {
 		return err
 	}
 	return s.audit(ctx, account.System, tenantID, "recording.expire", id, map[string]any{"expires_at": expires, "size_bytes": size})
@@ -62,15 +60,18 @@ func (s *Service) expire(ctx context.Context, tenantID, id, key string, size int
 
 // RunRetention sweeps once at start and then every interval (a day in
 // production) until ctx ends; the worker role runs it. tick makes the
-// schedule testable.
+// schedule testable. A sweep that panics is recovered, logged and counted
+// (Guard), and the next one runs on schedule.
 func (s *Service) RunRetention(ctx context.Context, tick <-chan time.Time) {
 	for {
-		res, err := s.Sweep(ctx)
-		if err != nil {
-			s.log().Error("recordings: retention sweep", "err", err)
-		} else if res.Deleted > 0 || res.Failed > 0 {
-			s.log().Info("recordings: retention sweep", "deleted", res.Deleted, "bytes", res.Bytes, "failed", res.Failed)
-		}
+		s.Guard.Handle("worker retention", func() {
+			res, err := s.Sweep(ctx)
+			if err != nil {
+				s.log().Error("recordings: retention sweep", "err", err)
+			} else if res.Deleted > 0 || res.Failed > 0 {
+				s.log().Info("recordings: retention sweep", "deleted", res.Deleted, "bytes", res.Bytes, "failed", res.Failed)
+			}
+		})
 		select {
 		case <-ctx.Done():
 			return

@@ -1,16 +1,23 @@
 package recordings_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"callrec/internal/account"
 	"callrec/internal/blob"
 	"callrec/internal/clock"
 	"callrec/internal/recordings"
+	"callrec/internal/recovery"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 )
@@ -144,6 +151,74 @@ func TestRunRetentionDaily(t *testing.T) {
 	tick <- time.Time{} // the second sweep has finished
 	if _, err := db.Q().GetCall(ctx, tn.ID, c.ID); err == nil {
 		t.Fatal("expired call kept after the daily sweep")
+	}
+	cancel()
+	<-done
+}
+
+// panicky is a blob store whose first deletion panics.
+type panicky struct {
+	blob.Store
+	once sync.Once
+}
+
+func (p *panicky) Delete(ctx context.Context, key string) error {
+	p.once.Do(func() { panic("blob client bug") })
+	return p.Store.Delete(ctx, key)
+}
+
+// TestRetentionSurvivesPanic: a sweep that panics is logged once with its
+// stack and counted, and the next day's sweep runs; the audio the panic
+// left behind is purged from its tombstone.
+func TestRetentionSurvivesPanic(t *testing.T) {
+	b := storetest.Backends()[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock, db, accounts, tn := newTenant(t, b, 0)
+	disk, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	guard := recovery.New(slog.New(slog.NewTextHandler(&logs, nil)), prometheus.NewRegistry())
+	svc := &recordings.Service{DB: db, Accounts: accounts, Blobs: &panicky{Store: disk}, Now: clock.Now, Guard: guard}
+	expired := func() store.Call {
+		exp := clock.Now().Add(-time.Minute)
+		c := store.Call{ID: account.NewID(), TenantID: tn.ID, State: store.CallCompleted, StartedAt: clock.Now(), ExpiresAt: &exp,
+			BlobKey: tn.ID + "/" + account.NewID() + ".opus", Recorded: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+		src := filepath.Join(t.TempDir(), "a")
+		if err := os.WriteFile(src, []byte("OggS"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := disk.Put(ctx, c.BlobKey, src); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Q().InsertCall(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first := expired()
+	tick := make(chan time.Time)
+	done := make(chan struct{})
+	go func() { svc.RunRetention(ctx, tick); close(done) }()
+	tick <- time.Time{} // the first sweep (which panicked) is over
+	if n := guard.Count("worker retention"); n != 1 {
+		t.Fatalf("%v panics counted, want 1", n)
+	}
+	second := expired()
+	tick <- time.Time{}
+	tick <- time.Time{} // the second sweep is over
+	for _, c := range []store.Call{first, second} {
+		if _, err := db.Q().GetCall(ctx, tn.ID, c.ID); err == nil {
+			t.Errorf("expired call %s kept", c.ID)
+		}
+	}
+	if n, err := svc.PurgeDeleted(ctx); err != nil || n != 1 {
+		t.Errorf("purged %d (%v), want the audio the panic left", n, err)
+	}
+	if got := strings.Count(logs.String(), "panic recovered"); got != 1 || !strings.Contains(logs.String(), "retention_test.go") {
+		t.Errorf("want one panic logged with its stack, got %d:\n%s", got, logs.String())
 	}
 	cancel()
 	<-done

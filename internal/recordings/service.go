@@ -19,6 +19,7 @@ import (
 	"callrec/internal/blob"
 	"callrec/internal/events"
 	"callrec/internal/principal"
+	"callrec/internal/recovery"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -44,6 +45,9 @@ type Service struct {
 	// Control pauses and resumes live recordings; nil records the pause
 	// in the metadata only (see Controller).
 	Control Controller
+	// Guard recovers a retention sweep that panics, so the next runs as
+	// scheduled (nil: recovered and logged only).
+	Guard *recovery.Guard
 }
 
 func (s *Service) now() time.Time {

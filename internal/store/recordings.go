@@ -230,12 +230,3 @@ func (q Q) SetConfidential(ctx context.Context, tenantID, id string, confidentia
 	}
 	return nil
 }
-
-// DeleteCall removes a call of the tenant with its participants, notes
-// and pauses (the foreign keys cascade).
-func (q Q) DeleteCall(ctx context.Context, tenantID, id string) error {
-	if err := affectedOne(q.exec(ctx, `DELETE FROM calls WHERE tenant_id = ? AND id = ?`, tenantID, id)); err != nil {
-		return fmt.Errorf("store: delete call: %w", err)
-	}
-	return nil
-}

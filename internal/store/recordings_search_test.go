@@ -119,7 +119,7 @@ func TestRecordingTextSearch(t *testing.T) {
 		if got := searchAll(t, q, "tenant-a", store.RecordingFilter{Text: "zoë"}); len(got) != 0 {
 			t.Errorf("after deleting the note: %v", got)
 		}
-		if err := q.DeleteCall(ctx, "tenant-a", ids[0]); err != nil {
+		if _, err := q.DeleteCall(ctx, "tenant-a", ids[0]); err != nil {
 			t.Fatal(err)
 		}
 		if got := searchAll(t, q, "tenant-a", store.RecordingFilter{Text: "émile"}); !slices.Equal(got, []string{ids[4]}) {

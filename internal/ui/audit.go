@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"callrec/internal/httpserver"
 	"callrec/internal/principal"
 	"callrec/internal/roles"
 	"callrec/internal/store"
@@ -100,6 +101,7 @@ func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request, p *princip
 	f, _, _ := auditFilterOf(r.URL.Query())
 	f.Cursor = ""
 	csvDownload(w, "audit-log")
+	w = httpserver.Stream(w, httpserver.StreamWriteTimeout) // up to 100,000 rows, as the recordings export
 	if err := h.Accounts.ExportAuditCSV(r.Context(), w, tenantID, f); err != nil {
 		h.Log.Error("ui: export audit", "err", err)
 	}

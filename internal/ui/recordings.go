@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"callrec/internal/blob"
+	"callrec/internal/httpserver"
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
 	"callrec/internal/store"
@@ -208,6 +209,9 @@ func (h *Handler) recordingsExport(w http.ResponseWriter, r *http.Request, p *pr
 		return workspaceErr(err)
 	}
 	csvDownload(w, "recordings")
+	// Up to 100,000 rows: longer to send than the server's write timeout
+	// allows a whole response on a slow link, so each write is bounded.
+	w = httpserver.Stream(w, httpserver.StreamWriteTimeout)
 	if err := svc.ExportCSV(r.Context(), w, p, f, loc); err != nil {
 		h.Log.Error("ui: export recordings", "err", err)
 	}

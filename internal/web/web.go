@@ -75,7 +75,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /readyz", readyz(d.DB))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
-		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, PauseControl: d.PauseControl, Live: d.Live}).Register(mux)
+		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, PauseControl: d.PauseControl, Live: d.Live,
+		Guard: guard}).Register(mux)
 	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
 		Integrations: d.Integrations, Recordings: d.Recordings, Events: d.Events, PauseControl: d.PauseControl}).Register(mux)
 
