@@ -362,7 +362,7 @@ func FuzzServer(f *testing.F) {
 			t.Fatal(err)
 		}
 		_ = tcp.Send(b)
-		_ = tcp.Close()
+		_ = tcp.Abort()
 		p, err := siptest.Dial("udp", "127.0.0.1", s.addr)
 		if err != nil {
 			t.Fatal(err)
