@@ -17,11 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"callrec/internal/account"
+	"callrec/internal/principal"
 	"callrec/internal/blob"
 	"callrec/internal/events"
 	"callrec/internal/recorder"
 	"callrec/internal/roles"
 	"callrec/internal/store"
+	"callrec/internal/web"
 )
 
 // eventBus is the process's live-update bus, shared by the recorder and
@@ -94,14 +96,24 @@ const sealedPrefix = "sealed:"
 func (a *app) internalHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{}))
+	if a.cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", web.MetricsFor(a.metrics, a.log))
+	}
 	if lib := a.recordings(); lib != nil && lib.Nodes != nil {
 		mux.HandleFunc(recorder.SpoolRoute, lib.ServeSpool)
 	}
 	if l := a.live(); l.Nodes != nil && l.Rec != nil {
 		mux.HandleFunc(recorder.LiveRoute, l.ServeInternal)
 	}
-	return a.guard.HTTP(mux)
+	return a.guard.HTTP((&principal.Resolver{Auth: a.auth, DB: a.db}).Middleware(mux))
+}
+
+// metricsHandler is /metrics alone, for CALLREC_METRICS_ADDR: a private
+// address a scraper reaches without a token.
+func (a *app) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{}))
+	return mux
 }
 
 // startRecorder runs the SIPREC recorder until ctx ends; the returned

@@ -70,3 +70,40 @@ func TestSecretsAtRest(t *testing.T) {
 		}
 	})
 }
+
+// TestListeners: the node-to-node routes and /metrics move to their own
+// addresses when those are set, and leave the public one.
+func TestListeners(t *testing.T) {
+	cfg := config.Load(func(string) string { return "" })
+	cfg.DataDir = t.TempDir()
+	cfg.DatabaseURL = "sqlite://" + filepath.Join(cfg.DataDir, "c.db")
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	tests := []struct {
+		roles, internal, metrics string
+		want                     []string
+	}{
+		{"web,recorder", "", "", []string{":8080 portal and API"}},
+		{"web,recorder", "10.0.0.5:9090", "127.0.0.1:9100", []string{":8080 portal and API", "10.0.0.5:9090 node-to-node routes", "127.0.0.1:9100 metrics"}},
+		{"recorder", "", "", []string{":8080 recorder internal endpoint"}},
+		{"recorder", "10.0.0.5:9090", "", []string{"10.0.0.5:9090 node-to-node routes"}},
+		{"worker", "10.0.0.5:9090", "", nil},
+	}
+	for _, tt := range tests {
+		a.cfg.Roles, a.cfg.InternalAddr, a.cfg.MetricsAddr = tt.roles, tt.internal, tt.metrics
+		a.cfg.HTTPAddr = ":8080"
+		var got []string
+		for _, l := range a.listeners() {
+			got = append(got, l.addr+" "+l.what)
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("roles %s internal %q metrics %q: %q, want %q", tt.roles, tt.internal, tt.metrics, got, tt.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 )
 
@@ -50,29 +51,67 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if strings.Contains(cfg.Roles, "worker") {
 		a.startWorker(ctx)
 	}
-	if !strings.Contains(cfg.Roles, "web") {
-		if !strings.Contains(cfg.Roles, "recorder") {
-			<-ctx.Done()
-			return 0
-		}
-		// A recorder without the portal still serves its spool to web nodes.
-		err = serveHTTP(ctx, log, cfg.HTTPAddr, a.internalHandler(), func(addr string) {
-			log.Info("recorder internal endpoint listening", "addr", addr, "internal_url", cfg.InternalURL)
-		})
-		if err != nil {
-			log.Error("http server", "err", err)
-			return 1
-		}
-		return 0
-	}
-	err = serveHTTP(ctx, log, cfg.HTTPAddr, a.handler(), func(addr string) {
-		log.Info("portal and API listening", "addr", addr, "public_url", cfg.PublicURL)
-	})
-	if err != nil {
+	if err := a.serveListeners(ctx); err != nil {
 		log.Error("http server", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// listener is one HTTP address this node serves and what it serves there.
+type listener struct {
+	addr, what string
+	h          http.Handler
+}
+
+// listeners are the node's HTTP addresses: the portal and API (web role),
+// the node-to-node routes (on CALLREC_INTERNAL_ADDR when set, else beside
+// the portal, or alone on the HTTP address for a recorder without it) and
+// /metrics on CALLREC_METRICS_ADDR when set.
+func (a *app) listeners() []listener {
+	web, rec := strings.Contains(a.cfg.Roles, "web"), strings.Contains(a.cfg.Roles, "recorder")
+	var out []listener
+	switch {
+	case web:
+		out = append(out, listener{a.cfg.HTTPAddr, "portal and API", a.handler()})
+	case rec && a.cfg.InternalAddr == "":
+		// A recorder without the portal still serves its spool to web nodes.
+		out = append(out, listener{a.cfg.HTTPAddr, "recorder internal endpoint", a.internalHandler()})
+	}
+	if a.cfg.InternalAddr != "" && (web || rec) {
+		out = append(out, listener{a.cfg.InternalAddr, "node-to-node routes", a.internalHandler()})
+	}
+	if a.cfg.MetricsAddr != "" {
+		out = append(out, listener{a.cfg.MetricsAddr, "metrics", a.metricsHandler()})
+	}
+	return out
+}
+
+// serveListeners serves every listener until ctx ends or one fails.
+func (a *app) serveListeners(ctx context.Context) error {
+	ls := a.listeners()
+	if len(ls) == 0 {
+		<-ctx.Done()
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() {
+			errc <- serveHTTP(ctx, a.log, l.addr, l.h, func(addr string) {
+				a.log.Info(l.what+" listening", "addr", addr, "public_url", a.cfg.PublicURL, "internal_url", a.cfg.InternalURL)
+			})
+		}()
+	}
+	var first error
+	for range ls {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
 }
 
 func runMigrate(ctx context.Context, env *Env, args []string) int {

@@ -53,6 +53,14 @@ type Config struct {
 	// (CALLREC_INTERNAL_URL, default the public URL): a web node plays a
 	// call not yet uploaded from the recorder node that holds it.
 	InternalURL string
+	// InternalAddr, when set, is where the node-to-node routes (spool
+	// playback, live listen) listen instead of HTTPAddr
+	// (CALLREC_INTERNAL_ADDR); CALLREC_INTERNAL_URL must then point there.
+	InternalAddr string
+	// MetricsAddr, when set, serves /metrics without authentication on its
+	// own address (CALLREC_METRICS_ADDR) instead of behind a provider
+	// token on HTTPAddr.
+	MetricsAddr string
 	// InternalSecret signs requests between nodes (CALLREC_INTERNAL_SECRET);
 	// empty means a secret kept in the shared database.
 	InternalSecret string
@@ -100,6 +108,7 @@ func Load(getenv Getenv) Config {
 	c.SIPRECTarget = getenv("CALLREC_SIPREC_TARGET")
 	c.Node, c.MediaIP = getenv("CALLREC_NODE"), getenv("CALLREC_MEDIA_IP")
 	c.InternalURL, c.InternalSecret = getenv("CALLREC_INTERNAL_URL"), getenv("CALLREC_INTERNAL_SECRET")
+	c.InternalAddr, c.MetricsAddr = getenv("CALLREC_INTERNAL_ADDR"), getenv("CALLREC_METRICS_ADDR")
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
 	}
@@ -143,6 +152,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL of the portal")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.Node, "node", c.Node, "this node's name on call rows (default the host name)")
+	fs.StringVar(&c.InternalAddr, "internal-addr", c.InternalAddr, "listen address of the node-to-node routes (default: on the HTTP address)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of an unauthenticated /metrics (default: /metrics on the HTTP address, provider token required)")
 	fs.StringVar(&c.InternalURL, "internal-url", c.InternalURL, "base URL other nodes reach this node's recorder spool at (default the public URL)")
 	fs.StringVar(&c.MediaIP, "media-ip", c.MediaIP, "IP address for RTP and SDP answers (default the SIP address's host, else 127.0.0.1)")
 	fs.IntVar(&c.MaxCalls, "max-calls", c.MaxCalls, "concurrent calls the recorder takes before answering 503")

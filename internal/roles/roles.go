@@ -29,6 +29,7 @@ const (
 	QA                 Permission = "qa"
 	Reports            Permission = "reports"
 	AuditView          Permission = "audit.view"
+	MetricsView        Permission = "metrics.view"
 )
 
 // PermissionInfo describes a permission for the Roles page.
@@ -59,6 +60,7 @@ func Permissions() []PermissionInfo {
 		{QA, "Evaluate calls with QA forms"},
 		{Reports, "Run reports and see the dashboard"},
 		{AuditView, "Read the audit log"},
+		{MetricsView, "Read the installation's /metrics (service provider)"},
 	}
 }
 
@@ -88,7 +90,7 @@ func Catalogue() []Role {
 		RecordingsDelete, RecordingsAnnotate, RecordingsConfid, LiveMonitor, PauseResume, QA, Reports, AuditView}
 	return []Role{
 		{ProviderAdmin, "Provider Admin", "The service provider's administrator: creates tenants, license pools and storage packages, and can act in any tenant.", true,
-			append([]Permission{TenantsManage}, tenantAdmin...)},
+			append([]Permission{TenantsManage, MetricsView}, tenantAdmin...)},
 		{Admin, "Teams Admin | Admin", "Tenant-level organization admin: customization, user management, QA, storage and jobs. The first licensed Teams Admin also manages the Teams integration. Pause/Resume is available during live calls.", false,
 			tenantAdmin},
 		{Supervisor, "Teams Supervisor | Supervisor", "Portal access with supervisory tools for their own calls and the members of their managed groups. Pause/Resume is available during live calls.", false,

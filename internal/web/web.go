@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 	"callrec/internal/recorder"
 	"callrec/internal/recordings"
 	"callrec/internal/recovery"
+	"callrec/internal/roles"
 	"callrec/internal/store"
 	"callrec/internal/ui"
 )
@@ -54,6 +56,12 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Guard recovers a panicking request (nil: recovered and logged only).
 	Guard *recovery.Guard
+	// InternalElsewhere: the node-to-node routes listen on their own
+	// address (CALLREC_INTERNAL_ADDR), not here.
+	InternalElsewhere bool
+	// MetricsElsewhere: /metrics listens on its own address
+	// (CALLREC_METRICS_ADDR), not here.
+	MetricsElsewhere bool
 }
 
 // New returns the root handler.
@@ -68,12 +76,21 @@ func New(d Deps) http.Handler {
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callrec_http_requests_total",
 		Help: "HTTP requests by method and status class."}, []string{"method", "code"})
-	reg.MustRegister(requests)
+	if err := reg.Register(requests); err != nil {
+		// A second handler on the process's registry counts into the first's.
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			panic(err)
+		}
+		requests = are.ExistingCollector.(*prometheus.CounterVec)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", readyz(d.DB))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if !d.MetricsElsewhere {
+		mux.Handle("GET /metrics", MetricsFor(reg, d.Log))
+	}
 	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, PauseControl: d.PauseControl, Live: d.Live,
 		Guard: guard}).Register(mux)
@@ -83,15 +100,35 @@ func New(d Deps) http.Handler {
 	if d.Bot != nil {
 		mux.Handle("POST /api/teams/calling", d.Bot)
 	}
-	if d.Recordings != nil && d.Recordings.Nodes != nil {
+	if d.Recordings != nil && d.Recordings.Nodes != nil && !d.InternalElsewhere {
 		mux.HandleFunc(recorder.SpoolRoute, d.Recordings.ServeSpool) // signed node-to-node requests only
 	}
-	if d.Live != nil && d.Live.Rec != nil && d.Live.Nodes != nil {
+	if d.Live != nil && d.Live.Rec != nil && d.Live.Nodes != nil && !d.InternalElsewhere {
 		mux.HandleFunc(recorder.LiveRoute, d.Live.ServeInternal) // signed node-to-node requests only
 	}
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}
-	return logRequests(d.Log, requests, guard.HTTP(securityHeaders(d.SignInOrigins, resolver.Middleware(mux))))
+	hsts := strings.HasPrefix(d.PublicURL, "https://")
+	return logRequests(d.Log, requests, guard.HTTP(securityHeaders(d.SignInOrigins, hsts, resolver.Middleware(mux))))
+}
+
+// MetricsFor serves reg to a caller holding metrics.view (a provider
+// admin's bearer token or session): the figures describe every tenant's
+// traffic. Behind principal.Resolver's middleware.
+func MetricsFor(reg *prometheus.Registry, log *slog.Logger) http.Handler {
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := principal.From(r.Context())
+		switch {
+		case p == nil:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="callrec"`)
+			http.Error(w, "metrics need a bearer token with the metrics.view permission (or CALLREC_METRICS_ADDR)", http.StatusUnauthorized)
+		case !p.FullyAuthenticated() || !p.Can(roles.MetricsView) || p.Token != nil && !p.Can(roles.APIAccess):
+			http.Error(w, "your role does not allow reading metrics", http.StatusForbidden)
+		default:
+			metrics.ServeHTTP(w, r)
+		}
+	})
 }
 
 // NewRegistry is a metrics registry with the Go runtime's and the
@@ -114,12 +151,16 @@ func readyz(db *store.DB) http.HandlerFunc {
 	}
 }
 
-// securityHeaders sets headers every response should carry.
-func securityHeaders(signIn []string, next http.Handler) http.Handler {
+// securityHeaders sets headers every response should carry; hsts adds
+// Strict-Transport-Security (the public URL is https).
+func securityHeaders(signIn []string, hsts bool, next http.Handler) http.Handler {
 	formAction := strings.TrimSpace("'self' " + strings.Join(signIn, " "))
-	csp := "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action " + formAction
+	csp := "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action " + formAction
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
