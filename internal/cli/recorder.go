@@ -17,9 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"callrec/internal/account"
-	"callrec/internal/principal"
 	"callrec/internal/blob"
 	"callrec/internal/events"
+	"callrec/internal/principal"
 	"callrec/internal/recorder"
 	"callrec/internal/roles"
 	"callrec/internal/store"
