@@ -114,6 +114,9 @@ type client struct {
 	cookie string
 	csrf   string
 	tenant string // X-Tenant-ID
+	// player sends what a browser sends for the portal's player (Fetch
+	// Metadata of a same-origin fetch).
+	player bool
 }
 
 func (e *env) tokenClient(key string) *client {
@@ -197,6 +200,11 @@ func (c *client) do(method, path string, body any) *response {
 	}
 	if c.tenant != "" {
 		req.Header.Set("X-Tenant-ID", c.tenant)
+	}
+	if c.player {
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("Sec-Fetch-Mode", "cors")
+		req.Header.Set("Sec-Fetch-Dest", "empty")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

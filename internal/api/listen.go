@@ -69,6 +69,12 @@ func (h *Handler) listen(w http.ResponseWriter, r *http.Request, p *principal.Pr
 	if err != nil {
 		return nil
 	}
+	if err := h.workspace().ListenStarted(r.Context(), p, c); err != nil {
+		// Listening without its audit entry is not allowed.
+		h.Log.Error("api: listen: audit", "call", c.ID, "err", err)
+		_ = conn.Close(websocket.StatusInternalError, "internal error")
+		return nil
+	}
 	if h.Guard.Handle("websocket listen", func() { recorder.Relay(ctx, conn, src) }) {
 		_ = conn.Close(websocket.StatusInternalError, "internal error")
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"callrec/internal/blob"
@@ -191,12 +190,16 @@ func (h *Handler) resumeCall(w http.ResponseWriter, r *http.Request, p *principa
 	return nil
 }
 
-// auditPlayback checks the permission for playing (or, with ?download=1,
-// downloading) a call's audio and audits it once per listening: only
-// requests from the first byte are logged, not every range a player seeks.
+// auditPlayback checks the permission for a call's audio and audits it
+// (recordings.Service.Playback). Playing is what the portal's player does:
+// a signed-in browser session fetching the audio from a page of this site
+// (Sec-Fetch-Site same-origin, not a navigation). Anything else — an API
+// client, the URL opened or saved from the address bar, ?download=1, a
+// client that sends no Fetch Metadata — is a download and needs
+// recordings.download.
 func (h *Handler) auditPlayback(r *http.Request, p *principal.Principal, c store.Call) error {
-	rg := r.Header.Get("Range")
-	fromStart := rg == "" || strings.HasPrefix(rg, "bytes=0-")
-	download := r.URL.Query().Get("download") == "1"
-	return workspaceErr(h.workspace().Playback(r.Context(), p, c, download, fromStart))
+	player := p.Session != nil && r.Header.Get("Sec-Fetch-Site") == "same-origin" &&
+		r.Header.Get("Sec-Fetch-Mode") != "navigate" && r.Header.Get("Sec-Fetch-Dest") != "document"
+	download := r.URL.Query().Get("download") == "1" || !player
+	return workspaceErr(h.workspace().Playback(r.Context(), p, c, download))
 }

@@ -13,25 +13,23 @@ import (
 	"callrec/internal/validate"
 )
 
-// playbackWindow is how long one listening lasts for the audit log: a
-// player's second request from the start (the waveform's fetch, a reload)
-// within it is not logged again.
+// playbackWindow is how long one listening lasts for the audit log: the
+// requests a player makes within it (the waveform's fetch, the ranges of
+// seeking, a reload) make one entry.
 const playbackWindow = 10 * time.Minute
 
-// Playback checks that the caller may play (or, with download, download)
-// a call it can see, and writes the audit entry. Players fetch audio in
-// ranges; only a request from the start (first byte 0) counts, and one
-// entry per caller, call and action within playbackWindow.
-func (s *Service) Playback(ctx context.Context, p *principal.Principal, c store.Call, download, fromStart bool) error {
+// Playback checks that the caller may play a call it can see in the
+// portal's player, or, with download, take its audio any other way (a
+// whole-file download, an API client, a URL opened in the browser), and
+// audits it: every request that gets audio counts, whatever its range,
+// with one entry per caller, call and action within playbackWindow.
+func (s *Service) Playback(ctx context.Context, p *principal.Principal, c store.Call, download bool) error {
 	perm, action := roles.RecordingsPlay, "recording.play"
 	if download {
 		perm, action = roles.RecordingsDownload, "recording.download"
 	}
 	if !p.Can(perm) {
 		return ErrForbidden
-	}
-	if !fromStart {
-		return nil
 	}
 	since := s.now().Add(-playbackWindow)
 	recent, _, err := s.DB.Q().ListAudit(ctx, p.TenantID, store.AuditFilter{Action: action, ObjectType: "call", ObjectID: c.ID, From: &since, Limit: 50})
@@ -43,7 +41,7 @@ func (s *Service) Playback(ctx context.Context, p *principal.Principal, c store.
 			return nil
 		}
 	}
-	return s.audit(ctx, p.Actor(), p.TenantID, action, c.ID, nil)
+	return s.audit(ctx, s.DB.Q(), p.Actor(), p.TenantID, action, c.ID, nil)
 }
 
 // SetConfidential marks or unmarks a call as confidential; only callers who
@@ -56,14 +54,17 @@ func (s *Service) SetConfidential(ctx context.Context, p *principal.Principal, i
 	if err != nil {
 		return d, err
 	}
-	if err := s.DB.Q().SetConfidential(ctx, p.TenantID, id, confidential); err != nil {
-		return d, err
-	}
 	action := "recording.confidential"
 	if !confidential {
 		action = "recording.unconfidential"
 	}
-	if err := s.audit(ctx, p.Actor(), p.TenantID, action, id, nil); err != nil {
+	err = s.DB.InTx(ctx, func(tx store.Q) error {
+		if err := tx.SetConfidential(ctx, p.TenantID, id, confidential); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Actor(), p.TenantID, action, id, nil)
+	})
+	if err != nil {
 		return d, err
 	}
 	d.Confidential = confidential
@@ -84,11 +85,11 @@ func (s *Service) Delete(ctx context.Context, p *principal.Principal, id string)
 	if d.State == store.CallActive {
 		return ErrActive
 	}
-	if err := s.deleteCall(ctx, p.TenantID, id); err != nil {
-		return err
-	}
 	detail := map[string]any{"started_at": d.StartedAt, "caller": d.Caller, "callee": d.Callee, "size_bytes": d.SizeBytes}
-	if err := s.audit(ctx, p.Actor(), p.TenantID, "recording.delete", id, detail); err != nil {
+	err = s.deleteCall(ctx, p.TenantID, id, func(tx store.Q) error {
+		return s.audit(ctx, tx, p.Actor(), p.TenantID, "recording.delete", id, detail)
+	})
+	if err != nil {
 		return err
 	}
 	s.publish(ctx, "call.deleted", d.Call)
@@ -123,10 +124,12 @@ func (s *Service) AddNote(ctx context.Context, p *principal.Principal, callID st
 	}
 	n = store.CallNote{ID: newID(), CallID: callID, AuthorID: p.User.ID, AuthorName: p.User.Name, OffsetMS: offsetMS,
 		Body: body, CreatedAt: s.DB.Now()}
-	if err := s.DB.Q().InsertCallNote(ctx, p.TenantID, n); err != nil {
-		return n, err
-	}
-	return n, s.audit(ctx, p.Actor(), p.TenantID, "recording.note_add", callID, map[string]any{"note_id": n.ID, "offset_ms": offsetMS})
+	return n, s.DB.InTx(ctx, func(tx store.Q) error {
+		if err := tx.InsertCallNote(ctx, p.TenantID, n); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Actor(), p.TenantID, "recording.note_add", callID, map[string]any{"note_id": n.ID, "offset_ms": offsetMS})
+	})
 }
 
 // DeleteNote removes a note: its author may, and so may whoever may see
@@ -146,10 +149,12 @@ func (s *Service) DeleteNote(ctx context.Context, p *principal.Principal, callID
 		if n.AuthorID != p.User.ID && !p.Can(roles.RecordingsViewAll) {
 			return ErrForbidden
 		}
-		if err := s.DB.Q().DeleteCallNote(ctx, p.TenantID, callID, noteID); err != nil {
-			return err
-		}
-		return s.audit(ctx, p.Actor(), p.TenantID, "recording.note_delete", callID, map[string]any{"note_id": noteID})
+		return s.DB.InTx(ctx, func(tx store.Q) error {
+			if err := tx.DeleteCallNote(ctx, p.TenantID, callID, noteID); err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, p.Actor(), p.TenantID, "recording.note_delete", callID, map[string]any{"note_id": noteID})
+		})
 	}
 	return ErrNotFound
 }

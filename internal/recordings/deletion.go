@@ -27,12 +27,14 @@ const purgeBatch = 200
 // was deleted, so an upload recorded a moment before is deleted here. Audio
 // the blob store does not delete now stays on the tombstone for
 // PurgeDeleted.
-func (s *Service) deleteCall(ctx context.Context, tenantID, id string) error {
+func (s *Service) deleteCall(ctx context.Context, tenantID, id string, audit func(tx store.Q) error) error {
 	var key string
 	err := s.DB.InTx(ctx, func(tx store.Q) error {
 		var err error
-		key, err = tx.DeleteCall(ctx, tenantID, id)
-		return err
+		if key, err = tx.DeleteCall(ctx, tenantID, id); err != nil {
+			return err
+		}
+		return audit(tx)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound

@@ -8,10 +8,10 @@ import (
 	"callrec/internal/store"
 )
 
-// Listen lets the caller listen live to an active call they may see (the
-// playback scope, with the live-monitoring permission) and audits it once
-// per listening session; the caller then connects to the recorder that
-// holds the call (recorder.Live).
+// Listen checks that the caller may listen live to an active call they may
+// see (the playback scope, with the live-monitoring permission); the
+// caller then connects to the recorder that holds the call (recorder.Live)
+// and, once audio flows, calls ListenStarted.
 func (s *Service) Listen(ctx context.Context, p *principal.Principal, id string) (store.Call, error) {
 	if !p.Can(roles.LiveMonitor) {
 		return store.Call{}, ErrForbidden
@@ -23,9 +23,12 @@ func (s *Service) Listen(ctx context.Context, p *principal.Principal, id string)
 	if d.State != store.CallActive {
 		return store.Call{}, ErrNotActive
 	}
-	c, err := s.DB.Q().GetCall(ctx, p.TenantID, id)
-	if err != nil {
-		return c, err
-	}
-	return c, s.audit(ctx, p.Actor(), p.TenantID, "recording.listen_live", id, map[string]any{"recorder_node": c.RecorderNode})
+	return s.DB.Q().GetCall(ctx, p.TenantID, id)
+}
+
+// ListenStarted audits a listening session once it has started: the
+// recorder answered and the listener's connection is open. A refused or
+// failed attempt heard nothing and is not in the log as a listening.
+func (s *Service) ListenStarted(ctx context.Context, p *principal.Principal, c store.Call) error {
+	return s.audit(ctx, s.DB.Q(), p.Actor(), p.TenantID, "recording.listen_live", c.ID, map[string]any{"recorder_node": c.RecorderNode})
 }

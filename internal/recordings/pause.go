@@ -48,7 +48,13 @@ func (s *Service) Pause(ctx context.Context, p *principal.Principal, id string) 
 		return d, ErrPaused
 	}
 	pause := store.CallPause{ID: newID(), StartMS: s.offset(d.Call), PausedBy: p.User.Name}
-	if err := s.DB.Q().InsertCallPause(ctx, p.TenantID, id, pause); err != nil {
+	err = s.DB.InTx(ctx, func(tx store.Q) error {
+		if err := tx.InsertCallPause(ctx, p.TenantID, id, pause); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Actor(), p.TenantID, "recording.pause", id, map[string]any{"at_ms": pause.StartMS})
+	})
+	if err != nil {
 		return d, err
 	}
 	if err := s.control(ctx, d.Call, true); err != nil {
@@ -56,7 +62,7 @@ func (s *Service) Pause(ctx context.Context, p *principal.Principal, id string) 
 	}
 	d.Pauses = append(d.Pauses, pause)
 	s.publish(ctx, "call.paused", d.Call)
-	return d, s.audit(ctx, p.Actor(), p.TenantID, "recording.pause", id, map[string]any{"at_ms": pause.StartMS})
+	return d, nil
 }
 
 // Resume records again after Pause.
@@ -97,11 +103,17 @@ func (s *Service) resume(ctx context.Context, a account.Actor, c store.Call, by 
 		return err
 	}
 	at := s.offset(c)
-	if err := s.DB.Q().EndCallPause(ctx, c.TenantID, c.ID, at, by); err != nil {
+	err := s.DB.InTx(ctx, func(tx store.Q) error {
+		if err := tx.EndCallPause(ctx, c.TenantID, c.ID, at, by); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, c.TenantID, "recording.resume", c.ID, map[string]any{"at_ms": at})
+	})
+	if err != nil {
 		return err
 	}
 	s.publish(ctx, "call.resumed", c)
-	return s.audit(ctx, a, c.TenantID, "recording.resume", c.ID, map[string]any{"at_ms": at})
+	return nil
 }
 
 func (s *Service) control(ctx context.Context, c store.Call, paused bool) error {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/store"
 )
 
 // retentionBatch is how many expired calls one sweep step takes.
@@ -52,10 +53,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 }
 
 func (s *Service) expire(ctx context.Context, tenantID, id string, size int64, expires time.Time) error {
-	if err := s.deleteCall(ctx, tenantID, id); err != nil {
-		return err
-	}
-	return s.audit(ctx, account.System, tenantID, "recording.expire", id, map[string]any{"expires_at": expires, "size_bytes": size})
+	return s.deleteCall(ctx, tenantID, id, func(tx store.Q) error {
+		return s.audit(ctx, tx, account.System, tenantID, "recording.expire", id, map[string]any{"expires_at": expires, "size_bytes": size})
+	})
 }
 
 // RunRetention sweeps once at start and then every interval (a day in

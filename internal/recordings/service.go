@@ -158,9 +158,10 @@ func (s *Service) Get(ctx context.Context, p *principal.Principal, id string) (D
 	return d, nil
 }
 
-// audit writes an entry about a call.
-func (s *Service) audit(ctx context.Context, a account.Actor, tenantID, action, callID string, detail any) error {
-	if err := s.Accounts.Audit(ctx, s.DB.Q(), a, tenantID, action, "call", callID, detail); err != nil {
+// audit writes an entry about a call in tx, the transaction of the change
+// it records.
+func (s *Service) audit(ctx context.Context, tx store.Q, a account.Actor, tenantID, action, callID string, detail any) error {
+	if err := s.Accounts.Audit(ctx, tx, a, tenantID, action, "call", callID, detail); err != nil {
 		return fmt.Errorf("recordings: audit %s: %w", action, err)
 	}
 	return nil
