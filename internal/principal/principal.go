@@ -9,44 +9,16 @@ import (
 	"net/http"
 	"strings"
 
-	"callrec/internal/account"
 	"callrec/internal/auth"
-	"callrec/internal/roles"
+	"callrec/internal/caller"
 	"callrec/internal/store"
 )
 
 // CookieName is the portal session cookie.
 const CookieName = "callrec_session"
 
-// Principal is the authenticated caller.
-type Principal struct {
-	User    store.User
-	Session *store.Session  // set for portal sessions
-	Token   *store.APIToken // set for bearer tokens
-	IP      string
-	// TenantID is the tenant the request acts in: the user's own, or for a
-	// provider admin the one picked by X-Tenant-ID or the tenant switcher.
-	TenantID string
-}
-
-// Can reports whether the caller's role grants p.
-func (p *Principal) Can(perm roles.Permission) bool { return roles.Has(p.User.Role, perm) }
-
-// IsProvider reports whether the caller is a provider admin.
-func (p *Principal) IsProvider() bool {
-	return p.User.Role == roles.ProviderAdmin && p.User.TenantID == ""
-}
-
-// Actor is the caller as the audit log names it.
-func (p *Principal) Actor() account.Actor {
-	return account.Actor{UserID: p.User.ID, Login: p.User.Login, IP: p.IP}
-}
-
-// FullyAuthenticated is false while a session still owes a second factor,
-// enrolment or terms acceptance.
-func (p *Principal) FullyAuthenticated() bool {
-	return p.Session == nil || p.Session.Stage == auth.StageOK
-}
+// Principal is the authenticated caller, as the services take it.
+type Principal = caller.Caller
 
 type ctxKey struct{}
 

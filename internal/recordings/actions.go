@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"callrec/internal/principal"
+	"callrec/internal/caller"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 	"callrec/internal/validate"
@@ -23,7 +23,7 @@ const playbackWindow = 10 * time.Minute
 // whole-file download, an API client, a URL opened in the browser), and
 // audits it: every request that gets audio counts, whatever its range,
 // with one entry per caller, call and action within playbackWindow.
-func (s *Service) Playback(ctx context.Context, p *principal.Principal, c store.Call, download bool) error {
+func (s *Service) Playback(ctx context.Context, p *caller.Caller, c store.Call, download bool) error {
 	perm, action := roles.RecordingsPlay, "recording.play"
 	if download {
 		perm, action = roles.RecordingsDownload, "recording.download"
@@ -46,7 +46,7 @@ func (s *Service) Playback(ctx context.Context, p *principal.Principal, c store.
 
 // SetConfidential marks or unmarks a call as confidential; only callers who
 // may see confidential calls may.
-func (s *Service) SetConfidential(ctx context.Context, p *principal.Principal, id string, confidential bool) (Detail, error) {
+func (s *Service) SetConfidential(ctx context.Context, p *caller.Caller, id string, confidential bool) (Detail, error) {
 	if !p.Can(roles.RecordingsConfid) {
 		return Detail{}, ErrForbidden
 	}
@@ -74,7 +74,7 @@ func (s *Service) SetConfidential(ctx context.Context, p *principal.Principal, i
 
 // Delete removes a finished call: the row with its notes at once, then its
 // audio (deleteCall says how deletion wins over an upload), audited.
-func (s *Service) Delete(ctx context.Context, p *principal.Principal, id string) error {
+func (s *Service) Delete(ctx context.Context, p *caller.Caller, id string) error {
 	if !p.Can(roles.RecordingsDelete) {
 		return ErrForbidden
 	}
@@ -100,7 +100,7 @@ func (s *Service) Delete(ctx context.Context, p *principal.Principal, id string)
 const maxNote = 2000
 
 // AddNote pins a note to a moment of a call the caller may see.
-func (s *Service) AddNote(ctx context.Context, p *principal.Principal, callID string, offsetMS int64, body string) (store.CallNote, error) {
+func (s *Service) AddNote(ctx context.Context, p *caller.Caller, callID string, offsetMS int64, body string) (store.CallNote, error) {
 	var n store.CallNote
 	if !p.Can(roles.RecordingsAnnotate) {
 		return n, ErrForbidden
@@ -134,7 +134,7 @@ func (s *Service) AddNote(ctx context.Context, p *principal.Principal, callID st
 
 // DeleteNote removes a note: its author may, and so may whoever may see
 // the whole tenant.
-func (s *Service) DeleteNote(ctx context.Context, p *principal.Principal, callID, noteID string) error {
+func (s *Service) DeleteNote(ctx context.Context, p *caller.Caller, callID, noteID string) error {
 	if !p.Can(roles.RecordingsAnnotate) {
 		return ErrForbidden
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"callrec/internal/principal"
+	"callrec/internal/caller"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -41,7 +41,7 @@ type Dashboard struct {
 
 // Dashboard counts the calls the caller may see in the range and in the
 // previous period of the same length, and the calls per day.
-func (s *Service) Dashboard(ctx context.Context, p *principal.Principal, dq DashboardQuery) (Dashboard, error) {
+func (s *Service) Dashboard(ctx context.Context, p *caller.Caller, dq DashboardQuery) (Dashboard, error) {
 	out := Dashboard{From: dq.From, To: dq.To, Days: []Day{}}
 	if !p.Can(roles.Reports) {
 		return out, ErrForbidden

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"callrec/internal/caller"
 	"callrec/internal/csvexport"
-	"callrec/internal/principal"
 	"callrec/internal/store"
 )
 
@@ -16,7 +16,7 @@ const maxExport = 100_000
 
 // ExportCSV writes every call the caller may see matching f, in f's order,
 // with times in loc.
-func (s *Service) ExportCSV(ctx context.Context, w io.Writer, p *principal.Principal, f store.RecordingFilter, loc *time.Location) error {
+func (s *Service) ExportCSV(ctx context.Context, w io.Writer, p *caller.Caller, f store.RecordingFilter, loc *time.Location) error {
 	cw := csvexport.NewWriter(w)
 	head := []string{"id", "started_at", "duration_seconds", "direction", "caller", "callee", "user", "group", "state", "confidential", "recorded", "decision_reason"}
 	if err := cw.Write(head); err != nil {

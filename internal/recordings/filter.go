@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"callrec/internal/principal"
+	"callrec/internal/caller"
 	"callrec/internal/store"
 	"callrec/internal/validate"
 )
@@ -26,7 +26,7 @@ var (
 )
 
 // Location is the viewer's time zone: the user's, else the tenant's, else UTC.
-func (s *Service) Location(ctx context.Context, p *principal.Principal) *time.Location {
+func (s *Service) Location(ctx context.Context, p *caller.Caller) *time.Location {
 	name := p.User.Timezone
 	if name == "" && p.TenantID != "" {
 		if t, err := s.DB.Q().GetTenant(ctx, p.TenantID); err == nil {
@@ -146,7 +146,7 @@ type Choice struct{ ID, Name string }
 // FilterChoices lists the users and groups a caller may filter by: the
 // tenant's for whoever sees it all, the managed groups and their members
 // for supervisors, nothing for self-view users.
-func (s *Service) FilterChoices(ctx context.Context, p *principal.Principal) (users, groups []Choice, err error) {
+func (s *Service) FilterChoices(ctx context.Context, p *caller.Caller) (users, groups []Choice, err error) {
 	sc, err := s.ScopeOf(ctx, p)
 	if err != nil || (sc.UserIDs != nil && len(sc.UserIDs) <= 1) {
 		return nil, nil, err

@@ -3,7 +3,7 @@ package recordings
 import (
 	"context"
 
-	"callrec/internal/principal"
+	"callrec/internal/caller"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -12,7 +12,7 @@ import (
 // see (the playback scope, with the live-monitoring permission); the
 // caller then connects to the recorder that holds the call (recorder.Live)
 // and, once audio flows, calls ListenStarted.
-func (s *Service) Listen(ctx context.Context, p *principal.Principal, id string) (store.Call, error) {
+func (s *Service) Listen(ctx context.Context, p *caller.Caller, id string) (store.Call, error) {
 	if !p.Can(roles.LiveMonitor) {
 		return store.Call{}, ErrForbidden
 	}
@@ -29,6 +29,6 @@ func (s *Service) Listen(ctx context.Context, p *principal.Principal, id string)
 // ListenStarted audits a listening session once it has started: the
 // recorder answered and the listener's connection is open. A refused or
 // failed attempt heard nothing and is not in the log as a listening.
-func (s *Service) ListenStarted(ctx context.Context, p *principal.Principal, c store.Call) error {
+func (s *Service) ListenStarted(ctx context.Context, p *caller.Caller, c store.Call) error {
 	return s.audit(ctx, s.DB.Q(), p.Actor(), p.TenantID, "recording.listen_live", c.ID, map[string]any{"recorder_node": c.RecorderNode})
 }

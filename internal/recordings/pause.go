@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
-	"callrec/internal/principal"
+	"callrec/internal/caller"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -39,7 +39,7 @@ func (cs Controllers) SetPaused(ctx context.Context, c store.Call, paused bool) 
 // Pause stops recording an active call the caller may see: the span from
 // now until Resume (or the tenant's auto-resume timeout) is marked on the
 // call and, through the controllers, kept silent.
-func (s *Service) Pause(ctx context.Context, p *principal.Principal, id string) (Detail, error) {
+func (s *Service) Pause(ctx context.Context, p *caller.Caller, id string) (Detail, error) {
 	d, err := s.livePaused(ctx, p, id)
 	if err != nil {
 		return d, err
@@ -66,7 +66,7 @@ func (s *Service) Pause(ctx context.Context, p *principal.Principal, id string) 
 }
 
 // Resume records again after Pause.
-func (s *Service) Resume(ctx context.Context, p *principal.Principal, id string) (Detail, error) {
+func (s *Service) Resume(ctx context.Context, p *caller.Caller, id string) (Detail, error) {
 	d, err := s.livePaused(ctx, p, id)
 	if err != nil {
 		return d, err
@@ -80,7 +80,7 @@ func (s *Service) Resume(ctx context.Context, p *principal.Principal, id string)
 	return s.Get(ctx, p, id)
 }
 
-func (s *Service) livePaused(ctx context.Context, p *principal.Principal, id string) (Detail, error) {
+func (s *Service) livePaused(ctx context.Context, p *caller.Caller, id string) (Detail, error) {
 	if !p.Can(roles.PauseResume) {
 		return Detail{}, ErrForbidden
 	}

@@ -17,8 +17,8 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/blob"
+	"callrec/internal/caller"
 	"callrec/internal/events"
-	"callrec/internal/principal"
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
 	"callrec/internal/store"
@@ -73,7 +73,7 @@ type Scope struct {
 // ScopeOf works out the caller's scope: admins see the tenant, supervisors
 // their managed groups' members and themselves, self-view users their own
 // calls; confidential calls only with recordings.confidential.
-func (s *Service) ScopeOf(ctx context.Context, p *principal.Principal) (Scope, error) {
+func (s *Service) ScopeOf(ctx context.Context, p *caller.Caller) (Scope, error) {
 	sc := Scope{Confidential: p.Can(roles.RecordingsConfid)}
 	switch {
 	case p.TenantID == "":
@@ -111,7 +111,7 @@ func (sc Scope) Allows(c store.Call) bool {
 }
 
 // List returns one page of the calls the caller may see matching f.
-func (s *Service) List(ctx context.Context, p *principal.Principal, f store.RecordingFilter) ([]store.Recording, string, error) {
+func (s *Service) List(ctx context.Context, p *caller.Caller, f store.RecordingFilter) ([]store.Recording, string, error) {
 	sc, err := s.ScopeOf(ctx, p)
 	if err != nil {
 		return nil, "", err
@@ -130,7 +130,7 @@ type Detail struct {
 
 // Get returns a call the caller may see; one outside the scope is
 // ErrNotFound, as if it did not exist.
-func (s *Service) Get(ctx context.Context, p *principal.Principal, id string) (Detail, error) {
+func (s *Service) Get(ctx context.Context, p *caller.Caller, id string) (Detail, error) {
 	var d Detail
 	sc, err := s.ScopeOf(ctx, p)
 	if err != nil {
