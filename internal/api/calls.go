@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"callrec/internal/httpserver"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
+	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -23,62 +23,17 @@ var (
 		"the recorder node holding this call's audio is not reachable; the call is playable once its recording is uploaded", nil, 0}
 )
 
-// callScope narrows a call list to what the caller may see: admins the
-// whole tenant, supervisors their managed groups' members and themselves,
-// self-view users their own calls; confidential calls only with
-// recordings.confidential.
-func (h *Handler) callScope(r *http.Request, p *principal.Principal, f *store.CallFilter) error {
-	switch {
-	case p.Can(roles.RecordingsViewAll):
-	case p.Can(roles.RecordingsViewMgd):
-		ids, err := h.DB.Q().ManagedMemberIDs(r.Context(), p.TenantID, p.User.ID)
-		if err != nil {
-			return err
-		}
-		f.UserIDs = append(ids, p.User.ID)
-	case p.Can(roles.RecordingsViewOwn):
-		f.UserIDs = []string{p.User.ID}
-	default:
-		return errForbidden
-	}
-	if !p.Can(roles.RecordingsConfid) {
-		no := false
-		f.Confidential = &no
-	}
-	return nil
-}
-
-// visible reports whether the caller may see one call.
-func (h *Handler) visible(r *http.Request, p *principal.Principal, c store.Call) (bool, error) {
-	var f store.CallFilter
-	if err := h.callScope(r, p, &f); err != nil {
-		return false, err
-	}
-	if f.Confidential != nil && c.Confidential {
-		return false, nil
-	}
-	return f.UserIDs == nil || slices.Contains(f.UserIDs, c.RecordedUserID), nil
-}
-
 // listCalls is the call list with the Recordings page's filters and sorts
 // (see recordings.ParseFilter).
 func (h *Handler) listCalls(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
 	return h.searchRecordings(w, r, p)
 }
 
+// loadCall is the call of the path, if the caller may see it (the
+// recordings service's scope, the one rule for every door).
 func (h *Handler) loadCall(r *http.Request, p *principal.Principal) (store.Call, error) {
-	c, err := h.DB.Q().GetCall(r.Context(), p.TenantID, r.PathValue("id"))
-	if err != nil {
-		return c, err
-	}
-	ok, err := h.visible(r, p, c)
-	if err != nil {
-		return c, err
-	}
-	if !ok {
-		return c, errNotFound
-	}
-	return c, nil
+	c, err := h.workspace().Call(r.Context(), p, r.PathValue("id"))
+	return c, workspaceErr(err)
 }
 
 func (h *Handler) getCall(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -211,7 +166,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, p *principal.Pr
 
 // eventScope is what one subscriber of /api/v1/events may receive.
 type eventScope struct {
-	calls        *store.CallFilter // nil: no call events
+	calls        *recordings.Scope // nil: no call events
 	integrations bool              // integration.* events
 }
 
@@ -219,11 +174,10 @@ type eventScope struct {
 // event is refused.
 func (h *Handler) eventScope(r *http.Request, p *principal.Principal) (eventScope, error) {
 	var s eventScope
-	var f store.CallFilter
-	switch err := h.callScope(r, p, &f); {
+	switch sc, err := h.workspace().ScopeOf(r.Context(), p); {
 	case err == nil:
-		s.calls = &f
-	case !errors.Is(err, errForbidden):
+		s.calls = &sc
+	case !errors.Is(err, recordings.ErrForbidden):
 		return s, err
 	}
 	s.integrations = p.Can(roles.IntegrationsManage)
@@ -250,16 +204,10 @@ func (s eventScope) allows(e events.Event) bool {
 	}
 }
 
-func callEventVisible(data json.RawMessage, scope store.CallFilter) bool {
-	var c struct {
-		UserID       string `json:"recorded_user_id"`
-		Confidential bool   `json:"confidential"`
-	}
+func callEventVisible(data json.RawMessage, scope recordings.Scope) bool {
+	var c store.Call
 	if json.Unmarshal(data, &c) != nil {
 		return false
 	}
-	if scope.Confidential != nil && c.Confidential {
-		return false
-	}
-	return scope.UserIDs == nil || slices.Contains(scope.UserIDs, c.UserID)
+	return scope.Allows(c)
 }

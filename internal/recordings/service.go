@@ -110,6 +110,21 @@ func (sc Scope) Allows(c store.Call) bool {
 	return sc.UserIDs == nil || slices.Contains(sc.UserIDs, c.RecordedUserID)
 }
 
+// Call returns one call the caller may see, or ErrNotFound (another
+// tenant's, or out of the caller's scope: the same answer, so neither
+// can be told apart).
+func (s *Service) Call(ctx context.Context, p *caller.Caller, id string) (store.Call, error) {
+	sc, err := s.ScopeOf(ctx, p)
+	if err != nil {
+		return store.Call{}, err
+	}
+	c, err := s.DB.Q().GetCall(ctx, p.TenantID, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !sc.Allows(c)) {
+		return store.Call{}, ErrNotFound
+	}
+	return c, err
+}
+
 // List returns one page of the calls the caller may see matching f.
 func (s *Service) List(ctx context.Context, p *caller.Caller, f store.RecordingFilter) ([]store.Recording, string, error) {
 	sc, err := s.ScopeOf(ctx, p)
