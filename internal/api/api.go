@@ -36,6 +36,8 @@ type Handler struct {
 	// Guard recovers a panic in a WebSocket once it is upgraded, where an
 	// HTTP error can no longer be written (nil: recovered and logged only).
 	Guard *recovery.Guard
+
+	routes []Route // as registered
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error
@@ -53,9 +55,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	users := access{perm: roles.UsersManage, tenant: true}
 	mid := []string{auth.StageMFA, auth.StageEnroll, auth.StageTerms}
 
-	mux.HandleFunc("POST /api/v1/session", h.public(h.signIn))
-	mux.HandleFunc("POST /api/v1/password-reset", h.public(h.requestReset))
-	mux.HandleFunc("POST /api/v1/password-reset/confirm", h.public(h.confirmReset))
+	h.publicRoute(mux, "POST /api/v1/session", h.signIn)
+	h.publicRoute(mux, "POST /api/v1/password-reset", h.requestReset)
+	h.publicRoute(mux, "POST /api/v1/password-reset/confirm", h.confirmReset)
 	h.route(mux, "DELETE /api/v1/session", access{stages: mid}, h.signOut)
 	h.route(mux, "GET /api/v1/me", access{stages: mid}, h.me)
 	h.route(mux, "POST /api/v1/me/two-factor/verify", access{stages: []string{auth.StageMFA}}, h.verifySecondFactor)
@@ -110,8 +112,28 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	})
 }
 
+// Route is one registered API route and who may call it.
+type Route struct {
+	Pattern    string           // "METHOD /path"
+	Public     bool             // no caller needed (sign-in, reset, OAuth callback)
+	Permission roles.Permission // "" = any signed-in caller
+	Tenant     bool             // needs an acting tenant
+	Stages     []string         // session stages allowed besides StageOK
+}
+
+// Routes lists every route Register registered, with its rule: the
+// permission walk and the OpenAPI drift tests read it.
+func (h *Handler) Routes() []Route { return h.routes }
+
+// publicRoute registers a route anyone may call.
+func (h *Handler) publicRoute(mux *http.ServeMux, pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
+	h.routes = append(h.routes, Route{Pattern: pattern, Public: true})
+	mux.HandleFunc(pattern, h.public(fn))
+}
+
 // route wraps a handler with the caller, stage, permission, tenant and CSRF checks.
 func (h *Handler) route(mux *http.ServeMux, pattern string, a access, fn handlerFunc) {
+	h.routes = append(h.routes, Route{Pattern: pattern, Permission: a.perm, Tenant: a.tenant, Stages: a.stages})
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p := principal.From(r.Context())
 		if err := h.check(r, p, a); err != nil {

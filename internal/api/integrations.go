@@ -36,6 +36,7 @@ func (h *Handler) registerIntegrations(mux *http.ServeMux) {
 	h.route(mux, "POST /api/v1/integrations/teams/disconnect", teams, h.disconnectTeams)
 	h.route(mux, "GET /api/v1/integrations/teams/powershell/{kind}", teams, h.teamsScript)
 	h.route(mux, "POST /api/v1/integrations/teams/verify", teams, h.verifyTeams)
+	h.routes = append(h.routes, Route{Pattern: "GET " + CallbackPath, Public: true}) // the session is checked inside: Microsoft redirects here
 	mux.HandleFunc("GET "+CallbackPath, h.teamsCallback)
 }
 
