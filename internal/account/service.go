@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"callrec/internal/caller"
 	"callrec/internal/store"
 )
 
@@ -23,11 +24,7 @@ var (
 )
 
 // Actor is who makes a change, for the audit log.
-type Actor struct {
-	UserID string
-	Login  string
-	IP     string
-}
+type Actor = caller.Actor
 
 // System is the actor for changes made by callrec itself (CLI, jobs).
 var System = Actor{Login: "system"}

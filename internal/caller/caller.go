@@ -6,11 +6,17 @@
 package caller
 
 import (
-	"callrec/internal/account"
 	"callrec/internal/auth"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
+
+// Actor is who makes a change, as the audit log names them.
+type Actor struct {
+	UserID string
+	Login  string
+	IP     string
+}
 
 // Caller is an authenticated caller.
 type Caller struct {
@@ -32,8 +38,8 @@ func (c *Caller) IsProvider() bool {
 }
 
 // Actor is the caller as the audit log names it.
-func (c *Caller) Actor() account.Actor {
-	return account.Actor{UserID: c.User.ID, Login: c.User.Login, IP: c.IP}
+func (c *Caller) Actor() Actor {
+	return Actor{UserID: c.User.ID, Login: c.User.Login, IP: c.IP}
 }
 
 // FullyAuthenticated is false while a session still owes a second factor,
