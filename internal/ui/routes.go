@@ -44,9 +44,9 @@ func (r Rule) Allows(p *principal.Principal) bool {
 var viewCalls = Rule{Name: "recordings.view_any",
 	AnyOf: []roles.Permission{roles.RecordingsViewAll, roles.RecordingsViewMgd, roles.RecordingsViewOwn}}
 
-// Allows reports whether the route's declared rule lets p in (stages and
+// allows reports whether the route's declared rule lets p in (stages and
 // tenant aside).
-func (rt Route) Allows(p *principal.Principal) bool {
+func (rt Route) allows(p *principal.Principal) bool {
 	switch {
 	case rt.Public, rt.SignedIn:
 		return true
@@ -143,7 +143,7 @@ func (h *Handler) guard(rt Route, limit int64, fn pageFunc) http.HandlerFunc {
 
 // admit checks the rule, the tenant and, for posts, the form and its CSRF token.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, rt Route, limit int64, p *principal.Principal) error {
-	if !rt.Allows(p) {
+	if !rt.allows(p) {
 		return errForbidden
 	}
 	if rt.Tenant && p.TenantID == "" {
