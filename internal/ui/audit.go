@@ -102,7 +102,7 @@ func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request, p *princip
 	f.Cursor = ""
 	csvDownload(w, "audit-log")
 	w = httpserver.Stream(w, httpserver.StreamWriteTimeout) // up to 100,000 rows, as the recordings export
-	if err := h.Accounts.ExportAuditCSV(r.Context(), w, tenantID, f); err != nil {
+	if err := h.Accounts.ExportAuditCSV(r.Context(), p.Actor(), w, tenantID, f); err != nil {
 		h.Log.Error("ui: export audit", "err", err)
 	}
 	return nil
