@@ -338,6 +338,18 @@ func (k *contract) errorSamples() {
 	k.expect(req{c: admin, method: "GET", path: "/api/v1/users/no-such-user", want: 404})
 	k.expect(req{c: admin, method: "GET", path: "/api/v1/recordings/no-such-call", want: 404})
 	k.expect(req{c: admin, method: "DELETE", path: "/api/v1/groups/" + k.defaultGroupID(), want: 409})
+	// The two errors with more than fields: a bulk edit short of licenses
+	// names the pools, an import names the rows.
+	k.expect(req{c: k.tokenClient("provider"), method: "PATCH", path: "/api/v1/tenants/" + k.tenantA.ID,
+		body: map[string]any{"licenses": map[string]int{"screen_recording": 0}}, want: 200})
+	short := map[string]any{"user_ids": []string{k.users["A:user"].ID}, "changes": map[string]any{"add_licenses": []string{"screen_recording"}}}
+	if x := k.expect(req{c: admin, method: "POST", path: "/api/v1/users/bulk", body: short, want: 409}); !strings.Contains(x.raw, `"pools":[{`) {
+		k.t.Errorf("bulk edit short of licenses: %s", x.raw)
+	}
+	bad := "name,login,email,role\nLee Gu,lee2@alpha.example,not-an-email,user\n"
+	if x := k.expect(req{c: admin, method: "POST", path: "/api/v1/users/import", body: bad, ctype: "text/csv", want: 400}); !strings.Contains(x.raw, `"rows":[{`) {
+		k.t.Errorf("import with a bad row: %s", x.raw)
+	}
 }
 
 func (k *contract) defaultGroupID() string {
