@@ -87,6 +87,9 @@ type codeBody struct {
 }
 
 func (h *Handler) verifySecondFactor(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if p.Session == nil {
+		return errStage // a bearer token has no sign-in to complete
+	}
 	var b codeBody
 	if err := decode(w, r, &b); err != nil {
 		return err

@@ -59,13 +59,19 @@ type userOut struct {
 }
 
 func userJSON(u store.User) userOut {
+	orEmpty := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
 	return userOut{ID: u.ID, TenantID: u.TenantID, Name: u.Name, Active: u.Active, Role: u.Role, Email: u.Email,
 		Timezone: u.Timezone, Language: u.Language, Record: u.Record, RecordInbound: u.RecordInbound,
 		RecordOutbound: u.RecordOutbound, Confidential: u.Confidential, ScreenUsername: u.ScreenUsername, Login: u.Login,
 		PortalAccess: u.PortalAccess, AuthType: u.AuthType, Require2FA: u.Require2FA, ValidTill: u.ValidTill,
 		SpeechAnalyticsType: u.SpeechAnalyticsType, TOTPEnabled: u.TOTPEnabled, LockedUntil: u.LockedUntil,
 		TermsAcceptedVersion: u.TermsAcceptedVersion, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-		Groups: u.Groups, ManagedGroups: u.ManagedGroups, Extensions: u.Extensions, Licenses: u.Licenses}
+		Groups: orEmpty(u.Groups), ManagedGroups: orEmpty(u.ManagedGroups), Extensions: orEmpty(u.Extensions), Licenses: orEmpty(u.Licenses)}
 }
 
 type groupOut struct {
