@@ -49,8 +49,12 @@ func (s *Service) ObjectNames(ctx context.Context, tenantID string, entries []st
 	return out
 }
 
-// ExportAuditCSV writes the tenant's audit entries matching f, newest first.
-func (s *Service) ExportAuditCSV(ctx context.Context, w io.Writer, tenantID string, f store.AuditFilter) error {
+// ExportAuditCSV writes the tenant's audit entries matching f, newest
+// first; the export itself is audited before the first row goes out.
+func (s *Service) ExportAuditCSV(ctx context.Context, a Actor, w io.Writer, tenantID string, f store.AuditFilter) error {
+	if err := s.Audit(ctx, s.db.Q(), a, tenantID, "audit.export", "tenant", tenantID, f); err != nil {
+		return err
+	}
 	cw := csvexport.NewWriter(w)
 	if err := cw.Write([]string{"time", "actor", "action", "object_type", "object", "object_id", "ip", "detail"}); err != nil {
 		return err
@@ -119,5 +123,5 @@ func (s *Service) ExportAudit(ctx context.Context, c *Caller, w io.Writer, f sto
 	if err != nil {
 		return err
 	}
-	return s.ExportAuditCSV(ctx, w, tenantID, f)
+	return s.ExportAuditCSV(ctx, c.Actor(), w, tenantID, f)
 }

@@ -25,9 +25,13 @@ var CSVColumns = []string{"id", "name", "login", "email", "active", "role", "gro
 // maxImportRows bounds one import.
 const maxImportRows = 5000
 
-// ExportUsersCSV writes the tenant's users matching f (all pages) as CSV.
-func (s *Service) ExportUsersCSV(ctx context.Context, w io.Writer, tenantID string, f store.UserFilter) error {
+// ExportUsersCSV writes the tenant's users matching f (all pages) as CSV;
+// the export is audited before the first row goes out.
+func (s *Service) ExportUsersCSV(ctx context.Context, a Actor, w io.Writer, tenantID string, f store.UserFilter) error {
 	q := s.db.Q()
+	if err := s.Audit(ctx, q, a, tenantID, "users.export", "tenant", tenantID, f); err != nil {
+		return err
+	}
 	gs, err := q.GroupNames(ctx, tenantID)
 	if err != nil {
 		return err

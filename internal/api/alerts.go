@@ -11,7 +11,7 @@ func (h *Handler) listAlerts(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": ""})
+	writeJSON(w, http.StatusOK, pageOf(as, "", alertJSON))
 	return nil
 }
 

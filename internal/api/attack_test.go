@@ -314,3 +314,13 @@ func TestTOTPSecretSealed(t *testing.T) {
 		}
 	})
 }
+
+// TestBearerHasNoSignInToComplete: the 2-step step of a session sent with
+// a bearer token is refused, not a crash (it dereferenced the session).
+func TestBearerHasNoSignInToComplete(t *testing.T) {
+	e := newEnv(t, storetest.Backends()[0], unlimited)
+	r := e.tokenClient("A:admin").do("POST", "/api/v1/me/two-factor/verify", map[string]any{"code": "123456"})
+	if r.status != http.StatusForbidden || r.errCode() != "sign_in_incomplete" {
+		t.Fatalf("bearer verify: %d %s", r.status, r.raw)
+	}
+}

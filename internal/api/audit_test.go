@@ -48,3 +48,26 @@ func TestChangesWithoutAuditBefore(t *testing.T) {
 		}
 	})
 }
+
+// TestExportsAudited: each CSV export (users, audit log, calls) leaves an
+// entry naming who took it and with which filter.
+func TestExportsAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, unlimited)
+		admin := e.tokenClient("A:admin")
+		for _, c := range []struct{ path, action string }{
+			{"/api/v1/users/export?search=a-", "users.export"},
+			{"/api/v1/audit/export", "audit.export"},
+			{"/api/v1/calls/export", "recordings.export"},
+		} {
+			admin.want(http.StatusOK, "GET", c.path, nil)
+			es, _, err := e.db.Q().ListAudit(context.Background(), e.tenantA.ID, store.AuditFilter{Action: c.action, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(es) != 1 || es[0].ActorLogin != e.users["A:admin"].Login {
+				t.Errorf("%s: audit %+v", c.path, es)
+			}
+		}
+	})
+}

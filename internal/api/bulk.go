@@ -117,7 +117,7 @@ func (h *Handler) exportUsers(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	csvHeaders(w, "users")
-	return h.Accounts.ExportUsersCSV(r.Context(), w, p.TenantID, f)
+	return h.Accounts.ExportUsersCSV(r.Context(), p.Actor(), w, p.TenantID, f)
 }
 
 // importUsers takes a CSV body (text/csv) and answers the per-row report;
@@ -159,7 +159,7 @@ func (h *Handler) exportAudit(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	csvHeaders(w, "audit-log")
-	return h.Accounts.ExportAuditCSV(r.Context(), w, p.TenantID, f)
+	return h.Accounts.ExportAuditCSV(r.Context(), p.Actor(), w, p.TenantID, f)
 }
 
 func csvHeaders(w http.ResponseWriter, name string) {

@@ -41,7 +41,7 @@ func (h *Handler) getCall(w http.ResponseWriter, r *http.Request, p *principal.P
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, callJSON(c))
 	return nil
 }
 

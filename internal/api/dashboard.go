@@ -43,22 +43,18 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *principal
 }
 
 func (h *Handler) storageUse(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	s, err := h.DB.Q().TenantStorage(r.Context(), p.TenantID)
+	use, err := h.workspace().Storage(r.Context(), p)
 	if err != nil {
-		return err
+		return workspaceErr(err)
 	}
-	t, err := h.DB.Q().GetTenant(r.Context(), p.TenantID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"recordings": s.Recordings, "bytes": s.Bytes, "retention_days": t.RetentionDays})
+	writeJSON(w, http.StatusOK, use)
 	return nil
 }
 
 func (h *Handler) getRecordingSettings(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	secs, err := h.DB.Q().AutoResumeSeconds(r.Context(), p.TenantID)
+	secs, err := h.workspace().AutoResumeAfter(r.Context(), p)
 	if err != nil {
-		return err
+		return workspaceErr(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"auto_resume_seconds": secs})
 	return nil
@@ -71,15 +67,11 @@ func (h *Handler) putRecordingSettings(w http.ResponseWriter, r *http.Request, p
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if body.AutoResumeSeconds == nil || *body.AutoResumeSeconds < 0 || *body.AutoResumeSeconds > 86400 {
+	if body.AutoResumeSeconds == nil {
 		return validationFailed(map[string]string{"auto_resume_seconds": "seconds from 0 (never) to 86400"})
 	}
-	if err := h.DB.Q().SetAutoResumeSeconds(r.Context(), p.TenantID, *body.AutoResumeSeconds); err != nil {
-		return err
-	}
-	if err := h.Accounts.Audit(r.Context(), h.DB.Q(), p.Actor(), p.TenantID, "tenant.recording_settings", "tenant", p.TenantID,
-		map[string]any{"auto_resume_seconds": *body.AutoResumeSeconds}); err != nil {
-		return err
+	if err := h.workspace().SetAutoResume(r.Context(), p, *body.AutoResumeSeconds); err != nil {
+		return workspaceErr(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"auto_resume_seconds": *body.AutoResumeSeconds})
 	return nil

@@ -16,7 +16,7 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, p *principa
 	if gs == nil {
 		gs = []store.Group{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": gs, "next_cursor": ""})
+	writeJSON(w, http.StatusOK, pageOf(gs, "", groupJSON))
 	return nil
 }
 
@@ -29,7 +29,7 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, g)
+	writeJSON(w, http.StatusCreated, groupJSON(g))
 	return nil
 }
 
@@ -38,7 +38,7 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, p *principal.
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, g)
+	writeJSON(w, http.StatusOK, groupJSON(g))
 	return nil
 }
 
@@ -51,7 +51,7 @@ func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, g)
+	writeJSON(w, http.StatusOK, groupJSON(g))
 	return nil
 }
 
@@ -74,7 +74,7 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, p *princip
 	if us == nil {
 		us = []store.User{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": us, "next_cursor": ""})
+	writeJSON(w, http.StatusOK, pageOf(us, "", userJSON))
 	return nil
 }
 

@@ -61,18 +61,19 @@ func (h *Handler) listen(w http.ResponseWriter, r *http.Request, p *principal.Pr
 	}
 	defer conn.CloseNow()
 	ctx := conn.CloseRead(r.Context())
+	// The recorder answered and the handshake is done: the listening has
+	// started, and is in the log before the first byte of audio.
+	if err := h.workspace().ListenStarted(r.Context(), p, c); err != nil {
+		h.Log.Error("api: listen: audit", "call", c.ID, "err", err)
+		_ = conn.Close(websocket.StatusInternalError, "internal error")
+		return nil
+	}
 	hello := map[string]any{"call_id": c.ID, "rate": 8000, "channels": 2, "frame_ms": 20,
 		"left": "recorded party", "right": "other side", "recorder_node": c.RecorderNode}
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err = wsjson.Write(wctx, conn, hello)
 	cancel()
 	if err != nil {
-		return nil
-	}
-	if err := h.workspace().ListenStarted(r.Context(), p, c); err != nil {
-		// Listening without its audit entry is not allowed.
-		h.Log.Error("api: listen: audit", "call", c.ID, "err", err)
-		_ = conn.Close(websocket.StatusInternalError, "internal error")
 		return nil
 	}
 	if h.Guard.Handle("websocket listen", func() { recorder.Relay(ctx, conn, src) }) {

@@ -32,7 +32,7 @@ func (h *Handler) listProviderAlerts(w http.ResponseWriter, r *http.Request, p *
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": ""})
+	writeJSON(w, http.StatusOK, pageOf(as, "", providerAlertJSON))
 	return nil
 }
 

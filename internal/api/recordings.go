@@ -91,7 +91,7 @@ func (h *Handler) searchRecordings(w http.ResponseWriter, r *http.Request, p *pr
 	if err != nil {
 		return workspaceErr(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	writeJSON(w, http.StatusOK, pageOf(items, next, recordingJSON))
 	return nil
 }
 
@@ -118,7 +118,7 @@ func (h *Handler) getRecording(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return workspaceErr(err)
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, detailJSON(d))
 	return nil
 }
 
@@ -144,7 +144,7 @@ func (h *Handler) setConfidential(w http.ResponseWriter, r *http.Request, p *pri
 	if err != nil {
 		return workspaceErr(err)
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, detailJSON(d))
 	return nil
 }
 
@@ -160,7 +160,7 @@ func (h *Handler) addNote(w http.ResponseWriter, r *http.Request, p *principal.P
 	if err != nil {
 		return workspaceErr(err)
 	}
-	writeJSON(w, http.StatusCreated, n)
+	writeJSON(w, http.StatusCreated, noteJSON(n))
 	return nil
 }
 
@@ -177,7 +177,7 @@ func (h *Handler) pauseCall(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return workspaceErr(err)
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, detailJSON(d))
 	return nil
 }
 
@@ -186,7 +186,7 @@ func (h *Handler) resumeCall(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return workspaceErr(err)
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, detailJSON(d))
 	return nil
 }
 

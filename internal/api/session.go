@@ -6,7 +6,6 @@ import (
 
 	"callrec/internal/auth"
 	"callrec/internal/principal"
-	"callrec/internal/store"
 )
 
 type signInBody struct {
@@ -16,9 +15,9 @@ type signInBody struct {
 }
 
 type sessionAnswer struct {
-	User      store.User `json:"user"`
-	CSRFToken string     `json:"csrf_token"`
-	Stage     string     `json:"stage"`
+	User      userOut `json:"user"`
+	CSRFToken string  `json:"csrf_token"`
+	Stage     string  `json:"stage"`
 }
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
@@ -34,7 +33,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	SetSessionCookie(w, res.Token, res.Session.ExpiresAt, h.SecureCookies)
-	writeJSON(w, http.StatusOK, sessionAnswer{User: res.User, CSRFToken: res.Session.CSRFToken, Stage: res.Session.Stage})
+	writeJSON(w, http.StatusOK, sessionAnswer{User: userJSON(res.User), CSRFToken: res.Session.CSRFToken, Stage: res.Session.Stage})
 	return nil
 }
 
@@ -64,15 +63,15 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, p *principal.P
 }
 
 type meAnswer struct {
-	User        store.User `json:"user"`
-	TenantID    string     `json:"tenant_id"`
-	Stage       string     `json:"stage"`
-	Permissions []string   `json:"permissions"`
-	CSRFToken   string     `json:"csrf_token,omitempty"`
+	User        userOut  `json:"user"`
+	TenantID    string   `json:"tenant_id"`
+	Stage       string   `json:"stage"`
+	Permissions []string `json:"permissions"`
+	CSRFToken   string   `json:"csrf_token,omitempty"`
 }
 
 func (h *Handler) me(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	a := meAnswer{User: p.User, TenantID: p.TenantID, Stage: auth.StageOK, Permissions: []string{}}
+	a := meAnswer{User: userJSON(p.User), TenantID: p.TenantID, Stage: auth.StageOK, Permissions: []string{}}
 	if p.Session != nil {
 		a.Stage, a.CSRFToken = p.Session.Stage, p.Session.CSRFToken
 	}
@@ -88,6 +87,9 @@ type codeBody struct {
 }
 
 func (h *Handler) verifySecondFactor(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	if p.Session == nil {
+		return errStage // a bearer token has no sign-in to complete
+	}
 	var b codeBody
 	if err := decode(w, r, &b); err != nil {
 		return err

@@ -30,7 +30,7 @@ func (h *Handler) listSIPSources(w http.ResponseWriter, r *http.Request, p *prin
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": s, "next_cursor": ""})
+	writeJSON(w, http.StatusOK, pageOf(s, "", sipSourceJSON))
 	return nil
 }
 
@@ -43,7 +43,7 @@ func (h *Handler) createSIPSource(w http.ResponseWriter, r *http.Request, p *pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, s)
+	writeJSON(w, http.StatusCreated, sipSourceJSON(s))
 	return nil
 }
 
@@ -52,7 +52,7 @@ func (h *Handler) getSIPSource(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s)
+	writeJSON(w, http.StatusOK, sipSourceJSON(s))
 	return nil
 }
 
@@ -65,7 +65,7 @@ func (h *Handler) updateSIPSource(w http.ResponseWriter, r *http.Request, p *pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s)
+	writeJSON(w, http.StatusOK, sipSourceJSON(s))
 	return nil
 }
 

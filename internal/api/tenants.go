@@ -9,14 +9,9 @@ import (
 	"callrec/internal/store"
 )
 
-type tenantAnswer struct {
-	store.Tenant
-	Licenses []store.LicensePool `json:"licenses"`
-}
-
-func (h *Handler) tenantWithPools(r *http.Request, t store.Tenant) (tenantAnswer, error) {
+func (h *Handler) tenantWithPools(r *http.Request, t store.Tenant) (tenantOut, error) {
 	pools, err := h.DB.Q().LicensePools(r.Context(), t.ID)
-	return tenantAnswer{Tenant: t, Licenses: pools}, err
+	return tenantJSON(t, pools), err
 }
 
 func (h *Handler) listTenants(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -24,7 +19,7 @@ func (h *Handler) listTenants(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	out := make([]tenantAnswer, 0, len(ts))
+	out := make([]tenantOut, 0, len(ts))
 	for _, t := range ts {
 		a, err := h.tenantWithPools(r, t)
 		if err != nil {
@@ -32,7 +27,7 @@ func (h *Handler) listTenants(w http.ResponseWriter, r *http.Request, p *princip
 		}
 		out = append(out, a)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out, "next_cursor": ""})
+	writeJSON(w, http.StatusOK, page[tenantOut]{Items: out})
 	return nil
 }
 
@@ -102,7 +97,7 @@ func (h *Handler) listLicenses(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": pools})
+	writeJSON(w, http.StatusOK, map[string]any{"items": pageOf(pools, "", poolJSON).Items})
 	return nil
 }
 

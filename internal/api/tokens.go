@@ -5,7 +5,6 @@ import (
 
 	"callrec/internal/principal"
 	"callrec/internal/roles"
-	"callrec/internal/store"
 )
 
 // Tokens belong to a user. Admins (users.manage) see and revoke every token
@@ -21,10 +20,7 @@ func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	if ts == nil {
-		ts = []store.APIToken{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": ts, "next_cursor": ""})
+	writeJSON(w, http.StatusOK, pageOf(ts, "", tokenJSON))
 	return nil
 }
 
@@ -34,7 +30,7 @@ type tokenBody struct {
 }
 
 type tokenAnswer struct {
-	store.APIToken
+	tokenOut
 	Token string `json:"token"`
 }
 
@@ -58,7 +54,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, tokenAnswer{APIToken: t, Token: raw})
+	writeJSON(w, http.StatusCreated, tokenAnswer{tokenOut: tokenJSON(t), Token: raw})
 	return nil
 }
 
@@ -83,9 +79,6 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	if es == nil {
-		es = []store.AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": es, "next_cursor": next})
+	writeJSON(w, http.StatusOK, pageOf(es, next, auditJSON))
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/principal"
-	"callrec/internal/store"
 )
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -18,10 +17,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	if users == nil {
-		users = []store.User{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": users, "next_cursor": next})
+	writeJSON(w, http.StatusOK, pageOf(users, next, userJSON))
 	return nil
 }
 
@@ -55,7 +51,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, u)
+	writeJSON(w, http.StatusCreated, userJSON(u))
 	return nil
 }
 
@@ -64,7 +60,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p *principal.P
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	writeJSON(w, http.StatusOK, userJSON(u))
 	return nil
 }
 
@@ -77,7 +73,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	writeJSON(w, http.StatusOK, userJSON(u))
 	return nil
 }
 

@@ -98,14 +98,17 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error)
 			return SignedIn{}, err
 		}
 	}
-	if err := q.ResetLoginFailures(ctx, u.ID); err != nil {
-		return SignedIn{}, err
-	}
-	out, err := s.startSession(ctx, u, stage, r.IP)
-	if err != nil {
-		return out, err
-	}
-	return out, s.audit(ctx, q, &u, u.Login, "signin.success", r.IP, map[string]string{"stage": stage})
+	var out SignedIn
+	err = s.db.InTx(ctx, func(q store.Q) error {
+		if err := q.ResetLoginFailures(ctx, u.ID); err != nil {
+			return err
+		}
+		if out, err = s.startSession(ctx, q, u, stage, r.IP); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, &u, u.Login, "signin.success", r.IP, map[string]string{"stage": stage})
+	})
+	return out, err
 }
 
 // reserve admits and counts one attempt for the user (store.ReserveLoginAttempt):
@@ -156,12 +159,12 @@ func (s *Service) checkCode(ctx context.Context, u store.User, code string) bool
 	return s.db.Q().UseRecoveryCode(ctx, u.ID, HashToken(norm)) == nil
 }
 
-func (s *Service) startSession(ctx context.Context, u store.User, stage, ip string) (SignedIn, error) {
+func (s *Service) startSession(ctx context.Context, q store.Q, u store.User, stage, ip string) (SignedIn, error) {
 	token := RandomToken("s_")
 	now := s.stamp()
 	sess := store.Session{IDHash: HashToken(token), UserID: u.ID, Stage: stage, CSRFToken: RandomToken(""), IP: ip,
 		CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
-	if err := s.db.Q().InsertSession(ctx, sess); err != nil {
+	if err := q.InsertSession(ctx, sess); err != nil {
 		return SignedIn{}, err
 	}
 	return SignedIn{Token: token, Session: sess, User: u}, nil
@@ -195,16 +198,18 @@ func (s *Service) VerifySecondFactor(ctx context.Context, sess store.Session, co
 		}
 		return sess, ErrInvalidCode
 	}
-	if err := q.ResetLoginFailures(ctx, u.ID); err != nil {
-		return sess, err
-	}
 	if sess.Stage, err = s.nextStage(ctx, q, u); err != nil {
 		return sess, err
 	}
-	if err := q.UpdateSession(ctx, sess); err != nil {
-		return sess, err
-	}
-	return sess, s.audit(ctx, q, &u, u.Login, "signin.second_factor", ip, nil)
+	return sess, s.db.InTx(ctx, func(q store.Q) error {
+		if err := q.ResetLoginFailures(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := q.UpdateSession(ctx, sess); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, &u, u.Login, "signin.second_factor", ip, nil)
+	})
 }
 
 // Resolve returns the session and user behind a session token, and checks
@@ -224,11 +229,12 @@ func (s *Service) Resolve(ctx context.Context, token string) (store.Session, sto
 
 // SignOut ends a session.
 func (s *Service) SignOut(ctx context.Context, sess store.Session, u store.User, ip string) error {
-	q := s.db.Q()
-	if err := q.DeleteSession(ctx, sess.IDHash); err != nil {
-		return err
-	}
-	return s.audit(ctx, q, &u, u.Login, "signout", ip, nil)
+	return s.db.InTx(ctx, func(q store.Q) error {
+		if err := q.DeleteSession(ctx, sess.IDHash); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, &u, u.Login, "signout", ip, nil)
+	})
 }
 
 // SetActingTenant records the tenant a provider admin is working in ("":

@@ -3,7 +3,6 @@ package recordings
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"callrec/internal/caller"
@@ -75,28 +74,4 @@ func (s *Service) Dashboard(ctx context.Context, p *caller.Caller, dq DashboardQ
 		out.Days = append(out.Days, Day{Date: d.Format("2006-01-02"), Calls: st.Calls})
 	}
 	return out, nil
-}
-
-// Storage is what the tenant's recordings take and how long they are kept.
-type Storage struct {
-	store.StorageUse
-	RetentionDays int `json:"retention_days"`
-}
-
-// Storage returns the acting tenant's storage use and retention, for
-// whoever manages its settings.
-func (s *Service) Storage(ctx context.Context, p *caller.Caller) (Storage, error) {
-	if !p.Can(roles.SettingsManage) || p.TenantID == "" {
-		return Storage{}, ErrForbidden
-	}
-	q := s.DB.Q()
-	use, err := q.TenantStorage(ctx, p.TenantID)
-	if err != nil {
-		return Storage{}, err
-	}
-	t, err := q.GetTenant(ctx, p.TenantID)
-	if err != nil {
-		return Storage{}, fmt.Errorf("recordings: storage: %w", err)
-	}
-	return Storage{StorageUse: use, RetentionDays: t.RetentionDays}, nil
 }

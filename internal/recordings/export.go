@@ -17,6 +17,12 @@ const maxExport = 100_000
 // ExportCSV writes every call the caller may see matching f, in f's order,
 // with times in loc.
 func (s *Service) ExportCSV(ctx context.Context, w io.Writer, p *caller.Caller, f store.RecordingFilter, loc *time.Location) error {
+	if _, err := s.ScopeOf(ctx, p); err != nil {
+		return err
+	}
+	if err := s.Accounts.Audit(ctx, s.DB.Q(), p.Actor(), p.TenantID, "recordings.export", "tenant", p.TenantID, f); err != nil {
+		return err
+	}
 	cw := csvexport.NewWriter(w)
 	head := []string{"id", "started_at", "duration_seconds", "direction", "caller", "callee", "user", "group", "state", "confidential", "recorded", "decision_reason"}
 	if err := cw.Write(head); err != nil {

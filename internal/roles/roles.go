@@ -97,7 +97,7 @@ func Catalogue() []Role {
 			[]Permission{PortalAccess, RecordingsViewMgd, RecordingsViewOwn, RecordingsPlay, RecordingsDownload, RecordingsAnnotate, LiveMonitor, PauseResume, QA, Reports}},
 		{UserSelfView, "User Self View", "Portal access to view and add notes to the user's own recordings, and Pause/Resume during their active calls.", false,
 			[]Permission{PortalAccess, RecordingsViewOwn, RecordingsPlay, RecordingsAnnotate, PauseResume}},
-		{User, "User", "Default role: calls are recorded, but there is no access to the portal.", false, nil},
+		{User, "User", "Default role: calls are recorded, but there is no access to the portal.", false, []Permission{}},
 		{APIUser, "API User", "Non-standard: for an organization's own API developer integrating through the REST API. No portal access.", false,
 			[]Permission{APIAccess, RecordingsViewAll, RecordingsViewOwn, RecordingsPlay, RecordingsDownload}},
 	}

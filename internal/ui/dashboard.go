@@ -8,7 +8,6 @@ import (
 
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
-	"callrec/internal/store"
 )
 
 // tile is one figure of the dashboard with its change from the previous period.
@@ -41,7 +40,7 @@ type dashboardView struct {
 	Period        string
 	PrevPeriod    string
 	Zone          string
-	Storage       *store.StorageUse
+	Storage       *recordings.StorageUse
 	StorageMB     string
 	Retention     int
 	Error         string
@@ -87,7 +86,7 @@ func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request, p *princ
 		return err
 	}
 	if st, err := svc.Storage(ctx, p); err == nil {
-		v.Storage, v.StorageMB, v.Retention = &st.StorageUse, size(st.Bytes), st.RetentionDays
+		v.Storage, v.StorageMB, v.Retention = &st, size(st.Bytes), st.RetentionDays
 	} else if !shownOnlyTo(err) {
 		return err
 	}

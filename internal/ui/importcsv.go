@@ -73,7 +73,7 @@ func (h *Handler) exportUsers(w http.ResponseWriter, r *http.Request, p *princip
 		f.Active = &active
 	}
 	csvDownload(w, "users")
-	err := h.Accounts.ExportUsersCSV(r.Context(), w, tenantID, f)
+	err := h.Accounts.ExportUsersCSV(r.Context(), p.Actor(), w, tenantID, f)
 	if err != nil && !errors.Is(err, r.Context().Err()) {
 		h.Log.Error("ui: export users", "err", err)
 	}

@@ -74,13 +74,6 @@ var apiBodies = map[string]string{
 	"PUT /api/v1/calls/{id}/confidential": `{"confidential":false}`,
 }
 
-// apiKnownFaults are API routes that fail (5xx) for some callers today, with
-// why; the walk reports them and fails once one no longer does, so that
-// the entry goes. They belong to the API half of issue #13 item 4.
-var apiKnownFaults = map[string]string{
-	"POST /api/v1/me/two-factor/verify": "a bearer-token caller has no session and verifySecondFactor dereferences p.Session (panic, recovered as 500)",
-}
-
 // routes reads both tables from the handlers web.Build registered; a route
 // that declares no rule is an error naming it.
 func (w *world) routes(t *testing.T) []route {
@@ -231,7 +224,7 @@ func TestEveryRouteAnswersEveryRole(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		w := newWorld(t, b)
 		routes, callers := w.routes(t), w.walkers()
-		tl := &tally{faults: map[string]bool{}, wants: map[want]int{}}
+		tl := &tally{wants: map[want]int{}}
 		for _, rt := range routes {
 			for _, c := range callers {
 				for _, s := range []side{own, other} {
@@ -239,11 +232,6 @@ func TestEveryRouteAnswersEveryRole(t *testing.T) {
 						break
 					}
 				}
-			}
-		}
-		for pattern := range apiKnownFaults {
-			if !tl.faults[pattern] {
-				t.Errorf("%s no longer fails for any caller: remove it from apiKnownFaults", pattern)
 			}
 		}
 		t.Logf("walked %d API and %d portal routes as %d callers: %d requests, answers wanted %v", len(w.server.API),
@@ -254,7 +242,6 @@ func TestEveryRouteAnswersEveryRole(t *testing.T) {
 // tally counts what the walk asked and met.
 type tally struct {
 	requests int
-	faults   map[string]bool // apiKnownFaults seen
 	wants    map[want]int
 }
 
@@ -274,11 +261,6 @@ func (w *world) try(t *testing.T, rt route, c walker, s side, tl *tally) bool {
 	tl.requests++
 	tl.wants[wnt]++
 	a := w.send(rt.door, c, tg.method, tg.path, rt.rule.public, apiBodies[rt.pattern])
-	if why, known := apiKnownFaults[rt.pattern]; known && rt.door == "api" && a.status >= 500 {
-		tl.faults[rt.pattern] = true
-		t.Logf("known fault: %s as %s: %d (%s)", rt.pattern, c.name, a.status, why)
-		return true
-	}
 	if msg := check(rt.door, wnt, a); msg != "" {
 		t.Errorf("%s as %s, %s object (%s %s): %d %s; %s\n%.300s", rt.pattern, c.name, s, tg.method, tg.path,
 			a.status, a.location, msg, a.body)
