@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"callrec/internal/csvexport"
+	"callrec/internal/roles"
 	"callrec/internal/store"
 )
 
@@ -79,4 +80,48 @@ func (s *Service) ExportAuditCSV(ctx context.Context, a Actor, w io.Writer, tena
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// AuditPage is one page of the audit log with its objects' names.
+type AuditPage struct {
+	Entries []store.AuditEntry
+	Next    string // cursor of the next page, "" at the end
+	Names   map[string]string
+	Actions []string // every action the log holds, for the filter
+}
+
+// auditTenant is the log c reads: the acting tenant's, or in the
+// provider's own view (no tenant picked) the provider's entries.
+func auditTenant(c *Caller) (string, error) {
+	if c == nil || !c.Can(roles.AuditView) {
+		return "", ErrForbidden
+	}
+	return c.TenantID, nil
+}
+
+// AuditLog returns one page of the log the caller may read, matching f.
+func (s *Service) AuditLog(ctx context.Context, c *Caller, f store.AuditFilter) (AuditPage, error) {
+	tenantID, err := auditTenant(c)
+	if err != nil {
+		return AuditPage{}, err
+	}
+	var p AuditPage
+	q := s.db.Q()
+	if p.Entries, p.Next, err = q.ListAudit(ctx, tenantID, f); err != nil {
+		return AuditPage{}, err
+	}
+	if p.Actions, err = q.AuditActions(ctx, tenantID); err != nil {
+		return AuditPage{}, err
+	}
+	p.Names = s.ObjectNames(ctx, tenantID, p.Entries)
+	return p, nil
+}
+
+// ExportAudit writes the log the caller may read, matching f, as CSV.
+func (s *Service) ExportAudit(ctx context.Context, c *Caller, w io.Writer, f store.AuditFilter) error {
+	tenantID, err := auditTenant(c)
+	if err != nil {
+		return err
+	}
+	return s.ExportAuditCSV(ctx, c.Actor(), w, tenantID, f)
 }

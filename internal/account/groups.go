@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"callrec/internal/roles"
 	"callrec/internal/store"
 	"callrec/internal/validate"
 )
@@ -108,4 +109,32 @@ func groupConflict(err error) error {
 		return validate.Field("name", "a group with this name already exists in the tenant")
 	}
 	return err
+}
+
+// Groups lists the acting tenant's groups whose name contains search.
+func (s *Service) Groups(ctx context.Context, c *Caller, search string) ([]store.Group, error) {
+	tenantID, err := inTenant(c, roles.UsersManage)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Q().ListGroups(ctx, tenantID, search)
+}
+
+// Group returns a group of the acting tenant; any other is ErrNotFound.
+func (s *Service) Group(ctx context.Context, c *Caller, id string) (store.Group, error) {
+	tenantID, err := inTenant(c, roles.UsersManage)
+	if err != nil {
+		return store.Group{}, err
+	}
+	g, err := s.db.Q().GetGroup(ctx, tenantID, id)
+	return g, mapStore(err)
+}
+
+// Members lists the members of a group of the acting tenant.
+func (s *Service) Members(ctx context.Context, c *Caller, groupID string) ([]store.User, error) {
+	g, err := s.Group(ctx, c, groupID)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Q().GroupMembers(ctx, g.TenantID, g.ID)
 }

@@ -43,9 +43,6 @@ func New(db *store.DB, now func() time.Time) *Service {
 	return &Service{db: db, now: now}
 }
 
-// DB exposes the store for read-only queries of the same data.
-func (s *Service) DB() *store.DB { return s.db }
-
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // NewID returns a time-ordered opaque id.

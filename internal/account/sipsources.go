@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"callrec/internal/roles"
 	"callrec/internal/sipsource"
 	"callrec/internal/store"
 	"callrec/internal/validate"
@@ -181,4 +182,33 @@ func (s *Service) ProviderSIPSources(ctx context.Context) ([]ProviderSIPSource, 
 		}
 	}
 	return out, nil
+}
+
+// SIPSources lists the acting tenant's SIPREC sources, for whoever
+// manages its integrations.
+func (s *Service) SIPSources(ctx context.Context, c *Caller) ([]store.SIPSource, error) {
+	tenantID, err := inTenant(c, roles.IntegrationsManage)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Q().ListSIPSources(ctx, tenantID)
+}
+
+// SIPSource returns a source of the acting tenant; any other is ErrNotFound.
+func (s *Service) SIPSource(ctx context.Context, c *Caller, id string) (store.SIPSource, error) {
+	tenantID, err := inTenant(c, roles.IntegrationsManage)
+	if err != nil {
+		return store.SIPSource{}, err
+	}
+	src, err := s.db.Q().GetSIPSource(ctx, tenantID, id)
+	return src, mapStore(err)
+}
+
+// ProviderSources is ProviderSIPSources for a caller: the provider's own
+// admins only, since the list spans every tenant.
+func (s *Service) ProviderSources(ctx context.Context, c *Caller) ([]ProviderSIPSource, error) {
+	if err := provider(c); err != nil {
+		return nil, err
+	}
+	return s.ProviderSIPSources(ctx)
 }

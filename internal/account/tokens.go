@@ -53,3 +53,11 @@ func (s *Service) RevokeToken(ctx context.Context, a Actor, tenantID, id, ownerO
 		return s.Audit(ctx, tx, a, tenantID, "token.delete", "token", t.ID, map[string]string{"name": t.Name, "user_id": t.UserID})
 	})
 }
+
+// Tokens lists the caller's own API tokens.
+func (s *Service) Tokens(ctx context.Context, c *Caller) ([]store.APIToken, error) {
+	if c == nil || !c.Can(roles.APIAccess) {
+		return nil, ErrForbidden
+	}
+	return s.db.Q().ListTokens(ctx, c.User.TenantID, c.User.ID)
+}

@@ -230,3 +230,31 @@ func dedupe(in []string) []string {
 	}
 	return out
 }
+
+// User returns a user of the tenant the caller acts in, for whoever
+// manages its users; any other user is ErrNotFound.
+func (s *Service) User(ctx context.Context, c *Caller, id string) (store.User, error) {
+	tenantID, err := inTenant(c, roles.UsersManage)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := s.db.Q().GetUser(ctx, tenantID, id)
+	return u, mapStore(err)
+}
+
+// Users returns one page of the acting tenant's users matching f, and
+// how many match in all.
+func (s *Service) Users(ctx context.Context, c *Caller, f store.UserFilter) (users []store.User, next string, total int, err error) {
+	tenantID, err := inTenant(c, roles.UsersManage)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	q := s.db.Q()
+	if users, next, err = q.ListUsers(ctx, tenantID, f); err != nil {
+		return nil, "", 0, err
+	}
+	if total, err = q.CountUsers(ctx, tenantID, f); err != nil {
+		return nil, "", 0, err
+	}
+	return users, next, total, nil
+}

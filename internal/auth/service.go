@@ -25,6 +25,7 @@ var (
 	ErrInvalidCode        = errors.New("auth: the code is not valid")
 	ErrExpired            = errors.New("auth: the link has expired or was already used")
 	ErrStage              = errors.New("auth: finish signing in first")
+	ErrForbidden          = errors.New("auth: not allowed")
 )
 
 // LockedError says the account is locked until a time.
@@ -157,6 +158,30 @@ func (s *Service) twoFactorRequired(ctx context.Context, q store.Q, u store.User
 	}
 	t, err := q.GetTenant(ctx, u.TenantID)
 	return t.Enforce2FA, err
+}
+
+// TwoFactorStatus is a user's 2-step verification as their Security page shows it.
+type TwoFactorStatus struct {
+	Enabled   bool
+	Enforced  bool // by the user's profile or their tenant
+	Remaining int  // recovery codes left
+}
+
+// TwoFactor returns u's own 2-step verification status; the portal shows
+// it to u only, so it takes the signed-in user rather than an id.
+func (s *Service) TwoFactor(ctx context.Context, u store.User) (TwoFactorStatus, error) {
+	q := s.db.Q()
+	st := TwoFactorStatus{Enabled: u.TOTPEnabled}
+	var err error
+	if st.Enforced, err = s.twoFactorRequired(ctx, q, u); err != nil {
+		return st, fmt.Errorf("auth: 2-step status: %w", err)
+	}
+	if st.Enabled {
+		if st.Remaining, err = q.RemainingRecoveryCodes(ctx, u.ID); err != nil {
+			return st, fmt.Errorf("auth: recovery codes left: %w", err)
+		}
+	}
+	return st, nil
 }
 
 // nextStage is where a user goes once any second factor has been checked.

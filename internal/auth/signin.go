@@ -239,8 +239,12 @@ func (s *Service) SignOut(ctx context.Context, sess store.Session, u store.User,
 
 // SetActingTenant records the tenant a provider admin is working in ("":
 // the provider's own view), audited in the same transaction. A tenant that
-// does not exist is store.ErrNotFound.
+// does not exist is store.ErrNotFound. Only the provider's own admins act
+// in other tenants: anyone else is ErrForbidden.
 func (s *Service) SetActingTenant(ctx context.Context, sess store.Session, u store.User, tenantID, ip string) error {
+	if u.TenantID != "" || !roles.Has(u.Role, roles.TenantsManage) {
+		return ErrForbidden
+	}
 	return s.db.InTx(ctx, func(q store.Q) error {
 		if tenantID != "" {
 			if _, err := q.GetTenant(ctx, tenantID); err != nil {

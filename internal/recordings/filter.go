@@ -178,3 +178,15 @@ func (s *Service) FilterChoices(ctx context.Context, p *caller.Caller) (users, g
 	}
 	return users, groups, nil
 }
+
+// Filter reads the list filters at the service's clock (see ParseFilter).
+func (s *Service) Filter(q url.Values, loc *time.Location) (store.RecordingFilter, validate.Errors) {
+	return ParseFilter(q, s.now(), loc)
+}
+
+// Range is the [from, to) a preset names now, in loc; an unknown preset
+// is the zero range.
+func (s *Service) Range(preset string, loc *time.Location) (from, to time.Time) {
+	from, to, _ = PresetRange(preset, s.now(), loc)
+	return from, to
+}

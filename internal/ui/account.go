@@ -6,10 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"callrec/internal/account"
 	"callrec/internal/auth"
 	"callrec/internal/principal"
-	"callrec/internal/roles"
 	"callrec/internal/store"
 	"callrec/internal/validate"
 )
@@ -22,21 +20,11 @@ type securityView struct {
 }
 
 func (h *Handler) securityPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	v := securityView{Enabled: p.User.TOTPEnabled, Enforced: p.User.Require2FA}
-	if p.User.TenantID != "" {
-		t, err := h.DB.Q().GetTenant(r.Context(), p.User.TenantID)
-		if err != nil {
-			return err
-		}
-		v.Enforced = v.Enforced || t.Enforce2FA
+	st, err := h.Auth.TwoFactor(r.Context(), p.User)
+	if err != nil {
+		return err
 	}
-	if v.Enabled {
-		n, err := h.DB.Q().RemainingRecoveryCodes(r.Context(), p.User.ID)
-		if err != nil {
-			return err
-		}
-		v.Remaining = n
-	}
+	v := securityView{Enabled: st.Enabled, Enforced: st.Enforced, Remaining: st.Remaining}
 	h.render(w, r, http.StatusOK, "security", view{Title: "Security", Nav: "account", Data: v})
 	return nil
 }
@@ -54,12 +42,9 @@ func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, v tokensView, msg string) error {
-	if !p.Can(roles.APIAccess) {
-		return errForbidden
-	}
-	ts, err := h.DB.Q().ListTokens(r.Context(), p.User.TenantID, p.User.ID)
+	ts, err := h.Accounts.Tokens(r.Context(), p)
 	if err != nil {
-		return err
+		return serviceErr(err)
 	}
 	v.Tokens = ts
 	h.render(w, r, status, "tokens", view{Title: "API tokens", Nav: "account", Data: v, Error: msg})
@@ -67,9 +52,6 @@ func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if !p.Can(roles.APIAccess) {
-		return errForbidden
-	}
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	raw, _, err := h.Accounts.CreateToken(r.Context(), p.Actor(), p.User, name)
 	if _, bad := errors.AsType[validate.Errors](err); bad {
@@ -82,15 +64,9 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, p *princip
 }
 
 func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if !p.Can(roles.APIAccess) {
-		return errForbidden
-	}
 	err := h.Accounts.RevokeToken(r.Context(), p.Actor(), p.User.TenantID, r.PathValue("id"), p.User.ID)
-	if errors.Is(err, account.ErrNotFound) {
-		return errNotFound
-	}
 	if err != nil {
-		return err
+		return serviceErr(err)
 	}
 	h.redirectFlash(w, r, "/account/tokens", "token_revoked")
 	return nil

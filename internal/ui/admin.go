@@ -20,27 +20,14 @@ var errPickTenant = &pageError{Status: http.StatusConflict, Title: "Pick a tenan
 	Message: "This page works inside one tenant. Choose the tenant with “Acting in” at the top, or switch into it from the Tenants page.",
 	Href:    "/admin/tenants", Action: "Go to Tenants"}
 
-// tenantPage checks the permission and returns the tenant the page acts in.
-func tenantPage(p *principal.Principal, perm roles.Permission) (string, error) {
-	if !p.Can(perm) {
-		return "", errForbidden
-	}
-	if p.TenantID == "" {
-		return "", errPickTenant
-	}
-	return p.TenantID, nil
-}
-
-// adminHome sends Administration to the first page the caller may use.
+// adminHome sends Administration to its first page: the tenants for the
+// provider's own view, the users inside a tenant.
 func (h *Handler) adminHome(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	switch {
-	case p.IsProvider() && p.TenantID == "":
-		http.Redirect(w, r, "/admin/tenants", http.StatusSeeOther)
-	case p.Can(roles.UsersManage):
-		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
-	default:
-		return errForbidden
+	target := "/admin/users"
+	if p.IsProvider() && p.TenantID == "" {
+		target = "/admin/tenants"
 	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }
 
@@ -55,16 +42,22 @@ type pool struct {
 	Left int
 }
 
-func (h *Handler) pools(r *http.Request, tenantID string) ([]pool, error) {
-	ps, err := h.DB.Q().LicensePools(r.Context(), tenantID)
+// pools are a tenant's license pools as the caller may see them.
+func (h *Handler) pools(r *http.Request, p *principal.Principal, tenantID string) ([]pool, error) {
+	ps, err := h.Accounts.Pools(r.Context(), p, tenantID)
 	if err != nil {
-		return nil, err
+		return nil, serviceErr(err)
 	}
+	return poolsOf(ps), nil
+}
+
+// poolsOf adds what is left to each pool.
+func poolsOf(ps []store.LicensePool) []pool {
 	out := make([]pool, len(ps))
-	for i, p := range ps {
-		out[i] = pool{LicensePool: p, Left: max(0, p.Total-p.Used)}
+	for i, lp := range ps {
+		out[i] = pool{LicensePool: lp, Left: max(0, lp.Total-lp.Used)}
 	}
-	return out, nil
+	return out
 }
 
 // option is one choice of a select or radio group.

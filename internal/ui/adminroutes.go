@@ -1,53 +1,82 @@
 package ui
 
-import "net/http"
+import (
+	"net/http"
 
-// registerAdmin lists the Administration pages: users, bulk edit, import
-// and export, groups, tenant settings, the provider's tenants and the
-// audit log. Each page checks its own permission.
-func (h *Handler) registerAdmin(mux *http.ServeMux, stages []string) {
-	page := func(fn pageFunc) http.HandlerFunc { return h.signedIn(stages, fn) }
-	mux.HandleFunc("GET /admin", page(h.adminHome))
+	"callrec/internal/roles"
+)
 
-	mux.HandleFunc("GET /admin/users", page(h.usersPage))
-	mux.HandleFunc("GET /admin/users/bulk", page(h.bulkPage))
-	mux.HandleFunc("POST /admin/users/bulk", page(h.bulkSubmit))
-	mux.HandleFunc("GET /admin/users/new", page(h.newUserPage))
-	mux.HandleFunc("POST /admin/users/new", page(h.createUser))
-	mux.HandleFunc("GET /admin/users/{id}", page(h.editUserPage))
-	mux.HandleFunc("POST /admin/users/{id}", page(h.updateUser))
-	mux.HandleFunc("POST /admin/users/{id}/status", page(h.setUserStatus))
-	mux.HandleFunc("POST /admin/users/{id}/password", page(h.setUserPassword))
-	mux.HandleFunc("POST /admin/users/{id}/reset-two-factor", page(h.resetUserTwoFactor))
-	mux.HandleFunc("GET /admin/users/{id}/delete", page(h.deleteUserPage))
-	mux.HandleFunc("POST /admin/users/{id}/delete", page(h.deleteUser))
+// registerAdmin lists the Administration pages with their rules: users,
+// bulk edit, import and export, groups, roles, tenant settings, SIPREC
+// sources, integrations, the provider's tenants and sources, and the
+// audit log.
+func (h *Handler) registerAdmin(mux *http.ServeMux) {
+	users := access{perm: roles.UsersManage, tenant: true}
+	settings := access{perm: roles.SettingsManage, tenant: true}
+	systems := access{perm: roles.IntegrationsManage, tenant: true}
+	provider := access{perm: roles.TenantsManage}
+	audit := access{perm: roles.AuditView}
 
-	mux.HandleFunc("GET /admin/groups", page(h.groupsPage))
-	mux.HandleFunc("GET /admin/groups/new", page(h.newGroupPage))
-	mux.HandleFunc("POST /admin/groups/new", page(h.createGroup))
-	mux.HandleFunc("GET /admin/groups/{id}", page(h.groupMembersPage))
-	mux.HandleFunc("GET /admin/groups/{id}/edit", page(h.editGroupPage))
-	mux.HandleFunc("POST /admin/groups/{id}/edit", page(h.updateGroup))
-	mux.HandleFunc("GET /admin/groups/{id}/delete", page(h.deleteGroupPage))
-	mux.HandleFunc("POST /admin/groups/{id}/delete", page(h.deleteGroup))
-	mux.HandleFunc("POST /admin/groups/{id}/members", page(h.addGroupMember))
-	mux.HandleFunc("POST /admin/groups/{id}/members/{user_id}/remove", page(h.removeGroupMember))
+	h.route(mux, "GET /admin", access{perm: roles.UsersManage}, h.adminHome)
+	h.route(mux, "GET /admin/roles", access{perm: roles.UsersManage}, h.rolesPage)
 
-	mux.HandleFunc("GET /admin/users/export", page(h.exportUsers))
-	mux.HandleFunc("GET /admin/users/import", page(h.importPage))
-	mux.HandleFunc("POST /admin/users/import", h.signedInLimit(stages, maxUploadBytes, h.importSubmit))
+	h.route(mux, "GET /admin/users", users, h.usersPage)
+	h.route(mux, "GET /admin/users/bulk", users, h.bulkPage)
+	h.route(mux, "POST /admin/users/bulk", users, h.bulkSubmit)
+	h.route(mux, "GET /admin/users/new", users, h.newUserPage)
+	h.route(mux, "POST /admin/users/new", users, h.createUser)
+	h.route(mux, "GET /admin/users/{id}", users, h.editUserPage)
+	h.route(mux, "POST /admin/users/{id}", users, h.updateUser)
+	h.route(mux, "POST /admin/users/{id}/status", users, h.setUserStatus)
+	h.route(mux, "POST /admin/users/{id}/password", users, h.setUserPassword)
+	h.route(mux, "POST /admin/users/{id}/reset-two-factor", users, h.resetUserTwoFactor)
+	h.route(mux, "GET /admin/users/{id}/delete", users, h.deleteUserPage)
+	h.route(mux, "POST /admin/users/{id}/delete", users, h.deleteUser)
+	h.route(mux, "GET /admin/users/export", users, h.exportUsers)
+	h.route(mux, "GET /admin/users/import", users, h.importPage)
+	h.route(mux, "POST /admin/users/import", access{perm: roles.UsersManage, tenant: true, limit: maxUploadBytes}, h.importSubmit)
 
-	mux.HandleFunc("GET /admin/settings", page(h.settingsPage))
-	mux.HandleFunc("POST /admin/settings", page(h.saveSettings))
-	mux.HandleFunc("GET /admin/tenants", page(h.tenantsPage))
-	mux.HandleFunc("GET /admin/tenants/new", page(h.newTenantPage))
-	mux.HandleFunc("POST /admin/tenants/new", page(h.createTenant))
-	mux.HandleFunc("GET /admin/tenants/{id}", page(h.editTenantPage))
-	mux.HandleFunc("POST /admin/tenants/{id}", page(h.updateTenant))
+	h.route(mux, "GET /admin/groups", users, h.groupsPage)
+	h.route(mux, "GET /admin/groups/new", users, h.newGroupPage)
+	h.route(mux, "POST /admin/groups/new", users, h.createGroup)
+	h.route(mux, "GET /admin/groups/{id}", users, h.groupMembersPage)
+	h.route(mux, "GET /admin/groups/{id}/edit", users, h.editGroupPage)
+	h.route(mux, "POST /admin/groups/{id}/edit", users, h.updateGroup)
+	h.route(mux, "GET /admin/groups/{id}/delete", users, h.deleteGroupPage)
+	h.route(mux, "POST /admin/groups/{id}/delete", users, h.deleteGroup)
+	h.route(mux, "POST /admin/groups/{id}/members", users, h.addGroupMember)
+	h.route(mux, "POST /admin/groups/{id}/members/{user_id}/remove", users, h.removeGroupMember)
 
-	h.registerSIPSources(mux, stages)
-	h.registerProvider(mux, stages)
+	h.route(mux, "GET /admin/settings", settings, h.settingsPage)
+	h.route(mux, "POST /admin/settings", settings, h.saveSettings)
 
-	mux.HandleFunc("GET /admin/audit", page(h.auditPage))
-	mux.HandleFunc("GET /admin/audit/export", page(h.auditExport))
+	h.route(mux, "GET /admin/sip-sources", systems, h.sipSourcesPage)
+	h.route(mux, "POST /admin/sip-sources", systems, h.createSIPSource)
+	h.route(mux, "GET /admin/sip-sources/{id}", systems, h.editSIPSourcePage)
+	h.route(mux, "POST /admin/sip-sources/{id}", systems, h.updateSIPSource)
+	h.route(mux, "GET /admin/sip-sources/{id}/delete", systems, h.deleteSIPSourcePage)
+	h.route(mux, "POST /admin/sip-sources/{id}/delete", systems, h.deleteSIPSource)
+
+	h.route(mux, "GET /admin/integrations", systems, h.integrationsPage)
+	h.route(mux, "POST /admin/integrations", systems, h.addIntegration)
+	h.route(mux, "GET /admin/integrations/teams", systems, h.teamsPage)
+	h.route(mux, "POST /admin/integrations/teams/signin", systems, h.teamsSignIn)
+	h.route(mux, "POST /admin/integrations/teams/consent", systems, h.teamsConsent)
+	h.route(mux, "POST /admin/integrations/teams/configure", systems, h.teamsConfigure)
+	h.route(mux, "POST /admin/integrations/teams/retry", systems, h.teamsRetry)
+	h.route(mux, "POST /admin/integrations/teams/verify", systems, h.teamsVerify)
+	h.route(mux, "GET /admin/integrations/teams/disconnect", systems, h.teamsDisconnectPage)
+	h.route(mux, "POST /admin/integrations/teams/disconnect", systems, h.teamsDisconnect)
+	h.route(mux, "POST /admin/integrations/teams/delete", systems, h.teamsDelete)
+
+	h.route(mux, "GET /admin/tenants", provider, h.tenantsPage)
+	h.route(mux, "GET /admin/tenants/new", provider, h.newTenantPage)
+	h.route(mux, "POST /admin/tenants/new", provider, h.createTenant)
+	h.route(mux, "GET /admin/tenants/{id}", provider, h.editTenantPage)
+	h.route(mux, "POST /admin/tenants/{id}", provider, h.updateTenant)
+	h.route(mux, "GET /admin/provider/sip-sources", provider, h.providerSourcesPage)
+	h.route(mux, "POST /provider/alerts/{id}/dismiss", provider, h.dismissProviderAlert)
+
+	h.route(mux, "GET /admin/audit", audit, h.auditPage)
+	h.route(mux, "GET /admin/audit/export", audit, h.auditExport)
 }

@@ -8,7 +8,6 @@ import (
 
 	"callrec/internal/httpserver"
 	"callrec/internal/principal"
-	"callrec/internal/roles"
 	"callrec/internal/store"
 )
 
@@ -54,31 +53,15 @@ func auditFilterOf(q url.Values) (store.AuditFilter, auditView, string) {
 	return f, v, msg
 }
 
-// auditTenant is the log a caller reads: the acting tenant's, or the
-// provider's own entries in the provider view.
-func auditTenant(p *principal.Principal) (string, error) {
-	if !p.Can(roles.AuditView) {
-		return "", errForbidden
-	}
-	return p.TenantID, nil
-}
-
 func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := auditTenant(p)
-	if err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	f, v, msg := auditFilterOf(q)
-	var next string
-	if v.Entries, next, err = h.DB.Q().ListAudit(r.Context(), tenantID, f); err != nil {
-		return errNotFoundIfBadCursor(err)
+	page, err := h.Accounts.AuditLog(r.Context(), p, f)
+	if err != nil {
+		return errNotFoundIfBadCursor(serviceErr(err))
 	}
-	if v.Actions, err = h.DB.Q().AuditActions(r.Context(), tenantID); err != nil {
-		return err
-	}
-	v.Names = h.Accounts.ObjectNames(r.Context(), tenantID, v.Entries)
-	v.Provider = tenantID == ""
+	v.Entries, v.Actions, v.Names = page.Entries, page.Actions, page.Names
+	v.Provider = p.TenantID == ""
 	filters := url.Values{}
 	for _, k := range []string{"actor", "action", "object_type", "from", "to"} {
 		if x := q.Get(k); x != "" {
@@ -86,23 +69,19 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, p *principal
 		}
 	}
 	v.Export = withQuery("/admin/audit/export", filters, "", "")
-	if next != "" {
-		v.NextURL = withQuery("/admin/audit", filters, "cursor", next)
+	if page.Next != "" {
+		v.NextURL = withQuery("/admin/audit", filters, "cursor", page.Next)
 	}
 	h.adminView(w, r, http.StatusOK, "audit", "Audit log", "audit", v, msg)
 	return nil
 }
 
 func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := auditTenant(p)
-	if err != nil {
-		return err
-	}
 	f, _, _ := auditFilterOf(r.URL.Query())
 	f.Cursor = ""
 	csvDownload(w, "audit-log")
 	w = httpserver.Stream(w, httpserver.StreamWriteTimeout) // up to 100,000 rows, as the recordings export
-	if err := h.Accounts.ExportAuditCSV(r.Context(), p.Actor(), w, tenantID, f); err != nil {
+	if err := h.Accounts.ExportAudit(r.Context(), p, w, f); err != nil {
 		h.Log.Error("ui: export audit", "err", err)
 	}
 	return nil

@@ -88,22 +88,21 @@ func readBulkForm(v url.Values) (bulkForm, account.BulkRequest) {
 
 func (h *Handler) showBulk(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, v bulkPage, msg string) error {
 	ctx := r.Context()
-	q := h.DB.Q()
 	for _, id := range v.Form.IDs {
-		u, err := q.GetUser(ctx, p.TenantID, id)
-		if errors.Is(err, store.ErrNotFound) {
+		u, err := h.Accounts.User(ctx, p, id)
+		if errors.Is(err, account.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return err
+			return serviceErr(err)
 		}
 		v.Users = append(v.Users, u)
 	}
 	var err error
-	if v.Groups, err = q.ListGroups(ctx, p.TenantID, ""); err != nil {
-		return err
+	if v.Groups, err = h.Accounts.Groups(ctx, p, ""); err != nil {
+		return serviceErr(err)
 	}
-	if v.Pools, err = h.pools(r, p.TenantID); err != nil {
+	if v.Pools, err = h.pools(r, p, p.TenantID); err != nil {
 		return err
 	}
 	v.Roles, v.RecordModes = tenantRoles(), recordOptions
@@ -115,9 +114,6 @@ func (h *Handler) showBulk(w http.ResponseWriter, r *http.Request, p *principal.
 }
 
 func (h *Handler) bulkPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if _, err := tenantPage(p, roles.UsersManage); err != nil {
-		return err
-	}
 	f, _ := readBulkForm(r.URL.Query())
 	return h.showBulk(w, r, p, http.StatusOK, bulkPage{Form: f}, "")
 }
@@ -125,10 +121,7 @@ func (h *Handler) bulkPage(w http.ResponseWriter, r *http.Request, p *principal.
 // bulkSubmit previews the changes or, with step=apply, applies them to all
 // selected users or none.
 func (h *Handler) bulkSubmit(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.UsersManage)
-	if err != nil {
-		return err
-	}
+	tenantID := p.TenantID
 	f, req := readBulkForm(r.PostForm)
 	v := bulkPage{Form: f}
 	if r.PostForm.Get("step") == "apply" {

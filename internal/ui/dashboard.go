@@ -8,8 +8,6 @@ import (
 
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
-	"callrec/internal/roles"
-	"callrec/internal/store"
 )
 
 // tile is one figure of the dashboard with its change from the previous period.
@@ -42,7 +40,7 @@ type dashboardView struct {
 	Period        string
 	PrevPeriod    string
 	Zone          string
-	Storage       *store.StorageUse
+	Storage       *recordings.StorageUse
 	StorageMB     string
 	Retention     int
 	Error         string
@@ -51,14 +49,11 @@ type dashboardView struct {
 const chartW, chartH = 720.0, 200.0
 
 func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if !p.Can(roles.Reports) {
-		return errForbidden
-	}
-	svc := h.workspace()
+	svc := h.Calls
 	ctx := r.Context()
 	loc := svc.Location(ctx, p)
 	q := r.URL.Query()
-	from, to, _ := recordings.PresetRange("last7", h.DB.Now(), loc)
+	from, to := svc.Range("last7", loc)
 	v := dashboardView{GroupID: q.Get("group_id"), UserID: q.Get("user_id"), Zone: loc.String()}
 	if t, err := time.ParseInLocation("2006-01-02", q.Get("from"), loc); err == nil {
 		from = t
@@ -69,7 +64,7 @@ func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request, p *princ
 	d, err := svc.Dashboard(ctx, p, recordings.DashboardQuery{From: from, To: to, GroupID: v.GroupID, UserID: v.UserID})
 	if err == recordings.ErrRange {
 		v.Error = "The range must run forward and span at most a year; showing the last 7 days."
-		from, to, _ = recordings.PresetRange("last7", h.DB.Now(), loc)
+		from, to = svc.Range("last7", loc)
 		d, err = svc.Dashboard(ctx, p, recordings.DashboardQuery{From: from, To: to, GroupID: v.GroupID, UserID: v.UserID})
 	}
 	if err != nil {
@@ -90,16 +85,10 @@ func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request, p *princ
 	if v.Users, v.Groups, err = svc.FilterChoices(ctx, p); err != nil {
 		return err
 	}
-	if p.Can(roles.SettingsManage) {
-		use, err := h.DB.Q().TenantStorage(ctx, p.TenantID)
-		if err != nil {
-			return err
-		}
-		v.Storage = &use
-		v.StorageMB = size(use.Bytes)
-		if t, err := h.DB.Q().GetTenant(ctx, p.TenantID); err == nil {
-			v.Retention = t.RetentionDays
-		}
+	if st, err := svc.Storage(ctx, p); err == nil {
+		v.Storage, v.StorageMB, v.Retention = &st, size(st.Bytes), st.RetentionDays
+	} else if !shownOnlyTo(err) {
+		return err
 	}
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Data: v})
 	return nil

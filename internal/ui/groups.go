@@ -7,7 +7,6 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/principal"
-	"callrec/internal/roles"
 	"callrec/internal/store"
 )
 
@@ -18,13 +17,10 @@ type groupsView struct {
 }
 
 func (h *Handler) groupsPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.UsersManage)
-	if err != nil {
-		return err
-	}
 	v := groupsView{Search: r.URL.Query().Get("search")}
-	if v.Groups, err = h.DB.Q().ListGroups(r.Context(), tenantID, v.Search); err != nil {
-		return err
+	var err error
+	if v.Groups, err = h.Accounts.Groups(r.Context(), p, v.Search); err != nil {
+		return serviceErr(err)
 	}
 	h.adminView(w, r, http.StatusOK, "groups", "Groups", "groups", v, "")
 	return nil
@@ -43,13 +39,11 @@ type groupPage struct {
 
 func (h *Handler) showGroup(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, v groupPage) error {
 	v.Timezones = timezoneOptions(v.Timezone)
-	if p.IsProvider() {
-		ts, err := h.DB.Q().ListTenants(r.Context())
-		if err != nil {
-			return err
-		}
-		v.Tenants = ts
+	ts, err := h.Accounts.Tenants(r.Context(), p)
+	if err != nil && !shownOnlyTo(err) {
+		return err
 	}
+	v.Tenants = ts
 	title, msg := "Add group", ""
 	if v.Group != nil {
 		title = "Edit group " + v.Group.Name
@@ -62,21 +56,14 @@ func (h *Handler) showGroup(w http.ResponseWriter, r *http.Request, p *principal
 }
 
 func (h *Handler) newGroupPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.UsersManage)
-	if err != nil {
-		return err
-	}
-	return h.showGroup(w, r, p, http.StatusOK, groupPage{TenantID: tenantID})
+	return h.showGroup(w, r, p, http.StatusOK, groupPage{TenantID: p.TenantID})
 }
 
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.UsersManage)
-	if err != nil {
-		return err
-	}
+	tenantID := p.TenantID
 	v := groupPage{Name: r.PostForm.Get("name"), Timezone: r.PostForm.Get("timezone"), TenantID: tenantID}
-	if pick := r.PostForm.Get("tenant_id"); p.IsProvider() && pick != "" {
-		if _, err := h.DB.Q().GetTenant(r.Context(), pick); err != nil {
+	if pick := r.PostForm.Get("tenant_id"); pick != "" && pick != tenantID {
+		if _, err := h.Accounts.Tenant(r.Context(), p, pick); err != nil {
 			return h.showGroup(w, r, p, http.StatusBadRequest, groupPage{Name: v.Name, Timezone: v.Timezone, TenantID: tenantID,
 				Errors: map[string]string{"tenant_id": "no such tenant"}})
 		}
@@ -105,18 +92,14 @@ var errDefaultGroup = &pageError{Status: http.StatusConflict, Title: "The defaul
 
 // loadGroup finds a group of the acting tenant; editable refuses the default group.
 func (h *Handler) loadGroup(r *http.Request, p *principal.Principal, editable bool) (store.Group, error) {
-	tenantID, err := tenantPage(p, roles.UsersManage)
+	g, err := h.Accounts.Group(r.Context(), p, r.PathValue("id"))
 	if err != nil {
-		return store.Group{}, err
+		return g, serviceErr(err)
 	}
-	g, err := h.DB.Q().GetGroup(r.Context(), tenantID, r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		return g, errNotFound
-	}
-	if err == nil && editable && g.IsDefault {
+	if editable && g.IsDefault {
 		return g, errDefaultGroup
 	}
-	return g, err
+	return g, nil
 }
 
 func (h *Handler) editGroupPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -196,16 +179,16 @@ func (h *Handler) showMembers(w http.ResponseWriter, r *http.Request, p *princip
 	ctx := r.Context()
 	v := membersView{Group: g}
 	var err error
-	if v.Members, err = h.DB.Q().GroupMembers(ctx, g.TenantID, g.ID); err != nil {
-		return err
+	if v.Members, err = h.Accounts.Members(ctx, p, g.ID); err != nil {
+		return serviceErr(err)
 	}
 	in := map[string]bool{}
 	for _, u := range v.Members {
 		in[u.ID] = true
 	}
-	all, _, err := h.DB.Q().ListUsers(ctx, g.TenantID, store.UserFilter{Limit: 500})
+	all, _, _, err := h.Accounts.Users(ctx, p, store.UserFilter{Limit: 500})
 	if err != nil {
-		return err
+		return serviceErr(err)
 	}
 	for _, u := range all {
 		if !in[u.ID] {

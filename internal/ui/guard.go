@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"callrec/internal/api"
@@ -25,45 +24,6 @@ const (
 const formCookie = "callrec_form"
 
 type pageFunc func(w http.ResponseWriter, r *http.Request, p *principal.Principal) error
-
-// signedIn wraps a page that needs a portal session in one of stages. A
-// session in another stage is sent to the page of its stage; a visitor
-// without one to the sign-in page. Posts are bounded and CSRF-checked.
-func (h *Handler) signedIn(stages []string, fn pageFunc) http.HandlerFunc {
-	return h.signedInLimit(stages, maxFormBytes, fn)
-}
-
-// signedInLimit is signedIn with a body limit of its own, for uploads.
-func (h *Handler) signedInLimit(stages []string, limit int64, fn pageFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p := principal.From(r.Context())
-		if p == nil || p.Session == nil {
-			next := ""
-			if r.Method == http.MethodGet {
-				next = r.URL.RequestURI()
-			}
-			http.Redirect(w, r, loginURL(next), http.StatusSeeOther)
-			return
-		}
-		if !slices.Contains(stages, p.Session.Stage) {
-			http.Redirect(w, r, stagePath(p.Session.Stage), http.StatusSeeOther)
-			return
-		}
-		if r.Method == http.MethodPost {
-			if err := parseForm(w, r, limit); err != nil {
-				h.fail(w, r, err)
-				return
-			}
-			if !principal.CSRFOK(r, p) {
-				h.fail(w, r, errCSRF)
-				return
-			}
-		}
-		if err := fn(w, r, p); err != nil {
-			h.fail(w, r, err)
-		}
-	}
-}
 
 // public wraps a page anyone may use. Its posts are bounded and must carry
 // the pre-session form token.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 
 	"callrec/internal/principal"
@@ -32,55 +31,53 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, p *principal.Prin
 	ctx := r.Context()
 	var v homeView
 	var err error
-	if v.ProviderAlerts, err = h.providerAlerts(r, p); err != nil {
+	if v.ProviderAlerts, err = h.Accounts.ProviderAlerts(ctx, p); err != nil && !shownOnlyTo(err) {
 		return err
 	}
-	if p.TenantID != "" && p.Can(roles.UsersManage) {
-		pools, err := h.DB.Q().LicensePools(ctx, p.TenantID)
-		if err != nil {
+	// The tenant's alerts and license use are for whoever manages its users.
+	if v.Alerts, err = h.Accounts.Alerts(ctx, p); err == nil {
+		if v.Pools, err = h.Accounts.Pools(ctx, p, p.TenantID); err != nil {
 			return err
 		}
-		v.Pools = pools
-		if v.Alerts, err = h.DB.Q().OpenAlerts(ctx, p.TenantID); err != nil {
-			return err
-		}
+	} else if !shownOnlyTo(err) {
+		return err
 	}
-	if p.IsProvider() && p.TenantID == "" {
-		ts, err := h.DB.Q().ListTenants(ctx)
-		if err != nil {
+	if p.TenantID == "" {
+		if v.Tenants, err = h.tenantRows(r, p); err != nil && !shownOnlyTo(err) {
 			return err
-		}
-		for _, t := range ts {
-			pools, err := h.DB.Q().LicensePools(ctx, t.ID)
-			if err != nil {
-				return err
-			}
-			row := tenantRow{Tenant: t}
-			for _, pool := range pools {
-				row.Assigned += pool.Used
-				row.Purchased += pool.Total
-				if pool.Type == "call_recording" {
-					row.Recording = pool
-				}
-			}
-			v.Tenants = append(v.Tenants, row)
 		}
 	}
 	h.render(w, r, http.StatusOK, "home", view{Title: "Home", Nav: "home", Data: v})
 	return nil
 }
 
+// tenantRows are the provider's tenants with their license use.
+func (h *Handler) tenantRows(r *http.Request, p *principal.Principal) ([]tenantRow, error) {
+	usages, err := h.Accounts.TenantUsages(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]tenantRow, 0, len(usages))
+	for _, u := range usages {
+		row := tenantRow{Tenant: u.Tenant}
+		for _, pool := range u.Pools {
+			row.Assigned += pool.Used
+			row.Purchased += pool.Total
+			if pool.Type == "call_recording" {
+				row.Recording = pool
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
 // switchTenant sets the tenant a provider admin acts in; an empty id goes
 // back to the provider view.
 func (h *Handler) switchTenant(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if !p.IsProvider() || !p.Can(roles.TenantsManage) {
-		return errForbidden
-	}
 	id := r.PostForm.Get("tenant_id")
-	if err := h.Auth.SetActingTenant(r.Context(), *p.Session, p.User, id, p.IP); errors.Is(err, store.ErrNotFound) {
-		return errNotFound
-	} else if err != nil {
-		return err
+	if err := h.Auth.SetActingTenant(r.Context(), *p.Session, p.User, id, p.IP); err != nil {
+		return serviceErr(err)
 	}
 	flash := "tenant_switched"
 	if id == "" {
@@ -106,9 +103,6 @@ type rolesView struct {
 }
 
 func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if !p.Can(roles.UsersManage) {
-		return errForbidden
-	}
 	var v rolesView
 	for _, role := range roles.Catalogue() {
 		if role.Provider && !p.IsProvider() {
@@ -127,13 +121,8 @@ func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, p *principal
 
 // dismissAlert resolves an alert of the caller's tenant.
 func (h *Handler) dismissAlert(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if p.TenantID == "" || !p.Can(roles.UsersManage) {
-		return errForbidden
-	}
-	if err := h.Accounts.ResolveAlert(r.Context(), p.Actor(), p.TenantID, r.PathValue("id")); errors.Is(err, store.ErrNotFound) {
-		return errNotFound
-	} else if err != nil {
-		return err
+	if err := h.Accounts.DismissAlert(r.Context(), p, r.PathValue("id")); err != nil {
+		return serviceErr(err)
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil

@@ -7,7 +7,6 @@ import (
 
 	"callrec/internal/integration"
 	"callrec/internal/principal"
-	"callrec/internal/roles"
 	"callrec/internal/validate"
 )
 
@@ -15,34 +14,17 @@ import (
 // dialog, the Teams wizard (four steps), the details page and Disconnect.
 // The pages only collect input and show state; integration.Service does
 // the work, as it does for the API.
-func (h *Handler) registerIntegrations(mux *http.ServeMux, stages []string) {
-	page := func(fn pageFunc) http.HandlerFunc { return h.signedIn(stages, fn) }
-	mux.HandleFunc("GET /admin/integrations", page(h.integrationsPage))
-	mux.HandleFunc("POST /admin/integrations", page(h.addIntegration))
-	mux.HandleFunc("GET /admin/integrations/teams", page(h.teamsPage))
-	mux.HandleFunc("POST /admin/integrations/teams/signin", page(h.teamsSignIn))
-	mux.HandleFunc("POST /admin/integrations/teams/consent", page(h.teamsConsent))
-	mux.HandleFunc("POST /admin/integrations/teams/configure", page(h.teamsConfigure))
-	mux.HandleFunc("POST /admin/integrations/teams/retry", page(h.teamsRetry))
-	mux.HandleFunc("POST /admin/integrations/teams/verify", page(h.teamsVerify))
-	mux.HandleFunc("GET /admin/integrations/teams/disconnect", page(h.teamsDisconnectPage))
-	mux.HandleFunc("POST /admin/integrations/teams/disconnect", page(h.teamsDisconnect))
-	mux.HandleFunc("POST /admin/integrations/teams/delete", page(h.teamsDelete))
-}
 
 var errNoTeams = &pageError{Status: http.StatusServiceUnavailable, Title: "Microsoft Teams is not configured",
 	Message: "This installation has no Microsoft app registration (CALLREC_MS_CLIENT_ID and CALLREC_MS_CLIENT_SECRET). Ask your service provider to configure it."}
 
-// integrationTenant checks the permission and that the integration exists.
+// integrationTenant is the acting tenant, once the installation has a
+// Microsoft app to integrate with.
 func (h *Handler) integrationTenant(p *principal.Principal) (string, error) {
-	tenantID, err := tenantPage(p, roles.IntegrationsManage)
-	if err != nil {
-		return "", err
-	}
 	if h.Integrations == nil {
 		return "", errNoTeams
 	}
-	return tenantID, nil
+	return p.TenantID, nil
 }
 
 type integrationsData struct {
@@ -53,13 +35,10 @@ type integrationsData struct {
 }
 
 func (h *Handler) integrationsPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.IntegrationsManage)
-	if err != nil {
-		return err
-	}
 	d := integrationsData{Configured: h.Integrations != nil, Adding: r.URL.Query().Get("add") != ""}
 	if h.Integrations != nil {
-		if d.Items, err = h.Integrations.List(r.Context(), tenantID); err != nil {
+		var err error
+		if d.Items, err = h.Integrations.List(r.Context(), p.TenantID); err != nil {
 			return err
 		}
 		d.HasTeams = len(d.Items) > 0 && d.Items[0].Status != integration.StatusDisconnected

@@ -5,7 +5,6 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/principal"
-	"callrec/internal/store"
 )
 
 // providerSourcesView is Service provider > All SIPREC sources: every
@@ -16,19 +15,10 @@ type providerSourcesView struct {
 	Tenants   int // tenants with at least one source
 }
 
-func (h *Handler) registerProvider(mux *http.ServeMux, stages []string) {
-	page := func(fn pageFunc) http.HandlerFunc { return h.signedIn(stages, fn) }
-	mux.HandleFunc("GET /admin/provider/sip-sources", page(h.providerSourcesPage))
-	mux.HandleFunc("POST /provider/alerts/{id}/dismiss", page(h.dismissProviderAlert))
-}
-
 func (h *Handler) providerSourcesPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.providerOnly(p); err != nil {
-		return err
-	}
-	srcs, err := h.Accounts.ProviderSIPSources(r.Context())
+	srcs, err := h.Accounts.ProviderSources(r.Context(), p)
 	if err != nil {
-		return err
+		return serviceErr(err)
 	}
 	v := providerSourcesView{Sources: srcs}
 	seen := map[string]bool{}
@@ -44,22 +34,10 @@ func (h *Handler) providerSourcesPage(w http.ResponseWriter, r *http.Request, p 
 	return nil
 }
 
-// providerAlerts are the provider's open alerts for its home page; nil for
-// anyone else.
-func (h *Handler) providerAlerts(r *http.Request, p *principal.Principal) ([]store.ProviderAlert, error) {
-	if h.providerOnly(p) != nil {
-		return nil, nil
-	}
-	return h.DB.Q().OpenProviderAlerts(r.Context())
-}
-
 // dismissProviderAlert resolves one of the provider's alerts.
 func (h *Handler) dismissProviderAlert(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.providerOnly(p); err != nil {
-		return err
-	}
-	if err := h.DB.Q().ResolveProviderAlert(r.Context(), r.PathValue("id"), h.DB.Now()); err != nil {
-		return errNotFound
+	if err := h.Accounts.ResolveProviderAlert(r.Context(), p, r.PathValue("id")); err != nil {
+		return serviceErr(err)
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil

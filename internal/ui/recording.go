@@ -48,7 +48,7 @@ func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *princ
 }
 
 func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, msg string) error {
-	svc := h.workspace()
+	svc := h.Calls
 	d, err := svc.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return workspaceErr(err)
@@ -110,7 +110,7 @@ func (h *Handler) addNote(w http.ResponseWriter, r *http.Request, p *principal.P
 	if !ok {
 		return h.showRecording(w, r, p, http.StatusBadRequest, "“At” is not a time in the call: write it as m:ss.")
 	}
-	_, err := h.workspace().AddNote(r.Context(), p, id, at, r.PostFormValue("body"))
+	_, err := h.Calls.AddNote(r.Context(), p, id, at, r.PostFormValue("body"))
 	var verrs validate.Errors
 	if errors.As(err, &verrs) {
 		msg := "The note was not saved: "
@@ -128,7 +128,7 @@ func (h *Handler) addNote(w http.ResponseWriter, r *http.Request, p *principal.P
 
 func (h *Handler) deleteNote(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
 	id := r.PathValue("id")
-	if err := h.workspace().DeleteNote(r.Context(), p, id, r.PathValue("note_id")); err != nil {
+	if err := h.Calls.DeleteNote(r.Context(), p, id, r.PathValue("note_id")); err != nil {
 		return workspaceErr(err)
 	}
 	http.Redirect(w, r, "/recordings/"+id+"?done=note_deleted#notes", http.StatusSeeOther)
@@ -138,7 +138,7 @@ func (h *Handler) deleteNote(w http.ResponseWriter, r *http.Request, p *principa
 func (h *Handler) setConfidential(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
 	id := r.PathValue("id")
 	on := r.PostFormValue("confidential") == "true"
-	if _, err := h.workspace().SetConfidential(r.Context(), p, id, on); err != nil {
+	if _, err := h.Calls.SetConfidential(r.Context(), p, id, on); err != nil {
 		return workspaceErr(err)
 	}
 	done := "unconfidential"
@@ -150,7 +150,7 @@ func (h *Handler) setConfidential(w http.ResponseWriter, r *http.Request, p *pri
 }
 
 func (h *Handler) deleteRecording(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	err := h.workspace().Delete(r.Context(), p, r.PathValue("id"))
+	err := h.Calls.Delete(r.Context(), p, r.PathValue("id"))
 	if errors.Is(err, recordings.ErrActive) {
 		return h.showRecording(w, r, p, http.StatusConflict, "The call is still in progress: it can be deleted once it ends.")
 	}
@@ -163,7 +163,7 @@ func (h *Handler) deleteRecording(w http.ResponseWriter, r *http.Request, p *pri
 
 func (h *Handler) pauseRecording(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
 	id := r.PathValue("id")
-	svc := h.workspace()
+	svc := h.Calls
 	var err error
 	if strings.HasSuffix(r.URL.Path, "/pause") {
 		_, err = svc.Pause(r.Context(), p, id)

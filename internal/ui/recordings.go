@@ -9,48 +9,18 @@ import (
 	"strings"
 	"time"
 
-	"callrec/internal/blob"
 	"callrec/internal/httpserver"
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
 	"callrec/internal/store"
 )
 
-// registerRecordings lists the Recordings pages, the call page with its
-// actions, and the Dashboard. Each checks its permission in the service.
-func (h *Handler) registerRecordings(mux *http.ServeMux, stages []string) {
-	page := func(fn pageFunc) http.HandlerFunc { return h.signedIn(stages, fn) }
-	mux.HandleFunc("GET /recordings", page(h.recordingsPage))
-	mux.HandleFunc("GET /recordings/export", page(h.recordingsExport))
-	mux.HandleFunc("GET /recordings/{id}", page(h.recordingPage))
-	mux.HandleFunc("POST /recordings/{id}/notes", page(h.addNote))
-	mux.HandleFunc("POST /recordings/{id}/notes/{note_id}/delete", page(h.deleteNote))
-	mux.HandleFunc("POST /recordings/{id}/confidential", page(h.setConfidential))
-	mux.HandleFunc("POST /recordings/{id}/delete", page(h.deleteRecording))
-	mux.HandleFunc("POST /recordings/{id}/pause", page(h.pauseRecording))
-	mux.HandleFunc("POST /recordings/{id}/resume", page(h.pauseRecording))
-	mux.HandleFunc("GET /dashboard", page(h.dashboardPage))
-}
-
-// workspace is the recordings service over the portal's dependencies.
-func (h *Handler) workspace() *recordings.Service {
-	var blobs blob.Store
-	if h.Recordings != nil {
-		blobs = h.Recordings.Blobs
-	}
-	return &recordings.Service{DB: h.DB, Accounts: h.Accounts, Blobs: blobs, Bus: h.Events, Log: h.Log, Now: h.DB.Now,
-		Control: h.PauseControl}
-}
-
 // workspaceErr maps the service's sentinels to pages.
 func workspaceErr(err error) error {
-	switch {
-	case errors.Is(err, recordings.ErrForbidden):
-		return errForbidden
-	case errors.Is(err, recordings.ErrNotFound), errors.Is(err, store.ErrBadCursor):
+	if errors.Is(err, store.ErrBadCursor) {
 		return errNotFound
 	}
-	return err
+	return serviceErr(err)
 }
 
 // recRow is one line of the Recordings table.
@@ -114,7 +84,7 @@ type recordingsView struct {
 }
 
 func (h *Handler) recordingsPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	svc := h.workspace()
+	svc := h.Calls
 	ctx := r.Context()
 	loc := svc.Location(ctx, p)
 	q := r.URL.Query()
@@ -124,11 +94,11 @@ func (h *Handler) recordingsPage(w http.ResponseWriter, r *http.Request, p *prin
 	if q.Get("preset") == "custom" || q.Get("range") == "custom" {
 		q.Del("preset")
 	}
-	f, errs := recordings.ParseFilter(q, h.DB.Now(), loc)
+	f, errs := svc.Filter(q, loc)
 	v := recordingsView{Q: q, Presets: recordings.Presets, States: stateOptions(), Zone: loc.String(), Errors: errs,
 		Sort: f.Sort, Asc: f.Asc, Paged: f.Cursor != ""}
 	if len(errs) > 0 {
-		f, _ = recordings.ParseFilter(url.Values{"preset": {"last30"}}, h.DB.Now(), loc)
+		f, _ = svc.Filter(url.Values{"preset": {"last30"}}, loc)
 	}
 	f.Limit = 50
 	recs, next, err := svc.List(ctx, p, f)
@@ -199,9 +169,9 @@ func (h *Handler) renderRows(w http.ResponseWriter, v recordingsView) error {
 }
 
 func (h *Handler) recordingsExport(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	svc := h.workspace()
+	svc := h.Calls
 	loc := svc.Location(r.Context(), p)
-	f, errs := recordings.ParseFilter(r.URL.Query(), h.DB.Now(), loc)
+	f, errs := svc.Filter(r.URL.Query(), loc)
 	if len(errs) > 0 {
 		return errBadForm
 	}

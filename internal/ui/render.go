@@ -14,7 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"callrec/internal/account"
+	"callrec/internal/auth"
 	"callrec/internal/principal"
+	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 )
@@ -110,17 +113,15 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 func (h *Handler) layoutData(r *http.Request, v *view) {
 	ctx := r.Context()
 	if v.P.TenantID != "" {
-		if t, err := h.DB.Q().GetTenant(ctx, v.P.TenantID); err == nil {
+		if t, err := h.Accounts.Tenant(ctx, v.P, v.P.TenantID); err == nil {
 			v.Tenant = &t
 		}
 	}
-	if v.P.IsProvider() {
-		ts, err := h.DB.Q().ListTenants(ctx)
-		if err != nil {
-			h.Log.Error("ui: tenants for switcher", "err", err)
-		}
-		v.Tenants = ts
+	ts, err := h.Accounts.Tenants(ctx, v.P) // the provider's switcher
+	if err != nil && !shownOnlyTo(err) {
+		h.Log.Error("ui: tenants for switcher", "err", err)
 	}
+	v.Tenants = ts
 }
 
 // pageError is an error with a status and a message safe to show.
@@ -157,6 +158,27 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 			Message: "callrec could not finish this request. It has been logged; please try again in a moment."}
 	}
 	h.render(w, r, pe.Status, "error", view{Title: pe.Title, Data: pe, Public: principal.From(r.Context()) == nil})
+}
+
+// serviceErr maps the services' refusals to pages: another tenant's
+// object, or one out of the caller's scope, is not found; a missing
+// permission is forbidden; a tenant page outside a tenant asks for one.
+func serviceErr(err error) error {
+	switch {
+	case errors.Is(err, account.ErrNotFound), errors.Is(err, recordings.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, account.ErrForbidden), errors.Is(err, recordings.ErrForbidden), errors.Is(err, auth.ErrForbidden):
+		return errForbidden
+	case errors.Is(err, account.ErrNoTenant):
+		return errPickTenant
+	}
+	return err
+}
+
+// shownOnlyTo reports whether err only says that the caller may not see a
+// part of a page (which the page then leaves out).
+func shownOnlyTo(err error) bool {
+	return errors.Is(err, account.ErrForbidden) || errors.Is(err, account.ErrNoTenant) || errors.Is(err, recordings.ErrForbidden)
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {

@@ -1,12 +1,10 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 
 	"callrec/internal/account"
 	"callrec/internal/principal"
-	"callrec/internal/roles"
 	"callrec/internal/store"
 )
 
@@ -22,20 +20,10 @@ type sipSourcesView struct {
 	Errors  map[string]string
 }
 
-func (h *Handler) registerSIPSources(mux *http.ServeMux, stages []string) {
-	page := func(fn pageFunc) http.HandlerFunc { return h.signedIn(stages, fn) }
-	mux.HandleFunc("GET /admin/sip-sources", page(h.sipSourcesPage))
-	mux.HandleFunc("POST /admin/sip-sources", page(h.createSIPSource))
-	mux.HandleFunc("GET /admin/sip-sources/{id}", page(h.editSIPSourcePage))
-	mux.HandleFunc("POST /admin/sip-sources/{id}", page(h.updateSIPSource))
-	mux.HandleFunc("GET /admin/sip-sources/{id}/delete", page(h.deleteSIPSourcePage))
-	mux.HandleFunc("POST /admin/sip-sources/{id}/delete", page(h.deleteSIPSource))
-}
-
 func (h *Handler) showSIPSources(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, v sipSourcesView) error {
 	var err error
-	if v.Sources, err = h.DB.Q().ListSIPSources(r.Context(), p.TenantID); err != nil {
-		return err
+	if v.Sources, err = h.Accounts.SIPSources(r.Context(), p); err != nil {
+		return serviceErr(err)
 	}
 	msg := ""
 	if len(v.Errors) > 0 {
@@ -46,9 +34,6 @@ func (h *Handler) showSIPSources(w http.ResponseWriter, r *http.Request, p *prin
 }
 
 func (h *Handler) sipSourcesPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if _, err := tenantPage(p, roles.IntegrationsManage); err != nil {
-		return err
-	}
 	return h.showSIPSources(w, r, p, http.StatusOK, sipSourcesView{})
 }
 
@@ -59,12 +44,8 @@ func readSIPSource(r *http.Request) (sipSourcesView, account.SIPSourceInput) {
 }
 
 func (h *Handler) createSIPSource(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.IntegrationsManage)
-	if err != nil {
-		return err
-	}
 	v, in := readSIPSource(r)
-	_, err = h.Accounts.CreateSIPSource(r.Context(), p.Actor(), tenantID, in)
+	_, err := h.Accounts.CreateSIPSource(r.Context(), p.Actor(), p.TenantID, in)
 	if fields, ok := formErrors(err); ok {
 		v.Errors = fields
 		return h.showSIPSources(w, r, p, http.StatusBadRequest, v)
@@ -78,15 +59,8 @@ func (h *Handler) createSIPSource(w http.ResponseWriter, r *http.Request, p *pri
 
 // loadSIPSource finds a source of the acting tenant.
 func (h *Handler) loadSIPSource(r *http.Request, p *principal.Principal) (store.SIPSource, error) {
-	tenantID, err := tenantPage(p, roles.IntegrationsManage)
-	if err != nil {
-		return store.SIPSource{}, err
-	}
-	s, err := h.DB.Q().GetSIPSource(r.Context(), tenantID, r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		return s, errNotFound
-	}
-	return s, err
+	s, err := h.Accounts.SIPSource(r.Context(), p, r.PathValue("id"))
+	return s, serviceErr(err)
 }
 
 func (h *Handler) editSIPSourcePage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {

@@ -135,6 +135,10 @@ func TestProviderSourcesPage(t *testing.T) {
 		if strings.Contains(prov.get("/").body, "matched sources of different customers") {
 			t.Error("the dismissed alert is still shown")
 		}
+		mustContain(t, prov.get("/admin/audit"), "provider_alert.resolve")
+		if p := prov.post("/", "/provider/alerts/al1/dismiss", url.Values{}); p.status != http.StatusNotFound {
+			t.Errorf("dismissing it again: %d, want 404", p.status)
+		}
 		if strings.Contains(e.signedInAdmin().get("/").body, "different customers") {
 			t.Error("a tenant admin sees the provider's alert")
 		}

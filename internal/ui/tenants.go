@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -87,9 +86,9 @@ func readTenantForm(r *http.Request, provider bool) (tenantForm, account.TenantI
 	return f, in, errs
 }
 
-func (h *Handler) showTenantForm(w http.ResponseWriter, r *http.Request, status int, page, title, sub string, v tenantFormPage) error {
+func (h *Handler) showTenantForm(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, page, title, sub string, v tenantFormPage) error {
 	if v.Tenant != nil {
-		ps, err := h.pools(r, v.Tenant.ID)
+		ps, err := h.pools(r, p, v.Tenant.ID)
 		if err != nil {
 			return err
 		}
@@ -105,41 +104,30 @@ func (h *Handler) showTenantForm(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.SettingsManage)
+	t, err := h.Accounts.Tenant(r.Context(), p, p.TenantID)
+	if err != nil {
+		return serviceErr(err)
+	}
+	ps, err := h.pools(r, p, t.ID)
 	if err != nil {
 		return err
 	}
-	t, err := h.DB.Q().GetTenant(r.Context(), tenantID)
-	if err != nil {
-		return err
-	}
-	ps, err := h.pools(r, tenantID)
-	if err != nil {
-		return err
-	}
-	return h.showTenantForm(w, r, http.StatusOK, "settings", "Tenant settings", "settings",
+	return h.showTenantForm(w, r, p, http.StatusOK, "settings", "Tenant settings", "settings",
 		tenantFormPage{Tenant: &t, Form: tenantFormOf(t, ps), Provider: p.Can(roles.TenantsManage)})
 }
 
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.SettingsManage)
-	if err != nil {
-		return err
-	}
-	provider := p.Can(roles.TenantsManage)
-	return h.saveTenant(w, r, p, tenantID, provider, "settings", "/admin/settings", "settings_saved")
+	return h.saveTenant(w, r, p, p.TenantID, "settings", "/admin/settings", "settings_saved")
 }
 
 // saveTenant applies a tenant form and shows it again with errors, or
-// redirects to done.
-func (h *Handler) saveTenant(w http.ResponseWriter, r *http.Request, p *principal.Principal, id string, provider bool, page, done, flash string) error {
-	t, err := h.DB.Q().GetTenant(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound
-	}
+// redirects to done. The provider's fields are read from the provider only.
+func (h *Handler) saveTenant(w http.ResponseWriter, r *http.Request, p *principal.Principal, id, page, done, flash string) error {
+	t, err := h.Accounts.Tenant(r.Context(), p, id)
 	if err != nil {
-		return err
+		return serviceErr(err)
 	}
+	provider := p.Can(roles.TenantsManage)
 	f, in, errs := readTenantForm(r, provider)
 	v := tenantFormPage{Tenant: &t, Form: f, Provider: provider}
 	if len(errs) == 0 {
@@ -156,7 +144,7 @@ func (h *Handler) saveTenant(w http.ResponseWriter, r *http.Request, p *principa
 		if page == "tenant" {
 			sub = "tenants"
 		}
-		return h.showTenantForm(w, r, http.StatusBadRequest, page, t.Name, sub, v)
+		return h.showTenantForm(w, r, p, http.StatusBadRequest, page, t.Name, sub, v)
 	}
 	h.redirectFlash(w, r, done, flash)
 	return nil
@@ -174,53 +162,28 @@ type tenantListRow struct {
 	Pools  []pool
 }
 
-func (h *Handler) providerOnly(p *principal.Principal) error {
-	if !p.IsProvider() || !p.Can(roles.TenantsManage) {
-		return errForbidden
-	}
-	return nil
-}
-
 func (h *Handler) tenantsPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.providerOnly(p); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	ts, err := h.DB.Q().ListTenants(ctx)
+	usages, err := h.Accounts.TenantUsages(r.Context(), p)
 	if err != nil {
-		return err
-	}
-	counts, err := h.DB.Q().UserCounts(ctx)
-	if err != nil {
-		return err
+		return serviceErr(err)
 	}
 	var v tenantsView
-	for _, t := range ts {
-		ps, err := h.pools(r, t.ID)
-		if err != nil {
-			return err
-		}
-		v.Rows = append(v.Rows, tenantListRow{Tenant: t, Users: counts[t.ID], Pools: ps})
+	for _, u := range usages {
+		v.Rows = append(v.Rows, tenantListRow{Tenant: u.Tenant, Users: u.Users, Pools: poolsOf(u.Pools)})
 	}
 	h.adminView(w, r, http.StatusOK, "tenants", "Tenants", "tenants", v, "")
 	return nil
 }
 
 func (h *Handler) newTenantPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.providerOnly(p); err != nil {
-		return err
-	}
 	f := tenantForm{Timezone: "UTC", Language: "en", RetentionDays: "90", DefaultRecord: "always", Pools: map[string]string{}}
 	for _, lt := range store.LicenseTypes() {
 		f.Pools[lt] = "0"
 	}
-	return h.showTenantForm(w, r, http.StatusOK, "tenant", "Add tenant", "tenants", tenantFormPage{Form: f, Provider: true})
+	return h.showTenantForm(w, r, p, http.StatusOK, "tenant", "Add tenant", "tenants", tenantFormPage{Form: f, Provider: true})
 }
 
 func (h *Handler) createTenant(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.providerOnly(p); err != nil {
-		return err
-	}
 	f, in, errs := readTenantForm(r, true)
 	if len(errs) == 0 {
 		_, err := h.Accounts.CreateTenant(r.Context(), p.Actor(), in)
@@ -231,33 +194,24 @@ func (h *Handler) createTenant(w http.ResponseWriter, r *http.Request, p *princi
 		}
 	}
 	if len(errs) > 0 {
-		return h.showTenantForm(w, r, http.StatusBadRequest, "tenant", "Add tenant", "tenants", tenantFormPage{Form: f, Provider: true, Errors: errs})
+		return h.showTenantForm(w, r, p, http.StatusBadRequest, "tenant", "Add tenant", "tenants", tenantFormPage{Form: f, Provider: true, Errors: errs})
 	}
 	h.redirectFlash(w, r, "/admin/tenants", "tenant_created")
 	return nil
 }
 
 func (h *Handler) editTenantPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.providerOnly(p); err != nil {
-		return err
+	t, err := h.Accounts.Tenant(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return serviceErr(err)
 	}
-	t, err := h.DB.Q().GetTenant(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound
-	}
+	ps, err := h.pools(r, p, t.ID)
 	if err != nil {
 		return err
 	}
-	ps, err := h.pools(r, t.ID)
-	if err != nil {
-		return err
-	}
-	return h.showTenantForm(w, r, http.StatusOK, "tenant", t.Name, "tenants", tenantFormPage{Tenant: &t, Form: tenantFormOf(t, ps), Provider: true})
+	return h.showTenantForm(w, r, p, http.StatusOK, "tenant", t.Name, "tenants", tenantFormPage{Tenant: &t, Form: tenantFormOf(t, ps), Provider: true})
 }
 
 func (h *Handler) updateTenant(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.providerOnly(p); err != nil {
-		return err
-	}
-	return h.saveTenant(w, r, p, r.PathValue("id"), true, "tenant", "/admin/tenants", "tenant_saved")
+	return h.saveTenant(w, r, p, r.PathValue("id"), "tenant", "/admin/tenants", "tenant_saved")
 }

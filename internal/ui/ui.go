@@ -1,5 +1,8 @@
 // Package ui is the server-rendered portal: sign-in, 2-step verification,
 // terms, password reset and the main layout with its sections.
+//
+// Handlers hold services, never the store: each page passes the signed-in
+// caller to a service method, which decides scope, permission and audit.
 package ui
 
 import (
@@ -9,69 +12,76 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
-	"callrec/internal/events"
 	"callrec/internal/integration"
-	"callrec/internal/recorder"
 	"callrec/internal/recordings"
-	"callrec/internal/store"
+	"callrec/internal/roles"
 )
 
 // Handler serves the portal.
 type Handler struct {
 	Accounts      *account.Service
 	Auth          *auth.Service
-	DB            *store.DB
+	Calls         *recordings.Service // the Recordings workspace and the dashboard
 	Log           *slog.Logger
 	SecureCookies bool
-	Integrations  *integration.Service  // nil when no Microsoft app is configured
-	Recordings    *recorder.Library     // call audio (its blob store deletes audio); nil without a recorder
-	Events        events.Bus            // live call updates; nil without them
-	PauseControl  recordings.Controller // acts on live calls when recording pauses
+	Integrations  *integration.Service // nil when no Microsoft app is configured
 
 	// pages are parsed once by Register, one template set per page.
-	pages map[string]*template.Template
+	pages  map[string]*template.Template
+	routes []Route // as registered, with their rules
 }
 
-// Register lists every portal route.
+// Register lists every portal route with the rule that opens it; the
+// Administration pages are listed in registerAdmin.
 func (h *Handler) Register(mux *http.ServeMux) {
 	h.pages = mustParsePages()
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
-	okOnly := []string{auth.StageOK}
-	anyStage := []string{auth.StageMFA, auth.StageEnroll, auth.StageTerms, auth.StageOK}
-	setupOrOK := []string{auth.StageEnroll, auth.StageOK}
+	me := access{signedIn: true}
+	anyStage := access{signedIn: true, stages: []string{auth.StageMFA, auth.StageEnroll, auth.StageTerms, auth.StageOK}}
+	mfa := access{signedIn: true, stages: []string{auth.StageMFA}}
+	setup := access{signedIn: true, stages: []string{auth.StageEnroll, auth.StageOK}}
+	calls := access{rule: viewCalls, tenant: true}
+	call := func(perm roles.Permission) access { return access{perm: perm, tenant: true} }
 
-	mux.Handle("GET /static/", staticFiles())
+	h.publicHandler(mux, "GET /static/", staticFiles())
+	h.publicRoute(mux, "GET /login", h.loginForm)
+	h.publicRoute(mux, "POST /login", h.login)
+	h.publicRoute(mux, "GET /forgot-password", h.forgotForm)
+	h.publicRoute(mux, "POST /forgot-password", h.forgot)
+	h.publicRoute(mux, "GET /reset-password", h.resetForm)
+	h.publicRoute(mux, "POST /reset-password", h.reset)
 
-	mux.HandleFunc("GET /login", h.public(h.loginForm))
-	mux.HandleFunc("POST /login", h.public(h.login))
-	mux.HandleFunc("GET /forgot-password", h.public(h.forgotForm))
-	mux.HandleFunc("POST /forgot-password", h.public(h.forgot))
-	mux.HandleFunc("GET /reset-password", h.public(h.resetForm))
-	mux.HandleFunc("POST /reset-password", h.public(h.reset))
+	h.route(mux, "POST /logout", anyStage, h.logout)
+	h.route(mux, "GET /two-factor", mfa, h.codeForm)
+	h.route(mux, "POST /two-factor", mfa, h.verifyCode)
+	h.route(mux, "GET /two-factor/setup", setup, h.setupIntro)
+	h.route(mux, "POST /two-factor/setup", setup, h.setupBegin)
+	h.route(mux, "POST /two-factor/confirm", setup, h.setupConfirm)
+	h.route(mux, "GET /terms", access{signedIn: true, stages: []string{auth.StageTerms, auth.StageOK}}, h.termsPage)
+	h.route(mux, "POST /terms", access{signedIn: true, stages: []string{auth.StageTerms}}, h.acceptTerms)
 
-	mux.HandleFunc("POST /logout", h.signedIn(anyStage, h.logout))
-	mux.HandleFunc("GET /two-factor", h.signedIn([]string{auth.StageMFA}, h.codeForm))
-	mux.HandleFunc("POST /two-factor", h.signedIn([]string{auth.StageMFA}, h.verifyCode))
-	mux.HandleFunc("GET /two-factor/setup", h.signedIn(setupOrOK, h.setupIntro))
-	mux.HandleFunc("POST /two-factor/setup", h.signedIn(setupOrOK, h.setupBegin))
-	mux.HandleFunc("POST /two-factor/confirm", h.signedIn(setupOrOK, h.setupConfirm))
-	mux.HandleFunc("GET /terms", h.signedIn([]string{auth.StageTerms, auth.StageOK}, h.termsPage))
-	mux.HandleFunc("POST /terms", h.signedIn([]string{auth.StageTerms}, h.acceptTerms))
+	h.route(mux, "GET /{$}", me, h.home)
+	h.route(mux, "POST /tenant", access{perm: roles.TenantsManage}, h.switchTenant)
+	h.route(mux, "POST /alerts/{id}/dismiss", access{perm: roles.UsersManage, tenant: true}, h.dismissAlert)
+	h.route(mux, "GET /account/security", me, h.securityPage)
+	h.route(mux, "POST /account/security/recovery-codes", me, h.regenerateCodes)
+	h.route(mux, "GET /account/tokens", access{perm: roles.APIAccess}, h.tokensPage)
+	h.route(mux, "POST /account/tokens", access{perm: roles.APIAccess}, h.createToken)
+	h.route(mux, "POST /account/tokens/{id}/revoke", access{perm: roles.APIAccess}, h.revokeToken)
 
-	mux.HandleFunc("GET /{$}", h.signedIn(okOnly, h.home))
-	mux.HandleFunc("POST /tenant", h.signedIn(okOnly, h.switchTenant))
-	mux.HandleFunc("POST /alerts/{id}/dismiss", h.signedIn(okOnly, h.dismissAlert))
-	mux.HandleFunc("GET /admin/roles", h.signedIn(okOnly, h.rolesPage))
-	h.registerAdmin(mux, okOnly)
-	h.registerIntegrations(mux, okOnly)
-	h.registerRecordings(mux, okOnly)
-	mux.HandleFunc("GET /account/security", h.signedIn(okOnly, h.securityPage))
-	mux.HandleFunc("POST /account/security/recovery-codes", h.signedIn(okOnly, h.regenerateCodes))
-	mux.HandleFunc("GET /account/tokens", h.signedIn(okOnly, h.tokensPage))
-	mux.HandleFunc("POST /account/tokens", h.signedIn(okOnly, h.createToken))
-	mux.HandleFunc("POST /account/tokens/{id}/revoke", h.signedIn(okOnly, h.revokeToken))
+	h.route(mux, "GET /recordings", calls, h.recordingsPage)
+	h.route(mux, "GET /recordings/export", calls, h.recordingsExport)
+	h.route(mux, "GET /recordings/{id}", calls, h.recordingPage)
+	h.route(mux, "POST /recordings/{id}/notes", call(roles.RecordingsAnnotate), h.addNote)
+	h.route(mux, "POST /recordings/{id}/notes/{note_id}/delete", call(roles.RecordingsAnnotate), h.deleteNote)
+	h.route(mux, "POST /recordings/{id}/confidential", call(roles.RecordingsConfid), h.setConfidential)
+	h.route(mux, "POST /recordings/{id}/delete", call(roles.RecordingsDelete), h.deleteRecording)
+	h.route(mux, "POST /recordings/{id}/pause", call(roles.PauseResume), h.pauseRecording)
+	h.route(mux, "POST /recordings/{id}/resume", call(roles.PauseResume), h.pauseRecording)
+	h.route(mux, "GET /dashboard", call(roles.Reports), h.dashboardPage)
 
-	mux.HandleFunc("/", h.notFound)
+	h.registerAdmin(mux)
+	h.publicHandler(mux, "/", http.HandlerFunc(h.notFound)) // every other address: the not-found page
 }

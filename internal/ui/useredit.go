@@ -109,22 +109,21 @@ func readUserForm(r *http.Request) (userForm, account.UserInput) {
 // showUser renders the Add or Edit form with its choices.
 func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, v userPage, msg string) error {
 	ctx := r.Context()
-	tenantID := p.TenantID
 	var err error
-	if v.Groups, err = h.DB.Q().ListGroups(ctx, tenantID, ""); err != nil {
-		return err
+	if v.Groups, err = h.Accounts.Groups(ctx, p, ""); err != nil {
+		return serviceErr(err)
 	}
 	for _, g := range v.Groups {
 		if g.IsDefault {
 			v.DefaultGroup = g
 		}
 	}
-	if v.Pools, err = h.pools(r, tenantID); err != nil {
+	if v.Pools, err = h.pools(r, p, p.TenantID); err != nil {
 		return err
 	}
-	t, err := h.DB.Q().GetTenant(ctx, tenantID)
+	t, err := h.Accounts.Tenant(ctx, p, p.TenantID)
 	if err != nil {
-		return err
+		return serviceErr(err)
 	}
 	v.TenantZone, v.Tenant2FA = t.Timezone, t.Enforce2FA
 	v.Roles, v.Timezones, v.Languages = tenantRoles(), timezoneOptions(v.Form.Timezone), languageOptions()
@@ -145,23 +144,16 @@ func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, p *principal.
 }
 
 func (h *Handler) newUserPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if _, err := tenantPage(p, roles.UsersManage); err != nil {
-		return err
-	}
 	return h.showUser(w, r, p, http.StatusOK, userPage{Form: newUserForm()}, "")
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.UsersManage)
-	if err != nil {
-		return err
-	}
 	f, in := readUserForm(r)
 	if formBool(r, "add_extension") {
 		f.Extensions = append(f.Extensions, "")
 		return h.showUser(w, r, p, http.StatusOK, userPage{Form: f}, "")
 	}
-	u, err := h.Accounts.CreateUser(r.Context(), p.Actor(), tenantID, in)
+	u, err := h.Accounts.CreateUser(r.Context(), p.Actor(), p.TenantID, in)
 	if fields, ok := formErrors(err); ok {
 		return h.showUser(w, r, p, http.StatusBadRequest, userPage{Form: f, Errors: fields}, "")
 	}
@@ -174,15 +166,8 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *principa
 
 // loadUser finds a user of the acting tenant for a users.manage page.
 func (h *Handler) loadUser(r *http.Request, p *principal.Principal) (store.User, error) {
-	tenantID, err := tenantPage(p, roles.UsersManage)
-	if err != nil {
-		return store.User{}, err
-	}
-	u, err := h.Accounts.GetUser(r.Context(), tenantID, r.PathValue("id"))
-	if errors.Is(err, account.ErrNotFound) {
-		return u, errNotFound
-	}
-	return u, err
+	u, err := h.Accounts.User(r.Context(), p, r.PathValue("id"))
+	return u, serviceErr(err)
 }
 
 func (h *Handler) editUserPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {

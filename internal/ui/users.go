@@ -37,10 +37,6 @@ type usersView struct {
 }
 
 func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	tenantID, err := tenantPage(p, roles.UsersManage)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
 	q := r.URL.Query()
 	v := usersView{Query: q, Roles: tenantRoles(), Licenses: store.LicenseTypes(), Status: q.Get("status")}
@@ -51,22 +47,19 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, p *principal
 		v.Filter.Active = &active
 	}
 	v.Filtered = v.Filter.Search != "" || v.Filter.GroupID != "" || v.Filter.Role != "" || v.Filter.License != "" || v.Filter.Active != nil
-	db := h.DB.Q()
-	var next string
-	if v.Users, next, err = db.ListUsers(ctx, tenantID, v.Filter); err != nil {
-		return errNotFoundIfBadCursor(err)
+	users, next, total, err := h.Accounts.Users(ctx, p, v.Filter)
+	if err != nil {
+		return errNotFoundIfBadCursor(serviceErr(err))
 	}
-	if v.Total, err = db.CountUsers(ctx, tenantID, v.Filter); err != nil {
-		return err
-	}
-	if v.Groups, err = db.ListGroups(ctx, tenantID, ""); err != nil {
-		return err
+	v.Users, v.Total = users, total
+	if v.Groups, err = h.Accounts.Groups(ctx, p, ""); err != nil {
+		return serviceErr(err)
 	}
 	v.GroupNames = map[string]string{}
 	for _, g := range v.Groups {
 		v.GroupNames[g.ID] = g.Name
 	}
-	if v.Pools, err = h.pools(r, tenantID); err != nil {
+	if v.Pools, err = h.pools(r, p, p.TenantID); err != nil {
 		return err
 	}
 	if len(v.Users) > 0 {

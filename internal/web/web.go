@@ -18,6 +18,7 @@ import (
 	"callrec/internal/account"
 	"callrec/internal/api"
 	"callrec/internal/auth"
+	"callrec/internal/blob"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/principal"
@@ -64,8 +65,19 @@ type Deps struct {
 	MetricsElsewhere bool
 }
 
+// Server is the root handler with the two route tables it serves: the
+// permission walk reads them to try every route as every role.
+type Server struct {
+	http.Handler
+	API    []api.Route
+	Portal []ui.Route
+}
+
 // New returns the root handler.
-func New(d Deps) http.Handler {
+func New(d Deps) http.Handler { return Build(d) }
+
+// Build assembles the root handler and keeps the route tables it registered.
+func Build(d Deps) *Server {
 	reg := d.Metrics
 	if reg == nil {
 		reg = NewRegistry()
@@ -74,28 +86,19 @@ func New(d Deps) http.Handler {
 	if guard == nil {
 		guard = recovery.New(d.Log, reg)
 	}
-	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callrec_http_requests_total",
-		Help: "HTTP requests by method and status class."}, []string{"method", "code"})
-	if err := reg.Register(requests); err != nil {
-		// A second handler on the process's registry counts into the first's.
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			panic(err)
-		}
-		requests = are.ExistingCollector.(*prometheus.CounterVec)
-	}
-
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", readyz(d.DB))
 	if !d.MetricsElsewhere {
 		mux.Handle("GET /metrics", MetricsFor(reg, d.Log))
 	}
-	(&api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
+	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, PauseControl: d.PauseControl, Live: d.Live,
-		Guard: guard}).Register(mux)
-	(&ui.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations, Recordings: d.Recordings, Events: d.Events, PauseControl: d.PauseControl}).Register(mux)
+		Guard: guard}
+	rest.Register(mux)
+	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: workspace(d), Log: d.Log, SecureCookies: d.SecureCookies,
+		Integrations: d.Integrations}
+	portal.Register(mux)
 
 	if d.Bot != nil {
 		mux.Handle("POST /api/teams/calling", d.Bot)
@@ -109,7 +112,34 @@ func New(d Deps) http.Handler {
 
 	resolver := &principal.Resolver{Auth: d.Auth, DB: d.DB}
 	hsts := strings.HasPrefix(d.PublicURL, "https://")
-	return logRequests(d.Log, requests, guard.HTTP(securityHeaders(d.SignInOrigins, hsts, resolver.Middleware(mux))))
+	h := logRequests(d.Log, requestCounter(reg), guard.HTTP(securityHeaders(d.SignInOrigins, hsts, resolver.Middleware(mux))))
+	return &Server{Handler: h, API: rest.Routes(), Portal: portal.Routes()}
+}
+
+// requestCounter counts requests by method and status class in reg.
+func requestCounter(reg *prometheus.Registry) *prometheus.CounterVec {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callrec_http_requests_total",
+		Help: "HTTP requests by method and status class."}, []string{"method", "code"})
+	if err := reg.Register(requests); err != nil {
+		// A second handler on the process's registry counts into the first's.
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			panic(err)
+		}
+		requests = are.ExistingCollector.(*prometheus.CounterVec)
+	}
+	return requests
+}
+
+// workspace is the recordings service the portal asks about calls: the
+// one scope, permission and audit logic the API and the worker use too.
+func workspace(d Deps) *recordings.Service {
+	var blobs blob.Store
+	if d.Recordings != nil {
+		blobs = d.Recordings.Blobs
+	}
+	return &recordings.Service{DB: d.DB, Accounts: d.Accounts, Blobs: blobs, Bus: d.Events, Log: d.Log, Now: d.DB.Now,
+		Control: d.PauseControl}
 }
 
 // MetricsFor serves reg to a caller holding metrics.view (a provider
