@@ -44,7 +44,8 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p *principal.Princ
 
 // access says who may call a route.
 type access struct {
-	perm   roles.Permission // "" = any signed-in caller
+	perm   roles.Permission // "" and no rule = any signed-in caller
+	rule   roles.Rule       // or any of several permissions
 	tenant bool             // needs an acting tenant
 	stages []string         // session stages allowed besides StageOK
 }
@@ -116,7 +117,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 type Route struct {
 	Pattern    string           // "METHOD /path"
 	Public     bool             // no caller needed (sign-in, reset, OAuth callback)
-	Permission roles.Permission // "" = any signed-in caller
+	Permission roles.Permission // "" and no Rule = any signed-in caller
+	Rule       roles.Rule       // or a named rule over several permissions
 	Tenant     bool             // needs an acting tenant
 	Stages     []string         // session stages allowed besides StageOK
 }
@@ -133,7 +135,7 @@ func (h *Handler) publicRoute(mux *http.ServeMux, pattern string, fn func(w http
 
 // route wraps a handler with the caller, stage, permission, tenant and CSRF checks.
 func (h *Handler) route(mux *http.ServeMux, pattern string, a access, fn handlerFunc) {
-	h.routes = append(h.routes, Route{Pattern: pattern, Permission: a.perm, Tenant: a.tenant, Stages: a.stages})
+	h.routes = append(h.routes, Route{Pattern: pattern, Permission: a.perm, Rule: a.rule, Tenant: a.tenant, Stages: a.stages})
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p := principal.From(r.Context())
 		if err := h.check(r, p, a); err != nil {
@@ -159,7 +161,7 @@ func (h *Handler) check(r *http.Request, p *principal.Principal, a access) error
 	if p.Token != nil && !p.Can(roles.APIAccess) {
 		return errForbidden
 	}
-	if a.perm != "" && !p.Can(a.perm) {
+	if a.perm != "" && !p.Can(a.perm) || a.rule.Name != "" && !a.rule.Allows(p.Can) {
 		return errForbidden
 	}
 	if a.tenant && p.TenantID == "" {

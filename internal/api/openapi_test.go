@@ -140,6 +140,9 @@ func checkRule(t *testing.T, key string, r api.Route, o operation) {
 	if got := extString(o.op, "x-permission"); got != string(r.Permission) {
 		t.Errorf("%s: x-permission %q, registered %q", key, got, r.Permission)
 	}
+	if got := extString(o.op, "x-rule"); got != r.Rule.Name {
+		t.Errorf("%s: x-rule %q, registered %q", key, got, r.Rule.Name)
+	}
 	tenant, _ := o.op.Extensions["x-tenant"].(bool)
 	if tenant != r.Tenant {
 		t.Errorf("%s: x-tenant %v, registered %v", key, tenant, r.Tenant)

@@ -16,17 +16,18 @@ import (
 // export, a call's detail, notes, confidentiality, deletion, pause and
 // resume, the dashboard and storage use.
 func (h *Handler) registerWorkspace(mux *http.ServeMux) {
-	calls := access{tenant: true}
-	h.route(mux, "GET /api/v1/recordings", calls, h.searchRecordings)
-	h.route(mux, "GET /api/v1/recordings/export", calls, h.exportRecordings)
-	h.route(mux, "GET /api/v1/calls/export", calls, h.exportRecordings)
-	h.route(mux, "GET /api/v1/recordings/{id}", calls, h.getRecording)
-	h.route(mux, "DELETE /api/v1/calls/{id}", calls, h.deleteRecording)
-	h.route(mux, "PUT /api/v1/calls/{id}/confidential", calls, h.setConfidential)
-	h.route(mux, "POST /api/v1/calls/{id}/notes", calls, h.addNote)
-	h.route(mux, "DELETE /api/v1/calls/{id}/notes/{note_id}", calls, h.deleteNote)
-	h.route(mux, "POST /api/v1/calls/{id}/pause", calls, h.pauseCall)
-	h.route(mux, "POST /api/v1/calls/{id}/resume", calls, h.resumeCall)
+	view := access{rule: roles.ViewCalls, tenant: true}
+	with := func(p roles.Permission) access { return access{perm: p, tenant: true} }
+	h.route(mux, "GET /api/v1/recordings", view, h.searchRecordings)
+	h.route(mux, "GET /api/v1/recordings/export", view, h.exportRecordings)
+	h.route(mux, "GET /api/v1/calls/export", view, h.exportRecordings)
+	h.route(mux, "GET /api/v1/recordings/{id}", view, h.getRecording)
+	h.route(mux, "DELETE /api/v1/calls/{id}", with(roles.RecordingsDelete), h.deleteRecording)
+	h.route(mux, "PUT /api/v1/calls/{id}/confidential", with(roles.RecordingsConfid), h.setConfidential)
+	h.route(mux, "POST /api/v1/calls/{id}/notes", with(roles.RecordingsAnnotate), h.addNote)
+	h.route(mux, "DELETE /api/v1/calls/{id}/notes/{note_id}", with(roles.RecordingsAnnotate), h.deleteNote)
+	h.route(mux, "POST /api/v1/calls/{id}/pause", with(roles.PauseResume), h.pauseCall)
+	h.route(mux, "POST /api/v1/calls/{id}/resume", with(roles.PauseResume), h.resumeCall)
 	h.route(mux, "GET /api/v1/dashboard", access{perm: roles.Reports, tenant: true}, h.dashboard)
 	h.route(mux, "GET /api/v1/storage", access{perm: roles.SettingsManage, tenant: true}, h.storageUse)
 	h.route(mux, "GET /api/v1/recording-settings", access{perm: roles.SettingsManage, tenant: true}, h.getRecordingSettings)

@@ -18,11 +18,10 @@ func (h *Handler) registerRecordings(mux *http.ServeMux) {
 	h.route(mux, "PATCH /api/v1/sip-sources/{id}", sources, h.updateSIPSource)
 	h.route(mux, "DELETE /api/v1/sip-sources/{id}", sources, h.deleteSIPSource)
 
-	calls := access{tenant: true}
-	h.route(mux, "GET /api/v1/calls", calls, h.listCalls)
-	h.route(mux, "GET /api/v1/calls/{id}", calls, h.getCall)
-	h.route(mux, "GET /api/v1/calls/{id}/audio", calls, h.callAudio)
-	h.route(mux, "GET /api/v1/events", calls, h.events)
+	h.route(mux, "GET /api/v1/calls", access{rule: roles.ViewCalls, tenant: true}, h.listCalls)
+	h.route(mux, "GET /api/v1/calls/{id}", access{rule: roles.ViewCalls, tenant: true}, h.getCall)
+	h.route(mux, "GET /api/v1/calls/{id}/audio", access{rule: roles.HearCalls, tenant: true}, h.callAudio)
+	h.route(mux, "GET /api/v1/events", access{rule: roles.FollowEvents, tenant: true}, h.events)
 }
 
 func (h *Handler) listSIPSources(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {

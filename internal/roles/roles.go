@@ -124,3 +124,28 @@ func Valid(id string) bool {
 	r, ok := Get(id)
 	return ok && !r.Provider
 }
+
+// Rule is a named choice among permissions, for a route that more than one
+// permission opens (the route tables of the portal and the API declare it).
+type Rule struct {
+	Name  string
+	AnyOf []Permission
+}
+
+// Allows reports whether a caller holding permissions as has says holds
+// one of the rule's.
+func (r Rule) Allows(has func(Permission) bool) bool { return slices.ContainsFunc(r.AnyOf, has) }
+
+// Rules every door shares.
+var (
+	// ViewCalls opens the call lists and pages to whoever sees some calls:
+	// all of the tenant's, their managed groups' members', or their own.
+	// Which calls each sees is the recordings service's scope.
+	ViewCalls = Rule{Name: "recordings.view_any", AnyOf: []Permission{RecordingsViewAll, RecordingsViewMgd, RecordingsViewOwn}}
+	// HearCalls opens a call's audio to whoever may play or download it;
+	// the recordings service tells a playback from a download.
+	HearCalls = Rule{Name: "recordings.hear_any", AnyOf: []Permission{RecordingsPlay, RecordingsDownload}}
+	// FollowEvents opens the live event stream to whoever sees calls or
+	// manages integrations; each event goes only where its kind allows.
+	FollowEvents = Rule{Name: "events.any", AnyOf: []Permission{RecordingsViewAll, RecordingsViewMgd, RecordingsViewOwn, IntegrationsManage}}
+)

@@ -26,23 +26,11 @@ type Route struct {
 	Stages     []string         // session stages allowed; fully signed-in only unless stated
 }
 
-// Rule is a named choice among permissions, for a route that more than
-// one permission opens.
-type Rule struct {
-	Name  string
-	AnyOf []roles.Permission
-}
+// Rule is a named choice among permissions (roles.Rule).
+type Rule = roles.Rule
 
-// Allows reports whether the caller holds one of the rule's permissions.
-func (r Rule) Allows(p *principal.Principal) bool {
-	return slices.ContainsFunc(r.AnyOf, p.Can)
-}
-
-// viewCalls opens the Recordings pages to whoever sees some calls: all of
-// the tenant's, their managed groups' members', or only their own. Which
-// calls each sees is the recordings service's scope.
-var viewCalls = Rule{Name: "recordings.view_any",
-	AnyOf: []roles.Permission{roles.RecordingsViewAll, roles.RecordingsViewMgd, roles.RecordingsViewOwn}}
+// viewCalls opens the Recordings pages (roles.ViewCalls).
+var viewCalls = roles.ViewCalls
 
 // allows reports whether the route's declared rule lets p in (stages and
 // tenant aside).
@@ -53,7 +41,7 @@ func (rt Route) allows(p *principal.Principal) bool {
 	case rt.Permission != "":
 		return p.Can(rt.Permission)
 	case rt.Rule.Name != "":
-		return rt.Rule.Allows(p)
+		return rt.Rule.Allows(p.Can)
 	}
 	return false
 }
