@@ -61,3 +61,16 @@ func (s *Service) Tokens(ctx context.Context, c *Caller) ([]store.APIToken, erro
 	}
 	return s.db.Q().ListTokens(ctx, c.User.TenantID, c.User.ID)
 }
+
+// ManagedTokens lists the tokens the caller may see and revoke: every
+// token of the tenant for whoever manages its users, else their own.
+func (s *Service) ManagedTokens(ctx context.Context, c *Caller) ([]store.APIToken, error) {
+	if c == nil || !c.Can(roles.APIAccess) {
+		return nil, ErrForbidden
+	}
+	owner := c.User.ID
+	if c.Can(roles.UsersManage) {
+		owner = ""
+	}
+	return s.db.Q().ListTokens(ctx, c.User.TenantID, owner)
+}

@@ -7,7 +7,7 @@ import (
 )
 
 func (h *Handler) listAlerts(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	as, err := h.DB.Q().OpenAlerts(r.Context(), p.TenantID)
+	as, err := h.Accounts.Alerts(r.Context(), p)
 	if err != nil {
 		return err
 	}

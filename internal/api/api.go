@@ -16,21 +16,18 @@ import (
 	"callrec/internal/recordings"
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
-	"callrec/internal/store"
 )
 
 // Handler serves the API.
 type Handler struct {
 	Accounts      *account.Service
 	Auth          *auth.Service
-	DB            *store.DB
+	Calls         *recordings.Service // calls, recordings and the dashboard; web builds it
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service
 	Recordings    *recorder.Library // call audio; nil when no recorder is configured
 	Events        events.Bus        // live updates for /api/v1/events
-	// PauseControl acts on live calls when recording pauses (the recorder, the Teams bot).
-	PauseControl recordings.Controller
 	// Live connects live-monitoring listeners to the recorder holding a call.
 	Live *recorder.Live
 	// Guard recovers a panic in a WebSocket once it is upgraded, where an

@@ -15,7 +15,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *principal
 	svc := h.workspace()
 	loc := svc.Location(r.Context(), p)
 	q := r.URL.Query()
-	from, to, _ := recordings.PresetRange("last7", h.DB.Now(), loc)
+	from, to := svc.Range("last7", loc)
 	fields := map[string]string{}
 	if v := q.Get("from"); v != "" {
 		t, err := time.ParseInLocation("2006-01-02", v, loc)

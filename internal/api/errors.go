@@ -69,6 +69,8 @@ func toAPIError(err error) *Error {
 		return validationFailed(map[string]string{"password": err.Error()})
 	case errors.Is(err, account.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return errNotFound
+	case errors.Is(err, account.ErrForbidden):
+		return errForbidden
 	case errors.Is(err, account.ErrDefaultGroupFixed):
 		return errDefaultGroup
 	case errors.Is(err, account.ErrLicenseExhausted):

@@ -16,6 +16,7 @@ import (
 	"callrec/internal/clock"
 	"callrec/internal/events"
 	"callrec/internal/principal"
+	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/store/storetest"
 )
@@ -42,7 +43,8 @@ func TestEventsByKind(t *testing.T) {
 			ids[role] = u.ID
 		}
 		bus := events.NewLocal()
-		h := &Handler{DB: db, Events: bus, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		h := &Handler{Events: bus, Log: log, Calls: &recordings.Service{DB: db, Accounts: account.New(db, nil), Log: log, Now: db.Now}}
 		at := clock.Start()
 		call := func(kind, userID string, confidential bool) events.Event {
 			return events.New(tn.ID, kind, map[string]any{"id": kind + userID, "recorded_user_id": userID, "confidential": confidential}, at)

@@ -5,16 +5,12 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/principal"
-	"callrec/internal/store"
 )
 
 func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	gs, err := h.DB.Q().ListGroups(r.Context(), p.TenantID, r.URL.Query().Get("search"))
+	gs, err := h.Accounts.Groups(r.Context(), p, r.URL.Query().Get("search"))
 	if err != nil {
 		return err
-	}
-	if gs == nil {
-		gs = []store.Group{}
 	}
 	writeJSON(w, http.StatusOK, pageOf(gs, "", groupJSON))
 	return nil
@@ -34,7 +30,7 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, p *princip
 }
 
 func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	g, err := h.DB.Q().GetGroup(r.Context(), p.TenantID, r.PathValue("id"))
+	g, err := h.Accounts.Group(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -64,15 +60,9 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, p *princip
 }
 
 func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if _, err := h.DB.Q().GetGroup(r.Context(), p.TenantID, r.PathValue("id")); err != nil {
-		return err
-	}
-	us, err := h.DB.Q().GroupMembers(r.Context(), p.TenantID, r.PathValue("id"))
+	us, err := h.Accounts.Members(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
-	}
-	if us == nil {
-		us = []store.User{}
 	}
 	writeJSON(w, http.StatusOK, pageOf(us, "", userJSON))
 	return nil

@@ -18,6 +18,7 @@ import (
 	"callrec/internal/clock"
 	"callrec/internal/mail"
 	"callrec/internal/principal"
+	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
@@ -53,7 +54,8 @@ func newEnv(t *testing.T, b storetest.Backend, tune ...func(*auth.Options)) *env
 	}
 	e.auth = auth.NewService(db, opts)
 	mux := http.NewServeMux()
-	(&api.Handler{Accounts: e.accounts, Auth: e.auth, DB: db, Log: log}).Register(mux)
+	calls := &recordings.Service{DB: db, Accounts: e.accounts, Log: log, Now: db.Now}
+	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log}).Register(mux)
 	resolver := &principal.Resolver{Auth: e.auth, DB: db}
 	e.srv = httptest.NewServer(resolver.Middleware(mux))
 	t.Cleanup(e.srv.Close)

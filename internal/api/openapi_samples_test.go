@@ -28,6 +28,7 @@ import (
 	"callrec/internal/msemu"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
+	"callrec/internal/recordings"
 	"callrec/internal/secretbox"
 	"callrec/internal/store/storetest"
 	"callrec/internal/teams"
@@ -87,8 +88,10 @@ func newContract(t *testing.T, b storetest.Backend, doc *openapi3.T) *contract {
 			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: srv.URL + api.CallbackPath},
 		Sleep: func(_ context.Context, d time.Duration) error { e.clock.Advance(d); return nil }})
 	mux := http.NewServeMux()
-	(&api.Handler{Accounts: e.accounts, Auth: e.auth, DB: e.db, Log: log, Recordings: &recorder.Library{Blobs: disk},
-		Events: events.NewLocal(), Integrations: integ}).Register(mux)
+	bus := events.NewLocal()
+	calls := &recordings.Service{DB: e.db, Accounts: e.accounts, Blobs: disk, Bus: bus, Log: log, Now: e.db.Now}
+	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log, Recordings: &recorder.Library{Blobs: disk},
+		Events: bus, Integrations: integ}).Register(mux)
 	srv.Config.Handler = (&principal.Resolver{Auth: e.auth, DB: e.db}).Middleware(mux)
 	e.srv = srv
 	return &contract{env: e, router: router, blobs: disk, msURL: ms.URL, integ: integ, seen: map[string][]int{},

@@ -19,7 +19,7 @@ func (h *Handler) registerProvider(mux *http.ServeMux) {
 }
 
 func (h *Handler) listProviderSIPSources(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	s, err := h.Accounts.ProviderSIPSources(r.Context())
+	s, err := h.Accounts.ProviderSources(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (h *Handler) listProviderSIPSources(w http.ResponseWriter, r *http.Request,
 }
 
 func (h *Handler) listProviderAlerts(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	as, err := h.DB.Q().OpenProviderAlerts(r.Context())
+	as, err := h.Accounts.ProviderAlerts(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (h *Handler) listProviderAlerts(w http.ResponseWriter, r *http.Request, p *
 }
 
 func (h *Handler) resolveProviderAlert(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	if err := h.DB.Q().ResolveProviderAlert(r.Context(), r.PathValue("id"), h.DB.Now()); err != nil {
+	if err := h.Accounts.ResolveProviderAlert(r.Context(), p, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

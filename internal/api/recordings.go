@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"callrec/internal/blob"
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
@@ -34,15 +33,8 @@ func (h *Handler) registerWorkspace(mux *http.ServeMux) {
 	h.route(mux, "PUT /api/v1/recording-settings", access{perm: roles.SettingsManage, tenant: true}, h.putRecordingSettings)
 }
 
-// workspace is the recordings service over the handler's dependencies.
-func (h *Handler) workspace() *recordings.Service {
-	var blobs blob.Store
-	if h.Recordings != nil {
-		blobs = h.Recordings.Blobs
-	}
-	return &recordings.Service{DB: h.DB, Accounts: h.Accounts, Blobs: blobs, Bus: h.Events, Log: h.Log, Now: h.DB.Now,
-		Control: h.PauseControl}
-}
+// workspace is the recordings service the handler was given.
+func (h *Handler) workspace() *recordings.Service { return h.Calls }
 
 var (
 	errCallActive = &Error{http.StatusConflict, "call_active", "the call is still in progress: wait until it ends", nil, 0}
@@ -76,7 +68,7 @@ func workspaceErr(err error) error {
 func (h *Handler) recordingFilter(r *http.Request, p *principal.Principal) (store.RecordingFilter, *time.Location, error) {
 	svc := h.workspace()
 	loc := svc.Location(r.Context(), p)
-	f, errs := recordings.ParseFilter(r.URL.Query(), h.DB.Now(), loc)
+	f, errs := svc.Filter(r.URL.Query(), loc)
 	if len(errs) > 0 {
 		return f, loc, validationFailed(errs)
 	}

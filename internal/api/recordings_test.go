@@ -21,6 +21,7 @@ import (
 	"callrec/internal/blob"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
+	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
@@ -43,8 +44,9 @@ func newWorkspace(t *testing.T, b storetest.Backend) *workspace {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	(&api.Handler{Accounts: e.accounts, Auth: e.auth, DB: e.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Recordings: &recorder.Library{Blobs: disk}}).Register(mux)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	calls := &recordings.Service{DB: e.db, Accounts: e.accounts, Blobs: disk, Log: log, Now: e.db.Now}
+	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log, Recordings: &recorder.Library{Blobs: disk}}).Register(mux)
 	srv := httptest.NewServer((&principal.Resolver{Auth: e.auth, DB: e.db}).Middleware(mux))
 	t.Cleanup(srv.Close)
 	e.srv = srv

@@ -25,7 +25,7 @@ func (h *Handler) registerRecordings(mux *http.ServeMux) {
 }
 
 func (h *Handler) listSIPSources(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	s, err := h.DB.Q().ListSIPSources(r.Context(), p.TenantID)
+	s, err := h.Accounts.SIPSources(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (h *Handler) createSIPSource(w http.ResponseWriter, r *http.Request, p *pri
 }
 
 func (h *Handler) getSIPSource(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	s, err := h.DB.Q().GetSIPSource(r.Context(), p.TenantID, r.PathValue("id"))
+	s, err := h.Accounts.SIPSource(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

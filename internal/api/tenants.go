@@ -9,19 +9,19 @@ import (
 	"callrec/internal/store"
 )
 
-func (h *Handler) tenantWithPools(r *http.Request, t store.Tenant) (tenantOut, error) {
-	pools, err := h.DB.Q().LicensePools(r.Context(), t.ID)
+func (h *Handler) tenantWithPools(r *http.Request, p *principal.Principal, t store.Tenant) (tenantOut, error) {
+	pools, err := h.Accounts.Pools(r.Context(), p, t.ID)
 	return tenantJSON(t, pools), err
 }
 
 func (h *Handler) listTenants(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	ts, err := h.DB.Q().ListTenants(r.Context())
+	ts, err := h.Accounts.Tenants(r.Context(), p)
 	if err != nil {
 		return err
 	}
 	out := make([]tenantOut, 0, len(ts))
 	for _, t := range ts {
-		a, err := h.tenantWithPools(r, t)
+		a, err := h.tenantWithPools(r, p, t)
 		if err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func (h *Handler) createTenant(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
-	a, err := h.tenantWithPools(r, t)
+	a, err := h.tenantWithPools(r, p, t)
 	if err != nil {
 		return err
 	}
@@ -59,11 +59,11 @@ func (h *Handler) getTenant(w http.ResponseWriter, r *http.Request, p *principal
 	if !tenantVisible(p, id) {
 		return errNotFound
 	}
-	t, err := h.DB.Q().GetTenant(r.Context(), id)
+	t, err := h.Accounts.Tenant(r.Context(), p, id)
 	if err != nil {
 		return err
 	}
-	a, err := h.tenantWithPools(r, t)
+	a, err := h.tenantWithPools(r, p, t)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (h *Handler) updateTenant(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
-	a, err := h.tenantWithPools(r, t)
+	a, err := h.tenantWithPools(r, p, t)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (h *Handler) updateTenant(w http.ResponseWriter, r *http.Request, p *princi
 }
 
 func (h *Handler) listLicenses(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	pools, err := h.DB.Q().LicensePools(r.Context(), p.TenantID)
+	pools, err := h.Accounts.Pools(r.Context(), p, p.TenantID)
 	if err != nil {
 		return err
 	}

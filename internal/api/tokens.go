@@ -12,11 +12,7 @@ import (
 // their own.
 
 func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	owner := p.User.ID
-	if p.Can(roles.UsersManage) {
-		owner = ""
-	}
-	ts, err := h.DB.Q().ListTokens(r.Context(), p.User.TenantID, owner)
+	ts, err := h.Accounts.ManagedTokens(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -75,10 +71,10 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	es, next, err := h.DB.Q().ListAudit(r.Context(), p.TenantID, f)
+	pg, err := h.Accounts.AuditLog(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pageOf(es, next, auditJSON))
+	writeJSON(w, http.StatusOK, pageOf(pg.Entries, pg.Next, auditJSON))
 	return nil
 }

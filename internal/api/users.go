@@ -13,7 +13,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	users, next, err := h.DB.Q().ListUsers(r.Context(), p.TenantID, f)
+	users, next, _, err := h.Accounts.Users(r.Context(), p, f)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"callrec/internal/msemu"
 	"callrec/internal/msemu/mstest"
 	"callrec/internal/principal"
+	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/secretbox"
 	"callrec/internal/store"
@@ -76,7 +77,8 @@ func newWorld(t *testing.T, b storetest.Backend) *world {
 	w.svc = w.newService("worker-1", 6)
 	authSvc := auth.NewService(w.db, auth.Options{Now: w.clock.Now, Log: log})
 	mux := http.NewServeMux()
-	(&api.Handler{Accounts: w.accounts, Auth: authSvc, DB: w.db, Log: log, Integrations: w.svc}).Register(mux)
+	calls := &recordings.Service{DB: w.db, Accounts: w.accounts, Log: log, Now: w.db.Now}
+	(&api.Handler{Accounts: w.accounts, Auth: authSvc, Calls: calls, Log: log, Integrations: w.svc}).Register(mux)
 	w.callrec.Config.Handler = (&principal.Resolver{Auth: authSvc, DB: w.db}).Middleware(mux)
 
 	ctx := context.Background()

@@ -25,6 +25,7 @@ import (
 	"callrec/internal/events"
 	"callrec/internal/principal"
 	"callrec/internal/recorder"
+	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/siprecload"
 	"callrec/internal/store"
@@ -156,7 +157,8 @@ func newEnv(t *testing.T, b storetest.Backend, maxCalls int, tune ...func(*recor
 
 	authSvc := auth.NewService(db, auth.Options{Log: log, PublicURL: "http://callrec.test"})
 	mux := http.NewServeMux()
-	(&api.Handler{Accounts: accounts, Auth: authSvc, DB: db, Log: log, Events: e.bus,
+	calls := &recordings.Service{DB: db, Accounts: accounts, Blobs: e.blobs, Bus: e.bus, Log: log, Now: db.Now}
+	(&api.Handler{Accounts: accounts, Auth: authSvc, Calls: calls, Log: log, Events: e.bus,
 		Recordings: &recorder.Library{Spool: spool, Blobs: e.blobs}}).Register(mux)
 	e.api = httptest.NewServer((&principal.Resolver{Auth: authSvc, DB: db}).Middleware(mux))
 	t.Cleanup(e.api.Close)
@@ -341,7 +343,8 @@ func newTwoNodes(t *testing.T, b storetest.Backend, mountA func(n *twoNodes, mux
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	n.auth = auth.NewService(n.db, auth.Options{Log: log, PublicURL: "http://callrec.test"})
 	n.accounts = account.New(n.db, nil)
-	h := &api.Handler{Accounts: n.accounts, DB: n.db, Auth: n.auth, Log: log}
+	h := &api.Handler{Accounts: n.accounts, Auth: n.auth, Log: log,
+		Calls: &recordings.Service{DB: n.db, Accounts: n.accounts, Log: log, Now: n.db.Now}}
 	configureB(n, h)
 	mux := http.NewServeMux()
 	h.Register(mux)

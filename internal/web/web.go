@@ -92,11 +92,12 @@ func Build(d Deps) *Server {
 	if !d.MetricsElsewhere {
 		mux.Handle("GET /metrics", MetricsFor(reg, d.Log))
 	}
-	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, DB: d.DB, Log: d.Log, SecureCookies: d.SecureCookies,
-		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, PauseControl: d.PauseControl, Live: d.Live,
+	calls := workspace(d)
+	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
+		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
 		Guard: guard}
 	rest.Register(mux)
-	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: workspace(d), Log: d.Log, SecureCookies: d.SecureCookies,
+	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
 		Integrations: d.Integrations}
 	portal.Register(mux)
 
