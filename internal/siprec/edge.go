@@ -17,9 +17,9 @@ import (
 
 // Limits bound what one peer may cost the recorder's SIP side.
 type Limits struct {
-	// MaxMessage is the largest SIP message taken (0: 256 KiB). A SIPREC
-	// INVITE of a large conference carries tens of KiB of metadata; more
-	// than this on TCP is answered 513. UDP datagrams are bounded lower by
+	// MaxMessage is the largest SIP message taken (0: 640 KiB). A SIPREC
+	// INVITE of a conference of hundreds carries a few hundred KiB of
+	// metadata; more than this on TCP is answered 513. UDP datagrams are bounded lower by
 	// the SIP stack's read buffer (32 KiB); larger ones are answered 513
 	// too, telling the SRC to use TCP (RFC 3261 18.1.1).
 	MaxMessage int
@@ -36,7 +36,7 @@ type Limits struct {
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxMessage == 0 {
-		l.MaxMessage = 256 << 10
+		l.MaxMessage = 640 << 10
 	}
 	if l.MessageTimeout == 0 {
 		l.MessageTimeout = 30 * time.Second

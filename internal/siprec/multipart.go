@@ -14,7 +14,7 @@ import (
 
 // Limits that bound what a peer can make the parser do.
 const (
-	MaxBodySize = 64 << 10 // whole SIP body
+	MaxBodySize = 512 << 10 // whole SIP body: metadata of a large conference
 	maxParts    = 8
 )
 
@@ -85,9 +85,10 @@ func SplitBody(contentType string, body []byte) (Body, error) {
 }
 
 // splitParts cuts a multipart body at its delimiter lines. It is lenient
-// about line endings (CRLF or LF) because SBCs differ, and strict about
-// structure: parts must have a header block and the closing delimiter must
-// come last.
+// where SBCs differ — line endings (CRLF or LF), and a closing delimiter
+// that is missing (the last part then runs to the end of the body, as
+// several SBCs send it) — and strict about the rest: each part must have a
+// header block.
 func splitParts(body []byte, boundary string) ([]Part, error) {
 	delim := []byte("--" + boundary)
 	var parts []Part
@@ -106,8 +107,9 @@ func splitParts(body []byte, boundary string) ([]Part, error) {
 			return nil, fmt.Errorf("%w: delimiter not followed by a line end", ErrMalformed)
 		}
 		j := bytes.Index(rest, delim)
-		if j < 0 {
-			return nil, fmt.Errorf("%w: missing closing delimiter", ErrMalformed)
+		last := j < 0
+		if last {
+			j = len(rest)
 		}
 		raw := trimTrailingNewline(rest[:j])
 		p, err := parsePart(raw)
@@ -118,6 +120,9 @@ func splitParts(body []byte, boundary string) ([]Part, error) {
 			return nil, fmt.Errorf("%w: more than %d parts", ErrMalformed, maxParts)
 		}
 		parts = append(parts, p)
+		if last {
+			return parts, nil
+		}
 		rest = rest[j+len(delim):]
 	}
 }
