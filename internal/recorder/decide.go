@@ -70,20 +70,11 @@ func (r *Recorder) decide(ctx context.Context, tenantID, tenantRule string, md *
 		if len(p.AORs) > 0 {
 			cp.AOR = p.AORs[0]
 		}
-		var cands []string
-		for _, a := range p.AORs {
-			cands = append(cands, candidates(a)...)
-		}
-		owners, err := q.ExtensionUsers(ctx, tenantID, cands)
+		uid, err := r.matchUser(ctx, tenantID, p)
 		if err != nil {
-			return d, nil, fmt.Errorf("recorder: match participants: %w", err)
+			return d, nil, err
 		}
-		for _, c := range cands {
-			if uid, ok := owners[c]; ok {
-				cp.UserID = uid
-				break
-			}
-		}
+		cp.UserID = uid
 		parts = append(parts, cp)
 		if cp.UserID != "" && d.participant < 0 {
 			u, err := q.GetUser(ctx, tenantID, cp.UserID)
@@ -108,4 +99,28 @@ func (r *Recorder) decide(ctx context.Context, tenantID, tenantRule string, md *
 	d.confidential = d.user.Confidential
 	parts[d.participant].Recorded = d.record
 	return d, parts, nil
+}
+
+// matchUser returns the tenant's user one of the participant's identities
+// is an extension of, trying them in the metadata's order; "" if none.
+func (r *Recorder) matchUser(ctx context.Context, tenantID string, p siprec.Participant) (string, error) {
+	var cands []string
+	for _, a := range p.AORs {
+		cands = append(cands, candidates(a)...)
+	}
+	if len(cands) == 0 {
+		return "", nil
+	}
+	owners, err := r.db.Q().ExtensionUsers(ctx, tenantID, cands)
+	if err != nil {
+		return "", fmt.Errorf("recorder: match participants: %w", err)
+	}
+	for _, a := range p.AORs {
+		for _, c := range candidates(a) {
+			if uid, ok := owners[c]; ok {
+				return uid, nil
+			}
+		}
+	}
+	return "", nil
 }

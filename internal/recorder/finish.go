@@ -66,12 +66,24 @@ func (r *Recorder) endRow(ctx context.Context, dir string, call *store.Call, m *
 	if m.RowDone {
 		return nil
 	}
-	if rowPending(dir) {
+	pending := rowPending(dir)
+	if pending {
 		row, err := readCall(dir)
 		if err != nil {
 			return err
 		}
 		if err := r.insertPendingRow(ctx, dir, row); err != nil {
+			return err
+		}
+	}
+	// The row has the SIPREC detail of the INVITE; what the dialog changed
+	// since (or all of it, for a row written late) is written now.
+	if sp, ok := readSpooledSIPREC(dir); ok && (pending || len(sp.Detail.Changes) > 0) {
+		err := r.db.SetCallSIPREC(ctx, call.TenantID, call.ID, sp.Participants, sp.Detail)
+		if errors.Is(err, store.ErrNotFound) {
+			return errCallDeleted
+		}
+		if err != nil {
 			return err
 		}
 	}

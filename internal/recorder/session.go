@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,9 +24,10 @@ type session struct {
 	call    store.Call
 	dir     string
 	start   time.Time
-	md      *siprec.Metadata
-	record  bool
-	partIdx int // recorded participant in the metadata, -1 if unknown
+	md     *siprec.Metadata
+	record bool
+	// recordedPID is the metadata id of the recorded participant, "" if none.
+	recordedPID string
 	// dialog and sourceAddr (the registered source's IP or CIDR, "" for a
 	// media edge's session) decide which in-dialog requests are its own.
 	dialog     siprec.Dialog
@@ -44,6 +46,13 @@ type session struct {
 	mu      sync.Mutex
 	streams []*slot
 	version uint64
+	// parts, detail: what the dialog's metadata and SDP said, over time
+	// (dialogmeta.go); changed since last saved; dropped participants
+	// beyond maxCallParticipants.
+	parts   []store.CallParticipant
+	detail  store.CallSIPREC
+	changed bool
+	dropped int
 }
 
 // slot is one offered m= line and what the recorder made of it.
@@ -149,11 +158,17 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	if o.Metadata != nil {
 		call.SessionID, call.ExternalCallID = o.Metadata.SessionID, o.Metadata.ExternalCallID
 	}
+	if call.ExternalCallID == "" {
+		call.ExternalCallID = o.HeaderCallID
+	}
 	if caller, callee, ok := callParties(parts, d); ok {
 		call.Caller, call.Callee = caller, callee
 	}
-	s := &session{call: call, dir: r.spoolPath(call.ID), start: r.now(), md: o.Metadata, record: d.record, partIdx: d.participant,
-		dialog: o.Dialog, sourceAddr: src.Address}
+	s := &session{call: call, dir: r.spoolPath(call.ID), start: r.now(), md: o.Metadata, record: d.record,
+		dialog: o.Dialog, sourceAddr: src.Address, parts: slices.Clone(participantsFrom(o.Metadata, parts))}
+	if d.participant >= 0 {
+		s.recordedPID = parts[d.participant].ParticipantID
+	}
 	if err := writeMeta(s); err != nil {
 		return nil, err
 	}
@@ -168,6 +183,14 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	}
 	answer, err := r.openStreams(s, o.SDP, o.Source)
 	if err != nil {
+		r.discard(s)
+		return nil, err
+	}
+	s.mu.Lock()
+	snap := s.snapshot()
+	s.mu.Unlock()
+	call.SIPREC, call.Participants = &snap.Detail, snap.Participants
+	if err := writeJSONFile(filepath.Join(s.dir, siprecFile), snap, false); err != nil {
 		r.discard(s)
 		return nil, err
 	}
@@ -219,9 +242,11 @@ func (r *Recorder) openStreams(s *session, sdp siprec.SDP, signal netip.Addr) ([
 			sl.answer.Direction = siprec.Inactive
 			sl.stream.SetPaused(true)
 		}
+		s.noteStream(len(s.streams), sl, 0)
 		s.streams = append(s.streams, sl)
 		answers = append(answers, sl.answer)
 	}
+	s.mapStreams()
 	s.version++
 	return siprec.BuildAnswer(r.cfg.MediaIP, uint64(s.start.Unix()), s.version, answers), nil
 }
@@ -277,9 +302,9 @@ func (r *Recorder) openSlot(s *session, sl *slot, idx int, signal netip.Addr) er
 // and everyone else's on the right (1). Without metadata, the first stream
 // is taken as the recorded party's.
 func (s *session) sideOf(label string, index int) int {
-	if s.md != nil && s.partIdx >= 0 {
+	if s.md != nil && s.recordedPID != "" {
 		if p, ok := s.md.ParticipantFor(label); ok {
-			if p.ID == s.md.Participants[s.partIdx].ID {
+			if p.ID == s.recordedPID {
 				return 0
 			}
 			return 1
@@ -291,18 +316,50 @@ func (s *session) sideOf(label string, index int) int {
 	return 1
 }
 
-// Change applies a re-INVITE or UPDATE: a=inactive pauses a stream, any
-// other direction resumes it; new streams are opened; a stream whose SRC
-// moved is latched to its new address, and new SRTP keys replace the old.
-// A re-offer the recorder cannot take for an open stream (SRTP dropped or
-// added, no usable key) gets 488 and changes nothing.
+// Change applies a re-INVITE or UPDATE: its SDP (reoffer) and its
+// metadata (applyMetadata); an UPDATE may carry metadata alone, and is
+// then answered without SDP. What changed is kept with its time.
 func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	s := r.dialogSession(o.Dialog)
 	if s == nil {
 		return nil, siprec.ErrNoSession
 	}
+	var owners map[string]string
+	if o.Metadata != nil {
+		owners = r.ownersOf(ctx, s.call.TenantID, s.newParticipants(o.Metadata))
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	at := s.offsetMS(r.now())
+	var answer []byte
+	var err error
+	if o.HasSDP {
+		answer, err = r.reoffer(s, o, at)
+	}
+	if err == nil && o.Metadata != nil {
+		s.applyMetadata(*o.Metadata, at, owners)
+	}
+	changed := s.changed
+	s.changed = false
+	var snap spooledSIPREC
+	if changed {
+		snap = s.snapshot()
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		r.saveSIPREC(ctx, s, snap)
+	}
+	return answer, nil
+}
+
+// reoffer applies a re-offer's SDP: a=inactive pauses a stream, any other
+// direction resumes it; new streams are opened; a stream whose SRC moved
+// is latched to its new address, and new SRTP keys replace the old. A
+// re-offer the recorder cannot take for an open stream (SRTP dropped or
+// added, no usable key) gets 488 and changes nothing. Called with s.mu held.
+func (r *Recorder) reoffer(s *session, o siprec.Offer, at int64) ([]byte, error) {
 	for i, m := range o.SDP.Media {
 		if i < len(s.streams) {
 			if err := s.streams[i].checkReoffer(m); err != nil {
@@ -324,6 +381,7 @@ func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
 			return nil, err
 		}
 		sl := s.streams[i]
+		sl.media.Direction, sl.media.Port = m.Direction, m.Port
 		if sl.stream != nil {
 			paused := m.Direction == siprec.Inactive || m.Port == 0
 			sl.stream.SetPaused(s.streamPaused(paused))
@@ -332,8 +390,10 @@ func (r *Recorder) Change(ctx context.Context, o siprec.Offer) ([]byte, error) {
 				sl.answer.Direction = siprec.Inactive
 			}
 		}
+		s.noteStream(i, sl, at)
 		answers = append(answers, sl.answer)
 	}
+	s.mapStreams()
 	s.version++
 	return siprec.BuildAnswer(r.cfg.MediaIP, uint64(s.start.Unix()), s.version, answers), nil
 }

@@ -28,6 +28,10 @@ type Participant struct {
 	Recv []string `json:"recv,omitempty"`
 }
 
+// DataModePartial is the RFC 7865 data mode of a document that states only
+// what changed: participants it does not name are still on the call.
+const DataModePartial = "partial"
+
 // Stream is a media stream of the recording session; Label ties it to an
 // SDP m= line's a=label.
 type Stream struct {
@@ -42,10 +46,18 @@ type Metadata struct {
 	SIPSessionID string        `json:"sip_session_id,omitempty"`
 	Participants []Participant `json:"participants"`
 	Streams      []Stream      `json:"streams"`
+	// DataMode is "partial" when the document updates an earlier one
+	// (RFC 7865 6.1.1), "" for a complete document.
+	DataMode string `json:"data_mode,omitempty"`
+	// Departed are the participants whose association with the session
+	// ended (a participantsessassoc with a disassociate-time).
+	Departed []string `json:"departed,omitempty"`
 	// Direction is set when a vendor extension states it: inbound or outbound.
 	Direction string `json:"direction,omitempty"`
-	// ExternalCallID is a vendor call id (the Teams media edge sends the
-	// Graph call id), when present.
+	// ExternalCallID is a vendor call id, when the document carries one:
+	// an element named ucid (Oracle/Acme extension data), AvayaUCID or
+	// GenesysUUID (AudioCodes), guid, or one whose name holds "callid"
+	// (the Teams media edge sends the Graph call id so).
 	ExternalCallID string `json:"external_call_id,omitempty"`
 	// Correlation is the token a Teams media edge carries from the bot's
 	// answer (urn:callrec:teams correlation), when present.
@@ -230,11 +242,34 @@ func (p *mdParser) end(md *Metadata, text string) {
 		p.addAssoc(md, name, text)
 	case name == "direction" && md.Direction == "":
 		md.Direction = normDirection(text)
-	case strings.Contains(name, "callid") && md.ExternalCallID == "" && text != "":
+	case name == "datamode" && parent == "recording":
+		if strings.EqualFold(text, DataModePartial) {
+			md.DataMode = DataModePartial
+		}
+	case name == "disassociate-time" && parent == "participantsessassoc":
+		if id := idAttr(p.attrs[len(p.attrs)-2], "participant"); id != "" && len(md.Departed) < maxParticipants {
+			md.Departed = append(md.Departed, id)
+		}
+	case vendorCallID(name) && md.ExternalCallID == "" && text != "":
 		md.ExternalCallID = text
 	case name == "correlation" && md.Correlation == "" && text != "":
 		md.Correlation = text
 	}
+}
+
+// vendorCallID tells whether an element (lower-case local name) carries a
+// vendor's call identifier: Oracle/Acme's extension data names it ucid,
+// AudioCodes forwards Avaya's and Genesys's as AvayaUCID and GenesysUUID,
+// and Cisco's and others' carry a guid or a callid. sipSessionID, the SIP
+// Session-ID (RFC 7989), is the session id, not a vendor call id.
+func vendorCallID(name string) bool {
+	switch name {
+	case "ucid", "avayaucid", "genesysuuid", "guid", "gcid":
+		return true
+	case "sipsessionid":
+		return false
+	}
+	return strings.Contains(name, "callid")
 }
 
 func normDirection(s string) string {

@@ -41,7 +41,9 @@ type Body struct {
 
 // SplitBody extracts the SDP and metadata parts from a SIP body whose
 // Content-Type is contentType. A bare application/sdp body is accepted (a
-// re-INVITE may carry no metadata); multipart/mixed must hold an SDP part.
+// re-INVITE may carry no metadata), and so is bare metadata (an UPDATE
+// that changes only the metadata, RFC 7866 9.2); a multipart body must
+// hold one of the two. Whether a request may lack SDP is the caller's call.
 func SplitBody(contentType string, body []byte) (Body, error) {
 	if len(body) > MaxBodySize {
 		return Body{}, fmt.Errorf("%w: body larger than %d bytes", ErrMalformed, MaxBodySize)
@@ -53,6 +55,8 @@ func SplitBody(contentType string, body []byte) (Body, error) {
 	switch mt {
 	case "application/sdp":
 		return Body{SDP: body}, nil
+	case "application/rs-metadata+xml", "application/rs-metadata":
+		return Body{Metadata: body}, nil
 	case "multipart/mixed", "multipart/related", "multipart/alternative":
 	default:
 		return Body{}, fmt.Errorf("%w: %s", ErrUnsupported, mt)
@@ -78,8 +82,8 @@ func SplitBody(contentType string, body []byte) (Body, error) {
 			}
 		}
 	}
-	if out.SDP == nil {
-		return Body{}, fmt.Errorf("%w: no application/sdp part", ErrUnsupported)
+	if out.SDP == nil && out.Metadata == nil {
+		return Body{}, fmt.Errorf("%w: no application/sdp or application/rs-metadata+xml part", ErrUnsupported)
 	}
 	return out, nil
 }

@@ -36,7 +36,11 @@ type Offer struct {
 	RequestURI string // user@host of the request-URI
 	From, To   string // URIs
 	SDP        SDP
+	HasSDP     bool      // false for an UPDATE that carries only metadata
 	Metadata   *Metadata // nil when the request carried none
+	// HeaderCallID is a vendor call id from the request's headers
+	// (vendorHeaders), when it carries one.
+	HeaderCallID string
 }
 
 // Reject is a SIP failure the Handler chooses.
@@ -54,7 +58,8 @@ type Handler interface {
 	// answer; o.LocalTag is the tag the answer will carry.
 	Start(ctx context.Context, o Offer) ([]byte, error)
 	// Change applies a re-INVITE or UPDATE (pause/resume, new metadata)
-	// of the dialog o names.
+	// of the dialog o names; it returns the SDP answer, or nil for an
+	// UPDATE that carried no SDP (o.HasSDP false).
 	Change(ctx context.Context, o Offer) ([]byte, error)
 	// End ends the session of the dialog (BYE, or CANCEL before the answer).
 	End(ctx context.Context, d Dialog, why string) error
@@ -207,8 +212,13 @@ func (s *Server) parseOffer(req *sip.Request, tx sip.ServerTransaction) (Offer, 
 		return o, false
 	}
 	body, err := SplitBody(ct, req.Body())
-	if err == nil {
+	if err == nil && body.SDP == nil && req.Method != sip.UPDATE {
+		// An INVITE is an offer; only an UPDATE may change the metadata alone.
+		err = fmt.Errorf("%w: an INVITE needs an application/sdp part", ErrUnsupported)
+	}
+	if err == nil && body.SDP != nil {
 		o.SDP, err = ParseSDP(body.SDP)
+		o.HasSDP = err == nil
 	}
 	if err == nil && body.Metadata != nil {
 		var md Metadata
@@ -219,7 +229,48 @@ func (s *Server) parseOffer(req *sip.Request, tx sip.ServerTransaction) (Offer, 
 		s.reject(req, tx, err)
 		return o, false
 	}
+	o.HeaderCallID = headerCallID(req)
 	return o, true
+}
+
+// vendorHeaders carry a call identifier another system shows for the call,
+// in order of preference: Oracle's ISR correlation header, Cisco's GUID
+// (CUCM, forwarded by CUBE), Cisco's global UCID, and Avaya's UCID in a
+// User-to-User header (hex, behind a protocol discriminator byte).
+var vendorHeaders = []string{"X-ISR-UCID", "Cisco-Guid", "Cisco-GUCID", "User-to-User"}
+
+// headerCallID returns the first vendor call id the request's headers carry.
+func headerCallID(req *sip.Request) string {
+	for _, name := range vendorHeaders {
+		h := req.GetHeader(name)
+		if h == nil {
+			continue
+		}
+		v := strings.TrimSpace(h.Value())
+		if name == "User-to-User" {
+			v = avayaUCID(v)
+		}
+		if v = printable(v, 128); strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// avayaUCID reads the UCID from a User-to-User header as Avaya sends it:
+// hex-encoded UUI whose first byte, 00, is the protocol discriminator
+// (so 00FA08001900… carries FA08001900…). Anything else is not a UCID.
+func avayaUCID(v string) string {
+	data, params, _ := strings.Cut(v, ";")
+	if !strings.Contains(strings.ToLower(params), "encoding=hex") || len(data) < 4 || !strings.HasPrefix(data, "00") {
+		return ""
+	}
+	for _, r := range data {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return ""
+		}
+	}
+	return strings.ToUpper(data[2:])
 }
 
 // unsupportedRequire returns the option tags of Require other than siprec.
@@ -305,7 +356,9 @@ func (s *Server) change(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) answer(req *sip.Request, sdp []byte) *sip.Response {
 	res := sip.NewResponseFromRequest(req, 200, "OK", sdp)
 	res.AppendHeader(sip.NewHeader("Contact", s.contact))
-	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	if sdp != nil { // nil: a metadata-only UPDATE, answered without a body
+		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
 	res.AppendHeader(sip.NewHeader("Supported", "siprec"))
 	return res
 }

@@ -48,6 +48,9 @@ type Call struct {
 	Media *CallMedia `json:"media"`
 
 	Participants []CallParticipant `json:"participants,omitempty"`
+	// SIPREC is the session's streams and changes (GetCall; nil for a
+	// call without them).
+	SIPREC *CallSIPREC `json:"siprec,omitempty"`
 }
 
 // CallMedia is what the recorder's RTP edge saw of a call, summed over its
@@ -69,10 +72,54 @@ type CallParticipant struct {
 	Position      int    `json:"-"`
 	ParticipantID string `json:"participant_id"`
 	Name          string `json:"name"`
-	AOR           string `json:"aor"`
+	AOR           string `json:"aor"` // the first of AORs: the one a user is matched by first
 	UserID        string `json:"user_id"`
 	Recorded      bool   `json:"recorded"`
+	// AORs are all the participant's identities (nameIDs), in the
+	// metadata's order.
+	AORs []string `json:"aors,omitempty"`
+	// JoinedMS and LeftMS are offsets from the call's start; LeftMS is nil
+	// while the participant is on the call.
+	JoinedMS int64  `json:"joined_ms"`
+	LeftMS   *int64 `json:"left_ms,omitempty"`
 }
+
+// CallSIPREC is what a SIPREC session's SDP and metadata told about the
+// call beyond its participants.
+type CallSIPREC struct {
+	Streams []CallStream `json:"streams"`
+	Changes []CallChange `json:"changes"`
+}
+
+// CallStream is one offered m= line of the recording session.
+type CallStream struct {
+	StreamID string `json:"stream_id,omitempty"` // the metadata's stream id
+	Label    string `json:"label"`
+	Codec    string `json:"codec"` // e.g. PCMU/8000, "" when none was usable
+	Accepted bool   `json:"accepted"`
+	// ParticipantID is who sends the stream, when the metadata says.
+	ParticipantID string        `json:"participant_id,omitempty"`
+	States        []StreamState `json:"states"`
+}
+
+// StreamState is a stream's direction from AtMS on: sendonly, sendrecv,
+// recvonly or inactive (held), as the SRC offered it.
+type StreamState struct {
+	AtMS  int64  `json:"at_ms"`
+	State string `json:"state"`
+}
+
+// CallChange is one change the metadata or SDP made during the call.
+type CallChange struct {
+	AtMS          int64  `json:"at_ms"`
+	Kind          string `json:"kind"` // joined, left, renamed, identities, stream
+	ParticipantID string `json:"participant_id,omitempty"`
+	Detail        string `json:"detail,omitempty"`
+}
+
+// maxCallChanges bounds the change log a call keeps; a session that
+// changes more often keeps its first changes and a count of the rest.
+const maxCallChanges = 500
 
 const callCols = `id, tenant_id, sip_source_id, state, direction, started_at, ended_at, duration_ms, size_bytes, sha256, blob_key,
 	audio_format, recorder_node, recorded, decision_reason, confidential, expires_at, recorded_user_id, sip_call_id, session_id,
@@ -121,22 +168,97 @@ func (q Q) InsertCall(ctx context.Context, c Call) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	detail, err := siprecColumn(c.SIPREC)
+	if err != nil {
+		return err
+	}
+	_, err = q.exec(ctx, `INSERT INTO calls (`+callCols+`, siprec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.TenantID, c.SIPSourceID, c.State, c.Direction, c.StartedAt, nullTime(c.EndedAt), c.DurationMS, c.SizeBytes,
 		c.SHA256, c.BlobKey, c.AudioFormat, c.RecorderNode, c.Recorded, c.DecisionReason, c.Confidential, nullTime(c.ExpiresAt),
-		c.RecordedUserID, c.SIPCallID, c.SessionID, c.ExternalCallID, c.Caller, c.Callee, c.CreatedAt, c.UpdatedAt, media)
+		c.RecordedUserID, c.SIPCallID, c.SessionID, c.ExternalCallID, c.Caller, c.Callee, c.CreatedAt, c.UpdatedAt, media, detail)
 	if err != nil {
 		return fmt.Errorf("store: insert call: %w", err)
 	}
-	for i, p := range c.Participants {
-		_, err := q.exec(ctx, `INSERT INTO call_participants (tenant_id, call_id, position, participant_id, name, aor, user_id, recorded)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.TenantID, c.ID, i, p.ParticipantID, p.Name, p.AOR, p.UserID, p.Recorded)
+	return q.insertParticipants(ctx, c.TenantID, c.ID, c.Participants)
+}
+
+func (q Q) insertParticipants(ctx context.Context, tenantID, callID string, parts []CallParticipant) error {
+	for i, p := range parts {
+		aors, err := json.Marshal(p.AORs)
+		if err != nil {
+			return fmt.Errorf("store: call participant identities: %w", err)
+		}
+		if len(p.AORs) == 0 {
+			aors = nil
+		}
+		_, err = q.exec(ctx, `INSERT INTO call_participants (tenant_id, call_id, position, participant_id, name, aor, user_id, recorded, aors, joined_ms, left_ms)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tenantID, callID, i, p.ParticipantID, p.Name, p.AOR, p.UserID, p.Recorded,
+			string(aors), p.JoinedMS, p.LeftMS)
 		if err != nil {
 			return fmt.Errorf("store: insert call participant: %w", err)
 		}
 	}
 	return nil
 }
+
+// SetCallSIPREC replaces what the call's SIPREC session said: its
+// participants (with identities and times) and its streams and changes.
+// The recorder calls it as the metadata changes and once more at the end.
+func (db *DB) SetCallSIPREC(ctx context.Context, tenantID, callID string, parts []CallParticipant, detail CallSIPREC) error {
+	col, err := siprecColumn(&detail)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(q Q) error {
+		if err := affectedOne(q.exec(ctx, `UPDATE calls SET siprec = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+			col, q.Now(), tenantID, callID)); err != nil {
+			return fmt.Errorf("store: set call siprec: %w", err)
+		}
+		if _, err := q.exec(ctx, `DELETE FROM call_participants WHERE tenant_id = ? AND call_id = ?`, tenantID, callID); err != nil {
+			return fmt.Errorf("store: replace call participants: %w", err)
+		}
+		return q.insertParticipants(ctx, tenantID, callID, parts)
+	})
+}
+
+// siprecColumn is d as the siprec column stores it, its change log bounded.
+func siprecColumn(d *CallSIPREC) (sql.NullString, error) {
+	if d == nil {
+		return sql.NullString{}, nil
+	}
+	if len(d.Changes) > maxCallChanges {
+		c := *d
+		c.Changes = c.Changes[:maxCallChanges]
+		d = &c
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("store: call siprec: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
+// callSIPREC reads the siprec column; a value it cannot read is left out
+// rather than failing the call's page.
+func callSIPREC(s sql.NullString) *CallSIPREC {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	var d CallSIPREC
+	if json.Unmarshal([]byte(s.String), &d) != nil {
+		return nil
+	}
+	return &d
+}
+
+// withExtra scans a row's trailing columns into extra after the ones
+// its scanner asks for.
+type withExtra struct {
+	s     interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.s.Scan(append(dest, w.extra...)...) }
 
 // EndCall records how a call ended: its state, end time, duration and
 // what the recorder received (nil: not known).
@@ -165,11 +287,13 @@ func (q Q) SetCallAudio(ctx context.Context, tenantID, id, blobKey, format, sha 
 
 // GetCall returns a call of the tenant with its participants.
 func (q Q) GetCall(ctx context.Context, tenantID, id string) (Call, error) {
-	c, err := scanCall(q.row(ctx, `SELECT `+callCols+` FROM calls WHERE tenant_id = ? AND id = ?`, tenantID, id))
+	var detail sql.NullString
+	c, err := scanCall(withExtra{q.row(ctx, `SELECT `+callCols+`, siprec FROM calls WHERE tenant_id = ? AND id = ?`, tenantID, id), []any{&detail}})
 	if err != nil {
 		return c, fmt.Errorf("store: get call: %w", err)
 	}
-	rows, err := q.query(ctx, `SELECT position, participant_id, name, aor, user_id, recorded FROM call_participants
+	c.SIPREC = callSIPREC(detail)
+	rows, err := q.query(ctx, `SELECT position, participant_id, name, aor, user_id, recorded, aors, joined_ms, left_ms FROM call_participants
 		WHERE tenant_id = ? AND call_id = ? ORDER BY position`, tenantID, id)
 	if err != nil {
 		return c, fmt.Errorf("store: call participants: %w", err)
@@ -178,8 +302,16 @@ func (q Q) GetCall(ctx context.Context, tenantID, id string) (Call, error) {
 	c.Participants = []CallParticipant{}
 	for rows.Next() {
 		var p CallParticipant
-		if err := rows.Scan(&p.Position, &p.ParticipantID, &p.Name, &p.AOR, &p.UserID, &p.Recorded); err != nil {
+		var aors string
+		var left sql.NullInt64
+		if err := rows.Scan(&p.Position, &p.ParticipantID, &p.Name, &p.AOR, &p.UserID, &p.Recorded, &aors, &p.JoinedMS, &left); err != nil {
 			return c, mapErr(err)
+		}
+		if aors != "" {
+			_ = json.Unmarshal([]byte(aors), &p.AORs)
+		}
+		if left.Valid {
+			p.LeftMS = &left.Int64
 		}
 		c.Participants = append(c.Participants, p)
 	}
