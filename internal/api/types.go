@@ -194,15 +194,70 @@ func providerAlertJSON(a store.ProviderAlert) providerAlertOut {
 }
 
 type participantOut struct {
-	ParticipantID string `json:"participant_id"`
-	Name          string `json:"name"`
-	AOR           string `json:"aor"`
-	UserID        string `json:"user_id"`
-	Recorded      bool   `json:"recorded"`
+	ParticipantID string   `json:"participant_id"`
+	Name          string   `json:"name"`
+	AOR           string   `json:"aor"`
+	AORs          []string `json:"aors"`
+	UserID        string   `json:"user_id"`
+	Recorded      bool     `json:"recorded"`
+	JoinedMS      int64    `json:"joined_ms"`
+	LeftMS        *int64   `json:"left_ms"`
 }
 
 func participantJSON(p store.CallParticipant) participantOut {
-	return participantOut{ParticipantID: p.ParticipantID, Name: p.Name, AOR: p.AOR, UserID: p.UserID, Recorded: p.Recorded}
+	aors := p.AORs
+	if len(aors) == 0 && p.AOR != "" {
+		aors = []string{p.AOR}
+	}
+	if aors == nil {
+		aors = []string{}
+	}
+	return participantOut{ParticipantID: p.ParticipantID, Name: p.Name, AOR: p.AOR, AORs: aors, UserID: p.UserID, Recorded: p.Recorded,
+		JoinedMS: p.JoinedMS, LeftMS: p.LeftMS}
+}
+
+type streamStateOut struct {
+	AtMS  int64  `json:"at_ms"`
+	State string `json:"state"`
+}
+
+type streamOut struct {
+	StreamID      string           `json:"stream_id"`
+	Label         string           `json:"label"`
+	Codec         string           `json:"codec"`
+	Accepted      bool             `json:"accepted"`
+	ParticipantID string           `json:"participant_id"`
+	States        []streamStateOut `json:"states"`
+}
+
+type changeOut struct {
+	AtMS          int64  `json:"at_ms"`
+	Kind          string `json:"kind"`
+	ParticipantID string `json:"participant_id"`
+	Detail        string `json:"detail"`
+}
+
+type siprecOut struct {
+	Streams []streamOut `json:"streams"`
+	Changes []changeOut `json:"changes"`
+}
+
+func siprecJSON(d *store.CallSIPREC) *siprecOut {
+	if d == nil {
+		return nil
+	}
+	out := &siprecOut{Streams: []streamOut{}, Changes: []changeOut{}}
+	for _, s := range d.Streams {
+		so := streamOut{StreamID: s.StreamID, Label: s.Label, Codec: s.Codec, Accepted: s.Accepted, ParticipantID: s.ParticipantID, States: []streamStateOut{}}
+		for _, st := range s.States {
+			so.States = append(so.States, streamStateOut{AtMS: st.AtMS, State: st.State})
+		}
+		out.Streams = append(out.Streams, so)
+	}
+	for _, c := range d.Changes {
+		out.Changes = append(out.Changes, changeOut{AtMS: c.AtMS, Kind: c.Kind, ParticipantID: c.ParticipantID, Detail: c.Detail})
+	}
+	return out
 }
 
 type mediaOut struct {
@@ -303,11 +358,13 @@ type detailOut struct {
 	Participants []participantOut `json:"participants"`
 	Notes        []noteOut        `json:"notes"`
 	Pauses       []pauseOut       `json:"pauses"`
+	SIPREC       *siprecOut       `json:"siprec"`
 }
 
 func detailJSON(d recordings.Detail) detailOut {
 	return detailOut{recordingOut: recordingJSON(d.Recording),
 		Participants: pageOf(d.Participants, "", participantJSON).Items,
 		Notes:        pageOf(d.Notes, "", noteJSON).Items,
-		Pauses:       pageOf(d.Pauses, "", pauseJSON).Items}
+		Pauses:       pageOf(d.Pauses, "", pauseJSON).Items,
+		SIPREC:       siprecJSON(d.SIPREC)}
 }

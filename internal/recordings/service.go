@@ -141,6 +141,8 @@ type Detail struct {
 	Participants []store.CallParticipant `json:"participants"`
 	Notes        []store.CallNote        `json:"notes"`
 	Pauses       []store.CallPause       `json:"pauses"`
+	// SIPREC is the session's streams and changes, nil when none is stored.
+	SIPREC *store.CallSIPREC `json:"siprec"`
 }
 
 // Get returns a call the caller may see; one outside the scope is
@@ -163,7 +165,7 @@ func (s *Service) Get(ctx context.Context, p *caller.Caller, id string) (Detail,
 	if err != nil {
 		return d, err
 	}
-	d.Participants = call.Participants
+	d.Participants, d.SIPREC = call.Participants, call.SIPREC
 	if d.Notes, err = q.CallNotes(ctx, p.TenantID, id); err != nil {
 		return d, err
 	}

@@ -252,6 +252,9 @@ func (p *mdParser) end(md *Metadata, text string) {
 		}
 	case vendorCallID(name) && md.ExternalCallID == "" && text != "":
 		md.ExternalCallID = text
+		if ucid := avayaUCID(text); ucid != "" {
+			md.ExternalCallID = ucid
+		}
 	case name == "correlation" && md.Correlation == "" && text != "":
 		md.Correlation = text
 	}
@@ -326,4 +329,20 @@ func (p *mdParser) addAssoc(md *Metadata, kind, streamID string) {
 	} else {
 		a.recv = append(a.recv, streamID)
 	}
+}
+
+// avayaUCID reads the UCID from a User-to-User header as Avaya sends it:
+// hex-encoded UUI whose first byte, 00, is the protocol discriminator
+// (so 00FA08001900… carries FA08001900…). Anything else is not a UCID.
+func avayaUCID(v string) string {
+	data, params, _ := strings.Cut(v, ";")
+	if !strings.Contains(strings.ToLower(params), "encoding=hex") || len(data) < 4 || !strings.HasPrefix(data, "00") {
+		return ""
+	}
+	for _, r := range data {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return ""
+		}
+	}
+	return strings.ToUpper(data[2:])
 }

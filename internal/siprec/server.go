@@ -257,21 +257,6 @@ func headerCallID(req *sip.Request) string {
 	return ""
 }
 
-// avayaUCID reads the UCID from a User-to-User header as Avaya sends it:
-// hex-encoded UUI whose first byte, 00, is the protocol discriminator
-// (so 00FA08001900… carries FA08001900…). Anything else is not a UCID.
-func avayaUCID(v string) string {
-	data, params, _ := strings.Cut(v, ";")
-	if !strings.Contains(strings.ToLower(params), "encoding=hex") || len(data) < 4 || !strings.HasPrefix(data, "00") {
-		return ""
-	}
-	for _, r := range data {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return ""
-		}
-	}
-	return strings.ToUpper(data[2:])
-}
 
 // unsupportedRequire returns the option tags of Require other than siprec.
 func unsupportedRequire(req *sip.Request) string {

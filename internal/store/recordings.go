@@ -43,6 +43,9 @@ type RecordingFilter struct {
 	// Text matches caller, callee, participants' names and addresses and
 	// the call's notes, case-insensitively.
 	Text string
+	// ExternalCallID is a vendor's call id (Avaya UCID, Cisco GUID, the
+	// Teams call id …), matched exactly.
+	ExternalCallID string
 	// UserIDs is the caller's scope: nil means the whole tenant, empty
 	// means nothing.
 	UserIDs      []string
@@ -114,6 +117,9 @@ func recordingWhereOn(d Dialect, plan textPlan, tenantID string, f RecordingFilt
 	}
 	if f.Confidential != nil {
 		add("c.confidential = ?", *f.Confidential)
+	}
+	if f.ExternalCallID != "" {
+		add("c.external_call_id = ?", f.ExternalCallID)
 	}
 	if f.Text != "" {
 		if plan.ids != nil && len(plan.ids) == 0 {

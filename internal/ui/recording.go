@@ -21,6 +21,26 @@ type pauseMark struct {
 	OnDemand bool // the span before an on-demand call was started
 }
 
+// partRow is a participant as the call page lists them.
+type partRow struct {
+	store.CallParticipant
+	Identities string // every nameID, comma-separated
+	OnCall     string // e.g. "0:00 – 1:12", "from 0:40"
+}
+
+// streamRow is a recorded stream as the call page lists it.
+type streamRow struct {
+	store.CallStream
+	Sender string
+	States string // "sendonly 0:00 · inactive 0:42"
+}
+
+// changeRow is a change of the call's metadata, on the call's clock.
+type changeRow struct {
+	At   string
+	Text string
+}
+
 // recordingView is the call page.
 type recordingView struct {
 	recordings.Detail
@@ -41,6 +61,9 @@ type recordingView struct {
 	OnDemand       bool // paused since the start by an on-demand rule
 	Playable       bool
 	From, To       string
+	Parts          []partRow
+	Streams        []streamRow
+	Changes        []changeRow
 }
 
 func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -82,6 +105,7 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 	for _, n := range d.Notes {
 		v.NoteClock[n.ID] = clock(n.OffsetMS)
 	}
+	v.Parts, v.Streams, v.Changes = siprecRows(d)
 	title := v.From + " → " + v.To
 	h.render(w, r, status, "recording", view{Title: "Call " + title, Nav: "recordings", Data: v, Error: msg, Flash: doneMessage(r)})
 	return nil
@@ -195,4 +219,57 @@ func doneMessage(r *http.Request) string {
 		return "The recording was deleted, its audio with it."
 	}
 	return ""
+}
+
+// siprecRows lays out what the SIPREC session said for the call page:
+// who was on the call when, with every identity, and each stream with its
+// sender and states.
+func siprecRows(d recordings.Detail) ([]partRow, []streamRow, []changeRow) {
+	names := map[string]string{}
+	var parts []partRow
+	for _, p := range d.Participants {
+		row := partRow{CallParticipant: p, Identities: strings.Join(p.AORs, ", ")}
+		if row.Identities == "" {
+			row.Identities = p.AOR
+		}
+		switch {
+		case p.LeftMS != nil:
+			row.OnCall = clock(p.JoinedMS) + " – " + clock(*p.LeftMS)
+		case p.JoinedMS > 0:
+			row.OnCall = "from " + clock(p.JoinedMS)
+		default:
+			row.OnCall = "whole call"
+		}
+		names[p.ParticipantID] = party(p.Name, p.AOR)
+		parts = append(parts, row)
+	}
+	if d.SIPREC == nil {
+		return parts, nil, nil
+	}
+	var streams []streamRow
+	for _, s := range d.SIPREC.Streams {
+		row := streamRow{CallStream: s, Sender: names[s.ParticipantID]}
+		var states []string
+		for _, st := range s.States {
+			states = append(states, st.State+" "+clock(st.AtMS))
+		}
+		row.States = strings.Join(states, " · ")
+		streams = append(streams, row)
+	}
+	var changes []changeRow
+	for _, c := range d.SIPREC.Changes {
+		text := c.Detail
+		switch c.Kind {
+		case "joined":
+			text = text + " joined"
+		case "left":
+			text = text + " left"
+		case "renamed":
+			text = "renamed " + text
+		case "identities":
+			text = names[c.ParticipantID] + ": also " + text
+		}
+		changes = append(changes, changeRow{At: clock(c.AtMS), Text: text})
+	}
+	return parts, streams, changes
 }
