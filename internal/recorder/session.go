@@ -21,9 +21,9 @@ import (
 
 // session is one live recording session.
 type session struct {
-	call    store.Call
-	dir     string
-	start   time.Time
+	call   store.Call
+	dir    string
+	start  time.Time
 	md     *siprec.Metadata
 	record bool
 	// recordedPID is the metadata id of the recorded participant, "" if none.

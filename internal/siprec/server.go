@@ -257,7 +257,6 @@ func headerCallID(req *sip.Request) string {
 	return ""
 }
 
-
 // unsupportedRequire returns the option tags of Require other than siprec.
 func unsupportedRequire(req *sip.Request) string {
 	var bad []string
