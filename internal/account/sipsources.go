@@ -17,6 +17,9 @@ type SIPSourceInput struct {
 	Name    *string `json:"name"`
 	Address *string `json:"address"`
 	Domain  *string `json:"domain"`
+	// Unmatched: "record" (calls matching no user are recorded as
+	// Unassigned, the default) or "metadata" (kept without audio).
+	Unmatched *string `json:"unmatched"`
 }
 
 func (in SIPSourceInput) apply(s *store.SIPSource) error {
@@ -29,6 +32,15 @@ func (in SIPSourceInput) apply(s *store.SIPSource) error {
 	}
 	if in.Domain != nil {
 		s.Domain = strings.ToLower(strings.TrimSpace(*in.Domain))
+	}
+	if in.Unmatched != nil {
+		s.Unmatched = strings.TrimSpace(*in.Unmatched)
+	}
+	if s.Unmatched == "" {
+		s.Unmatched = store.UnmatchedRecord
+	}
+	if s.Unmatched != store.UnmatchedRecord && s.Unmatched != store.UnmatchedMetadata {
+		errs.Add("unmatched", "record or metadata")
 	}
 	if s.Name == "" || len(s.Name) > 100 {
 		errs.Add("name", "required, at most 100 characters")
@@ -76,7 +88,7 @@ func sourceConflict(err error) error {
 }
 
 func sourceAudit(s store.SIPSource) map[string]string {
-	return map[string]string{"name": s.Name, "address": s.Address, "domain": s.Domain}
+	return map[string]string{"name": s.Name, "address": s.Address, "domain": s.Domain, "unmatched": s.Unmatched}
 }
 
 // CreateSIPSource registers a SIPREC source for the tenant, audited.

@@ -127,12 +127,13 @@ type sipSourceOut struct {
 	Name      string    `json:"name"`
 	Address   string    `json:"address"`
 	Domain    string    `json:"domain"`
+	Unmatched string    `json:"unmatched"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func sipSourceJSON(s store.SIPSource) sipSourceOut {
-	return sipSourceOut{ID: s.ID, TenantID: s.TenantID, Name: s.Name, Address: s.Address, Domain: s.Domain,
+	return sipSourceOut{ID: s.ID, TenantID: s.TenantID, Name: s.Name, Address: s.Address, Domain: s.Domain, Unmatched: s.Unmatched,
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 

@@ -3,45 +3,12 @@ package recorder
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
-	"unicode"
 
+	"callrec/internal/extension"
 	"callrec/internal/policy"
 	"callrec/internal/siprec"
 	"callrec/internal/store"
 )
-
-// candidates are the spellings of an address-of-record that a user's
-// extension may be listed as: the SIP URI user, digits in E.164 form with
-// and without "+", and the bare user part (a Teams user id).
-func candidates(aor string) []string {
-	s := strings.TrimSpace(aor)
-	s = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "sips:"), "sip:"), "tel:")
-	user, _, _ := strings.Cut(s, "@")
-	user, _, _ = strings.Cut(user, ";")
-	if user == "" {
-		return nil
-	}
-	out := []string{user, strings.ToLower(user)}
-	digits := strings.Map(func(r rune) rune {
-		if unicode.IsDigit(r) {
-			return r
-		}
-		if r == '-' || r == '.' || r == ' ' || r == '(' || r == ')' || r == '+' {
-			return -1
-		}
-		return 'x'
-	}, user)
-	if digits != "" && !strings.Contains(digits, "x") {
-		out = append(out, digits, "+"+digits)
-		if strings.HasPrefix(digits, "00") {
-			out = append(out, "+"+digits[2:], digits[2:])
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
 
 // decision says whether to record and why.
 type decision struct {
@@ -106,7 +73,7 @@ func (r *Recorder) decide(ctx context.Context, tenantID, tenantRule string, md *
 func (r *Recorder) matchUser(ctx context.Context, tenantID string, p siprec.Participant) (string, error) {
 	var cands []string
 	for _, a := range p.AORs {
-		cands = append(cands, candidates(a)...)
+		cands = append(cands, extension.Candidates(a)...)
 	}
 	if len(cands) == 0 {
 		return "", nil
@@ -116,7 +83,7 @@ func (r *Recorder) matchUser(ctx context.Context, tenantID string, p siprec.Part
 		return "", fmt.Errorf("recorder: match participants: %w", err)
 	}
 	for _, a := range p.AORs {
-		for _, c := range candidates(a) {
+		for _, c := range extension.Candidates(a) {
 			if uid, ok := owners[c]; ok {
 				return uid, nil
 			}

@@ -139,6 +139,10 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		r.log.Warn("recorder: database unavailable at INVITE; recording anyway, the row follows when it is back", "call_id", o.CallID, "err", dbErr)
 		d, parts = decision{record: true, participant: -1, reason: reasonDBDown}, nil
 	}
+	if dbErr == nil && adm == nil && d.participant < 0 && src.Unmatched != store.UnmatchedMetadata {
+		// The SBC chose to fork the call: keep it, for an admin to assign.
+		d.record, d.reason = true, d.reason+"; recorded as Unassigned"
+	}
 	if adm != nil {
 		d.direction, d.record, d.reason, d.onDemand = adm.Direction, adm.Record, adm.Reason, false
 		if d.participant >= 0 {

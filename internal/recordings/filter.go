@@ -64,12 +64,19 @@ func PresetRange(preset string, now time.Time, loc *time.Location) (from, to tim
 // ParseFilter reads the list filters shared by the portal and the API:
 // preset, from, to (RFC 3339, or a date in loc; a date "to" includes the
 // day), user_id, group_id, direction, state, min_duration and max_duration
-// (seconds), q, external_call_id (exact), sort (started_at|duration), order (asc|desc), limit, cursor.
+// (seconds), q, external_call_id (exact), unassigned (true), sort (started_at|duration), order (asc|desc), limit, cursor.
 func ParseFilter(q url.Values, now time.Time, loc *time.Location) (store.RecordingFilter, validate.Errors) {
 	f := store.RecordingFilter{UserID: q.Get("user_id"), GroupID: q.Get("group_id"), Direction: q.Get("direction"),
 		State: q.Get("state"), Text: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor"),
 		ExternalCallID: strings.TrimSpace(q.Get("external_call_id"))}
 	errs := validate.Errors{}
+	switch q.Get("unassigned") {
+	case "", "false":
+	case "true":
+		f.Unassigned = true
+	default:
+		errs["unassigned"] = "true or false"
+	}
 	if len(f.ExternalCallID) > 256 {
 		errs["external_call_id"] = "at most 256 characters"
 	}

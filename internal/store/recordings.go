@@ -43,6 +43,8 @@ type RecordingFilter struct {
 	// Text matches caller, callee, participants' names and addresses and
 	// the call's notes, case-insensitively.
 	Text string
+	// Unassigned keeps only recorded calls whose parties matched no user.
+	Unassigned bool
 	// ExternalCallID is a vendor's call id (Avaya UCID, Cisco GUID, the
 	// Teams call id …), matched exactly.
 	ExternalCallID string
@@ -120,6 +122,9 @@ func recordingWhereOn(d Dialect, plan textPlan, tenantID string, f RecordingFilt
 	}
 	if f.ExternalCallID != "" {
 		add("c.external_call_id = ?", f.ExternalCallID)
+	}
+	if f.Unassigned {
+		add("c.recorded_user_id = '' AND c.recorded = ?", true)
 	}
 	if f.Text != "" {
 		if plan.ids != nil && len(plan.ids) == 0 {

@@ -10,27 +10,39 @@ import (
 // by a tenant: INVITEs from Address (an IP or CIDR), and when Domain is set
 // only those whose request-URI host or user equals it, belong to the tenant.
 type SIPSource struct {
-	ID        string    `json:"id"`
-	TenantID  string    `json:"tenant_id"`
-	Name      string    `json:"name"`
-	Address   string    `json:"address"`
-	Domain    string    `json:"domain"`
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	Name     string `json:"name"`
+	Address  string `json:"address"`
+	Domain   string `json:"domain"`
+	// Unmatched is what a call whose parties match no user becomes:
+	// UnmatchedRecord (recorded, Unassigned) or UnmatchedMetadata.
+	Unmatched string    `json:"unmatched"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-const sipSourceCols = `id, tenant_id, name, address, domain, created_at, updated_at`
+// The rules for calls whose parties match no user's extension.
+const (
+	UnmatchedRecord   = "record"   // record into the Unassigned bucket
+	UnmatchedMetadata = "metadata" // keep the call's row, no audio
+)
+
+const sipSourceCols = `id, tenant_id, name, address, domain, unmatched, created_at, updated_at`
 
 func scanSIPSource(s interface{ Scan(...any) error }) (SIPSource, error) {
 	var x SIPSource
-	err := s.Scan(&x.ID, &x.TenantID, &x.Name, &x.Address, &x.Domain, &x.CreatedAt, &x.UpdatedAt)
+	err := s.Scan(&x.ID, &x.TenantID, &x.Name, &x.Address, &x.Domain, &x.Unmatched, &x.CreatedAt, &x.UpdatedAt)
 	return x, mapErr(err)
 }
 
 // InsertSIPSource stores a new source.
 func (q Q) InsertSIPSource(ctx context.Context, s SIPSource) error {
-	_, err := q.exec(ctx, `INSERT INTO sip_sources (`+sipSourceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.TenantID, s.Name, s.Address, s.Domain, s.CreatedAt, s.UpdatedAt)
+	if s.Unmatched == "" {
+		s.Unmatched = UnmatchedRecord
+	}
+	_, err := q.exec(ctx, `INSERT INTO sip_sources (`+sipSourceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.TenantID, s.Name, s.Address, s.Domain, s.Unmatched, s.CreatedAt, s.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("store: insert sip source: %w", err)
 	}
@@ -39,8 +51,8 @@ func (q Q) InsertSIPSource(ctx context.Context, s SIPSource) error {
 
 // UpdateSIPSource writes a source's editable fields.
 func (q Q) UpdateSIPSource(ctx context.Context, s SIPSource) error {
-	err := affectedOne(q.exec(ctx, `UPDATE sip_sources SET name = ?, address = ?, domain = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
-		s.Name, s.Address, s.Domain, s.UpdatedAt, s.TenantID, s.ID))
+	err := affectedOne(q.exec(ctx, `UPDATE sip_sources SET name = ?, address = ?, domain = ?, unmatched = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		s.Name, s.Address, s.Domain, s.Unmatched, s.UpdatedAt, s.TenantID, s.ID))
 	if err != nil {
 		return fmt.Errorf("store: update sip source: %w", err)
 	}
@@ -110,7 +122,7 @@ type ProviderSIPSource struct {
 // ProviderSIPSources lists every tenant's sources with the tenant's name,
 // by tenant then source name: the provider admin's view across tenants.
 func (q Q) ProviderSIPSources(ctx context.Context) ([]ProviderSIPSource, error) {
-	rows, err := q.query(ctx, `SELECT s.id, s.tenant_id, s.name, s.address, s.domain, s.created_at, s.updated_at, t.name
+	rows, err := q.query(ctx, `SELECT s.id, s.tenant_id, s.name, s.address, s.domain, s.unmatched, s.created_at, s.updated_at, t.name
 		FROM sip_sources s JOIN tenants t ON t.id = s.tenant_id ORDER BY lower(t.name), t.id, lower(s.name), s.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: provider sip sources: %w", err)
@@ -119,7 +131,7 @@ func (q Q) ProviderSIPSources(ctx context.Context) ([]ProviderSIPSource, error) 
 	out := []ProviderSIPSource{}
 	for rows.Next() {
 		var x ProviderSIPSource
-		if err := rows.Scan(&x.ID, &x.TenantID, &x.Name, &x.Address, &x.Domain, &x.CreatedAt, &x.UpdatedAt, &x.TenantName); err != nil {
+		if err := rows.Scan(&x.ID, &x.TenantID, &x.Name, &x.Address, &x.Domain, &x.Unmatched, &x.CreatedAt, &x.UpdatedAt, &x.TenantName); err != nil {
 			return nil, err
 		}
 		out = append(out, x)

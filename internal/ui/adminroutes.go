@@ -36,6 +36,10 @@ func (h *Handler) registerAdmin(mux *http.ServeMux) {
 	h.route(mux, "GET /admin/users/import", users, h.importPage)
 	h.route(mux, "POST /admin/users/import", access{perm: roles.UsersManage, tenant: true, limit: maxUploadBytes}, h.importSubmit)
 
+	unknown := access{perm: roles.UsersManage, tenant: true}
+	h.route(mux, "GET /admin/unknown-extensions", unknown, h.unknownExtensionsPage)
+	h.route(mux, "POST /admin/unknown-extensions/assign", unknown, h.assignUnknown)
+
 	h.route(mux, "GET /admin/groups", users, h.groupsPage)
 	h.route(mux, "GET /admin/groups/new", users, h.newGroupPage)
 	h.route(mux, "POST /admin/groups/new", users, h.createGroup)

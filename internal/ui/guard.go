@@ -172,6 +172,8 @@ func adminFlash(key string) string {
 		return "The SIPREC source was added: its calls are recorded from now on."
 	case "source_saved":
 		return "The SIPREC source was saved."
+	case "calls_assigned":
+		return "The past Unassigned calls of that address now belong to the user."
 	case "source_deleted":
 		return "The SIPREC source was deleted. Its recorded calls stay."
 	}

@@ -127,7 +127,7 @@ func (h *Handler) recordingsPage(w http.ResponseWriter, r *http.Request, p *prin
 			base[k] = vals
 		}
 	}
-	for _, k := range []string{"user_id", "group_id", "direction", "state", "min_duration", "max_duration", "q", "external_call_id"} {
+	for _, k := range []string{"user_id", "group_id", "direction", "state", "min_duration", "max_duration", "q", "external_call_id", "unassigned"} {
 		v.Filtered = v.Filtered || base.Get(k) != ""
 	}
 	if next != "" {

@@ -17,7 +17,9 @@ type sipSourcesView struct {
 	Name    string
 	Address string
 	Domain  string
-	Errors  map[string]string
+	// Unmatched is the rule for calls matching no user (store.Unmatched*).
+	Unmatched string
+	Errors    map[string]string
 }
 
 func (h *Handler) showSIPSources(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, v sipSourcesView) error {
@@ -39,8 +41,9 @@ func (h *Handler) sipSourcesPage(w http.ResponseWriter, r *http.Request, p *prin
 
 // readSIPSource reads the form into the view and the service's input.
 func readSIPSource(r *http.Request) (sipSourcesView, account.SIPSourceInput) {
-	v := sipSourcesView{Name: r.PostForm.Get("name"), Address: r.PostForm.Get("address"), Domain: r.PostForm.Get("domain")}
-	return v, account.SIPSourceInput{Name: &v.Name, Address: &v.Address, Domain: &v.Domain}
+	v := sipSourcesView{Name: r.PostForm.Get("name"), Address: r.PostForm.Get("address"), Domain: r.PostForm.Get("domain"),
+		Unmatched: r.PostForm.Get("unmatched")}
+	return v, account.SIPSourceInput{Name: &v.Name, Address: &v.Address, Domain: &v.Domain, Unmatched: &v.Unmatched}
 }
 
 func (h *Handler) createSIPSource(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -68,7 +71,7 @@ func (h *Handler) editSIPSourcePage(w http.ResponseWriter, r *http.Request, p *p
 	if err != nil {
 		return err
 	}
-	return h.showSIPSources(w, r, p, http.StatusOK, sipSourcesView{Editing: &s, Name: s.Name, Address: s.Address, Domain: s.Domain})
+	return h.showSIPSources(w, r, p, http.StatusOK, sipSourcesView{Editing: &s, Name: s.Name, Address: s.Address, Domain: s.Domain, Unmatched: s.Unmatched})
 }
 
 func (h *Handler) updateSIPSource(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {

@@ -144,7 +144,11 @@ func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, p *principal.
 }
 
 func (h *Handler) newUserPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	return h.showUser(w, r, p, http.StatusOK, userPage{Form: newUserForm()}, "")
+	f := newUserForm()
+	if ext := strings.TrimSpace(r.URL.Query().Get("extension")); ext != "" && len(ext) <= 64 {
+		f.Extensions = []string{ext, ""} // "create user with this extension" from Unknown extensions
+	}
+	return h.showUser(w, r, p, http.StatusOK, userPage{Form: f}, "")
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
