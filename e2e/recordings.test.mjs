@@ -103,6 +103,13 @@ test('the waveform player plays the finished call, seeks and changes speed', asy
   await page.getByRole('button', { name: 'Add note' }).click();
   await page.getByText('Note added.').waitFor();
   await page.locator('#player[data-ready="1"]').waitFor({ timeout: 30000 });
+  // What the SIPREC session said: both streams with their codec and sender.
+  const streams = page.locator('table.streams tbody tr');
+  assert.equal(await streams.count(), 2, 'both streams are listed');
+  assert.match(await streams.first().innerText(), /PCMU\/8000/);
+  const card = await page.locator('.rec-grid .card').first().boundingBox();
+  const table = await page.locator('table.streams').boundingBox();
+  assert.ok(table.x + table.width <= card.x + card.width + 1, 'the streams table stays inside its card');
   await shot('call-page');
   const audit = await (await page.request.get(`${base}/api/v1/audit?action=recording.play`)).json();
   assert.ok(audit.items.some((e) => e.object_id === callID), 'the playback is in the audit log');

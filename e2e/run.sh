@@ -2,7 +2,8 @@
 # Browser tests of the portal: builds callrec, then for each *.test.mjs
 # starts `callrec demo` on free ports with a throw-away data directory and
 # runs that node:test file against it with Debian's Chromium.
-#   e2e/run.sh    CHROMIUM=/path/to/chromium and CALLREC_BIN=/prebuilt/callrec override the defaults
+#   e2e/run.sh    CHROMIUM=/path/to/chromium and CALLREC_BIN=/prebuilt/callrec override the defaults;
+#                 E2E_ONLY=recordings runs one file
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -45,7 +46,7 @@ status=0
 # Each test file gets a demo of its own, so that one file's changes (a user
 # who enrolled 2-step verification, a connected Teams tenant) cannot upset
 # another's.
-for file in "$here"/*.test.mjs; do
+for file in "$here"/${E2E_ONLY:-*}.test.mjs; do
   name="$(basename "$file" .test.mjs)"
   http_port="$(free_port)"
   base="http://127.0.0.1:$http_port"
