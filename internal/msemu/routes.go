@@ -32,6 +32,7 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1.0/servicePrincipals", g(e.listServicePrincipals))
 	mux.HandleFunc("GET /v1.0/servicePrincipals/{id}", g(e.getServicePrincipal))
 	mux.HandleFunc("GET /v1.0/servicePrincipals/{id}/appRoleAssignments", g(e.listAppRoleAssignments))
+	mux.HandleFunc("DELETE /v1.0/servicePrincipals/{id}/appRoleAssignments/{assignment}", g(e.deleteAppRoleAssignment))
 	mux.HandleFunc("GET /v1.0/oauth2PermissionGrants", g(e.listGrants))
 	mux.HandleFunc("GET /v1.0/oauth2PermissionGrants/{id}", g(e.getGrant))
 	mux.HandleFunc("DELETE /v1.0/oauth2PermissionGrants/{id}", g(e.deleteGrant))
@@ -50,30 +51,26 @@ func (e *Emulator) routes() *http.ServeMux {
 	// Teams admin API (api.interfaces.records.teams.microsoft.com) under /teams.
 	const ps, sp = TeamsAdminPrefix + "/Teams.PlatformService/v2", TeamsAdminPrefix + "/Skype.Policy"
 	const pol, app = sp + "/configurations/TeamsComplianceRecordingPolicy", sp + "/configurations/TeamsComplianceRecordingApplication"
+	// Paths and sources: docs/microsoft-contract.md (Teams admin API).
+	mux.HandleFunc("GET "+TeamsAdminPrefix+"/Teams.Tenant/serviceDiscovery", tm(e.serviceDiscovery))
 	mux.HandleFunc("GET "+ps+"/ApplicationInstances", tm(e.listInstances))
 	mux.HandleFunc("POST "+ps+"/ApplicationInstances", tm(e.createInstance))
-	mux.HandleFunc("GET "+ps+"/ApplicationInstances/{id}", tm(e.getInstance))
-	mux.HandleFunc("DELETE "+ps+"/ApplicationInstances/{id}", tm(e.deleteInstance))
-	mux.HandleFunc("POST "+ps+"/ApplicationInstances/{id}/sync", tm(e.syncInstance))
 	mux.HandleFunc("GET "+pol, tm(e.listPolicies))
 	mux.HandleFunc("POST "+pol, tm(e.createPolicy))
 	mux.HandleFunc("GET "+pol+"/configuration/{identity}", tm(e.getPolicy))
 	mux.HandleFunc("PUT "+pol+"/configuration/{identity}", tm(e.updatePolicy))
 	mux.HandleFunc("DELETE "+pol+"/configuration/{identity}", tm(e.deletePolicy))
-	mux.HandleFunc("GET "+app, tm(e.listRecordingApps))
 	mux.HandleFunc("POST "+app, tm(e.createRecordingApp))
-	mux.HandleFunc("GET "+app+"/configuration/{identity...}", tm(e.getRecordingApp))
 	mux.HandleFunc("DELETE "+app+"/configuration/{identity...}", tm(e.deleteRecordingApp))
-	mux.HandleFunc("GET "+sp+"/groupPolicyAssignments", tm(e.listAssignments))
-	mux.HandleFunc("POST "+sp+"/groupPolicyAssignments", tm(e.createAssignment))
-	mux.HandleFunc("GET "+sp+"/groupPolicyAssignments/{group}", tm(e.listAssignments))
-	mux.HandleFunc("GET "+sp+"/groupPolicyAssignments/{group}/{type}", tm(e.getAssignment))
-	mux.HandleFunc("PUT "+sp+"/groupPolicyAssignments/{group}/{type}", tm(e.updateAssignment))
-	mux.HandleFunc("DELETE "+sp+"/groupPolicyAssignments/{group}/{type}", tm(e.deleteAssignment))
-	mux.HandleFunc("PUT "+sp+"/users/{user}", tm(e.grantUser))
+	const gpa = sp + "/groupPolicyAssignments"
+	mux.HandleFunc("GET "+gpa, tm(e.listAssignments))
+	mux.HandleFunc("PATCH "+gpa+"/{group}/policyTypes/{type}", tm(e.putAssignment))
+	mux.HandleFunc("DELETE "+gpa+"/{group}/policyTypes/{type}", tm(e.deleteAssignment))
+	mux.HandleFunc("PATCH "+sp+"/users/{user}/policies/{type}", tm(e.grantUser))
+	mux.HandleFunc("PUT "+sp+"/users/{user}", tm(e.grantUser)) // emulator-only: the calling tests' shortcut
 	mux.HandleFunc("GET "+sp+"/users/{user}/effectivePolicy", tm(e.effectivePolicy))
-	mux.HandleFunc("PUT "+sp+"/global", tm(e.grantGlobal))
-	mux.HandleFunc("GET "+sp+"/global", tm(e.getGlobal))
+	mux.HandleFunc("PATCH "+sp+"/tenants/policies/{type}", tm(e.grantGlobal))
+	mux.HandleFunc("GET "+sp+"/tenants/policies/{type}", tm(e.getGlobal))
 
 	// Microsoft 365 admin center and My Apps (pages for a person).
 	mux.HandleFunc("GET /admin", e.adminHome)
