@@ -107,6 +107,9 @@ func TestDisconnectRemovesEverythingAndSparesOtherVendors(t *testing.T) {
 		if grants, err := graph.Grants(ctx, res.ServicePrincipalID); err != nil || hasTenantWide(grants) {
 			t.Errorf("tenant-wide consent not revoked: %v %v", grants, err)
 		}
+		if roles, err := graph.AppRoleAssignments(ctx, res.ServicePrincipalID); err != nil || len(roles) != 0 {
+			t.Errorf("application permissions not revoked: %v %v", roles, err)
+		}
 		// Users are never deleted.
 		if _, err := graph.GetUser(ctx, "AlexW@"+domain); err != nil {
 			t.Errorf("a user was deleted: %v", err)

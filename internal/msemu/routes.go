@@ -95,6 +95,7 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("POST /emu/faults", e.emuAddFault)
 	mux.HandleFunc("DELETE /emu/faults", e.emuClearFaults)
 	mux.HandleFunc("PUT /emu/replication", e.emuReplication)
+	mux.HandleFunc("POST /emu/signing-keys/roll", e.emuRollKeys)
 	mux.HandleFunc("GET /emu/calls", e.emuListCalls)
 	mux.HandleFunc("POST /emu/calls", e.emuPlaceCall)
 	mux.HandleFunc("GET /emu/calls/{id}", e.emuGetCall)
