@@ -43,3 +43,55 @@ func RequiredAppRoles(resource string) []string {
 	}
 	return out
 }
+
+// ManifestAccess is one permission in the manifest, named by its value:
+// Microsoft's permission ids are resolved from the resource's service
+// principal (oauth2PermissionScopes for "Scope", appRoles for "Role").
+type ManifestAccess struct {
+	Value string `json:"value"`
+	Type  string `json:"type"` // Scope (delegated) or Role (application)
+	Why   string `json:"why"`
+}
+
+// ManifestResource is the permissions requested of one resource.
+type ManifestResource struct {
+	ResourceAppID       string           `json:"resourceAppId"`
+	ResourceDisplayName string           `json:"resourceDisplayName"`
+	ResourceAccess      []ManifestAccess `json:"resourceAccess"`
+}
+
+// AppManifest is callrec's multi-tenant app registration, in the shape of
+// the Microsoft Entra application manifest (displayName, signInAudience,
+// web.redirectUris, requiredResourceAccess).
+type AppManifest struct {
+	DisplayName            string             `json:"displayName"`
+	SignInAudience         string             `json:"signInAudience"`
+	Web                    map[string]any     `json:"web"`
+	RequiredResourceAccess []ManifestResource `json:"requiredResourceAccess"`
+	Note                   string             `json:"_note"`
+}
+
+// Manifest builds the app registration from RequiredPermissions.
+func Manifest(name, redirectURI string) AppManifest {
+	m := AppManifest{DisplayName: name, SignInAudience: "AzureADMultipleOrgs",
+		Web: map[string]any{"redirectUris": []string{redirectURI}},
+		Note: "Permission ids differ per permission, not per tenant: resolve each value with Graph GET /v1.0/servicePrincipals(appId='{resourceAppId}')?$select=oauth2PermissionScopes,appRoles " +
+			"(Scope → oauth2PermissionScopes[].id, Role → appRoles[].id), or add them by name under API permissions in the Entra admin center. " +
+			"The calling webhook and media are configured on the Azure Bot resource, not here: see docs/teams-production.md."}
+	index := map[string]int{}
+	for _, p := range RequiredPermissions {
+		i, ok := index[p.Resource]
+		if !ok {
+			i = len(m.RequiredResourceAccess)
+			index[p.Resource] = i
+			m.RequiredResourceAccess = append(m.RequiredResourceAccess, ManifestResource{ResourceAppID: p.Resource, ResourceDisplayName: p.Name})
+		}
+		typ := "Scope"
+		if p.Application {
+			typ = "Role"
+		}
+		r := &m.RequiredResourceAccess[i]
+		r.ResourceAccess = append(r.ResourceAccess, ManifestAccess{Value: p.Value, Type: typ, Why: p.Why})
+	}
+	return m
+}
