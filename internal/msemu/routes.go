@@ -21,6 +21,7 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1.0/organization", g(e.organization))
 	mux.HandleFunc("GET /v1.0/users", g(e.listUsers))
 	mux.HandleFunc("GET /v1.0/users/{id}", g(e.getUser))
+	mux.HandleFunc("GET /v1.0/admin/teams/userConfigurations", g(e.listTeamsUserConfigurations))
 	mux.HandleFunc("DELETE /v1.0/users/{id}", g(e.deleteUser))
 	mux.HandleFunc("GET /v1.0/groups", g(e.listGroups))
 	mux.HandleFunc("POST /v1.0/groups", g(e.createGroup))

@@ -218,3 +218,40 @@ func (g *Graph) ResourceRoles(ctx context.Context, appID string) (string, map[st
 	}
 	return body.Value[0].ID, roles, nil
 }
+
+// TeamsPhoneNumbers reads every Teams user's assigned telephone numbers
+// (GET /admin/teams/userConfigurations, TeamsUserConfiguration.Read.All),
+// following @odata.nextLink, by user id.
+func (g *Graph) TeamsPhoneNumbers(ctx context.Context) (map[string][]string, error) {
+	out := map[string][]string{}
+	next := g.base + "/admin/teams/userConfigurations?" + url.Values{"$select": {"id,telephoneNumbers"}}.Encode()
+	for page := 0; next != "" && page < 1000; page++ {
+		var body struct {
+			Value []struct {
+				ID               string `json:"id"`
+				TelephoneNumbers []struct {
+					TelephoneNumber string `json:"telephoneNumber"`
+				} `json:"telephoneNumbers"`
+			} `json:"value"`
+			Next string `json:"@odata.nextLink"`
+		}
+		if !strings.HasPrefix(next, g.base+"/") {
+			return nil, &APIError{Status: http.StatusBadGateway, Code: "invalid_answer", Message: "nextLink leaves Graph: " + next}
+		}
+		if err := call(ctx, g.hc, http.MethodGet, next, g.token, nil, &body); err != nil {
+			return nil, err
+		}
+		for _, u := range body.Value {
+			for _, n := range u.TelephoneNumbers {
+				if n.TelephoneNumber != "" {
+					out[u.ID] = append(out[u.ID], n.TelephoneNumber)
+				}
+			}
+			if _, ok := out[u.ID]; !ok {
+				out[u.ID] = nil
+			}
+		}
+		next = body.Next
+	}
+	return out, nil
+}
