@@ -16,7 +16,7 @@ var documentedCmdlets = map[string]bool{
 	"Remove-CsTeamsComplianceRecordingPolicy": true, "Remove-CsTeamsComplianceRecordingApplication": true,
 	"Get-CsGroupPolicyAssignment": true, "New-CsGroupPolicyAssignment": true, "Remove-CsGroupPolicyAssignment": true,
 	"Grant-CsTeamsComplianceRecordingPolicy": true,
-	"Get-MgGroup": true, "New-MgGroup": true, "Remove-MgGroup": true, "Remove-MgUser": true,
+	"Get-MgGroup":                            true, "New-MgGroup": true, "Remove-MgGroup": true, "Remove-MgUser": true,
 	"Get-MgServicePrincipal": true, "Get-MgOauth2PermissionGrant": true, "Remove-MgOauth2PermissionGrant": true,
 	"Get-MgServicePrincipalAppRoleAssignment": true, "Remove-MgServicePrincipalAppRoleAssignment": true,
 	"Select-Object": true, "ForEach-Object": true, "Where-Object": true, "Start-Sleep": true, "Install-Module": true,
