@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"demo":        {"run everything on an embedded store with seeded logins", runDemo},
 		"msemu":       {"run the Microsoft cloud emulator on its own port", runMsemu},
 		"siprec-load": {"place SIPREC calls against a recorder and print a JSON summary", runSiprecLoad},
+		"teams":       {"manifest: print the Microsoft app registration manifest with every permission callrec needs", runTeams},
 	}
 }
 

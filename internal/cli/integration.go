@@ -30,7 +30,8 @@ func (a *app) startWorker(ctx context.Context) {
 	a.startRecordingJobs(ctx)
 	if svc := a.integrations(); svc != nil {
 		go svc.Work(ctx, 2*time.Second)
-		a.log.Info("worker running Teams integration jobs")
+		go svc.SyncPhoneNumbersEvery(ctx, integration.PhoneSyncInterval)
+		a.log.Info("worker running Teams integration jobs and the Teams phone number sync")
 	}
 }
 

@@ -150,7 +150,10 @@ func (r *runner) createInstance(ctx context.Context) (string, error) {
 	}
 	if r.res.InstanceObjectID != "" {
 		if _, err := r.admin.GetInstance(ctx, r.res.InstanceObjectID); err == nil || teams.IsTransient(err) {
-			return "Found the application instance created earlier", err
+			if r.res.InstanceCreated {
+				return "Successfully created an application instance", err
+			}
+			return "Found existing application instance " + r.res.InstanceUPN, err
 		}
 	}
 	all, err := r.admin.Instances(ctx)
@@ -171,7 +174,7 @@ func (r *runner) createInstance(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", conflictIsReplication(err)
 	}
-	r.res.InstanceObjectID, r.res.InstanceUPN = in.ObjectID, in.UserPrincipalName
+	r.res.InstanceObjectID, r.res.InstanceUPN, r.res.InstanceCreated = in.ObjectID, in.UserPrincipalName, true
 	return "Successfully created an application instance", r.saveResources(ctx)
 }
 
@@ -180,7 +183,7 @@ func (r *runner) createInstance(ctx context.Context) (string, error) {
 func conflictIsReplication(err error) error {
 	var ae *teams.APIError
 	if asAPI(err, &ae) && ae.Status == 409 {
-		ae.Status = 503
+		return notReplicated(err)
 	}
 	return err
 }
@@ -190,6 +193,10 @@ func (r *runner) createPolicy(ctx context.Context) (string, error) {
 		return "", err
 	}
 	msg := "Found existing recording policy " + r.cfg.PolicyName
+	if r.res.PolicyCreated {
+		// An earlier attempt of this step made it; the retry must not say "found".
+		msg = "Successfully created a recording policy"
+	}
 	if _, err := r.admin.GetPolicy(ctx, r.cfg.PolicyName); teams.IsNotFound(err) && !r.res.PolicyCreated {
 		_, err := r.admin.CreatePolicy(ctx, teams.Policy{Identity: r.cfg.PolicyName, Enabled: true, Description: r.cfg.PolicyDescription,
 			WarnUserOnRemoval: true, DisableComplianceRecordingAudioNotificationForCalls: !r.cfg.Notification})
@@ -204,31 +211,35 @@ func (r *runner) createPolicy(ctx context.Context) (string, error) {
 	} else if err != nil && !teams.IsNotFound(err) {
 		return "", err
 	}
-	if _, err := r.admin.GetRecordingApp(ctx, r.cfg.PolicyName, r.res.InstanceObjectID); err == nil {
-		return msg, nil
-	} else if !teams.IsNotFound(err) {
-		return "", err
+	// Read the policy back before adding the application to it: a policy
+	// that has not replicated yet is a race worth retrying, while a 404 from
+	// the (unverified) application path afterwards is not.
+	p, err := r.admin.GetPolicy(ctx, r.cfg.PolicyName)
+	if err != nil {
+		return "", notReplicatedIf404(err)
+	}
+	for _, app := range p.ComplianceRecordingApplications {
+		if strings.EqualFold(app.ID, r.res.InstanceObjectID) {
+			return msg, nil
+		}
 	}
 	f := r.cfg.Flags
-	_, err := r.admin.CreateRecordingApp(ctx, r.cfg.PolicyName, teams.RecordingApp{ID: r.res.InstanceObjectID,
+	_, err = r.admin.CreateRecordingApp(ctx, r.cfg.PolicyName, teams.RecordingApp{ID: r.res.InstanceObjectID,
 		RequiredBeforeMeetingJoin: f.RequiredBeforeMeetingJoin, RequiredBeforeCallEstablishment: f.RequiredBeforeCallEstablishment,
 		RequiredDuringMeeting: f.RequiredDuringMeeting, RequiredDuringCall: f.RequiredDuringCall, ConcurrentInvitationCount: 1})
-	if teams.IsNotFound(err) {
-		// The policy we just made has not replicated yet.
-		return "", notReplicated(err)
-	}
 	return msg, err
 }
 
-// notReplicated marks a 404 of an object callrec made as replication lag.
-func notReplicated(err error) error {
-	var ae *teams.APIError
-	if asAPI(err, &ae) {
-		ae.Status = 503
-		ae.Message = "not replicated yet: " + ae.Message
-	}
-	return err
-}
+// lagError is a read-back that does not show yet an object callrec made:
+// Microsoft's replication, worth retrying. It keeps the answer as it was
+// (a 404 stays "404 Not Found") and does not unwrap, so nobody reads it
+// as "the object is gone".
+type lagError struct{ err error }
+
+func (e *lagError) Error() string { return "not replicated yet: " + e.err.Error() }
+
+// notReplicated marks a missing object callrec made as replication lag.
+func notReplicated(err error) error { return &lagError{err} }
 
 func (r *runner) createGroup(ctx context.Context) (string, error) {
 	if err := r.ensureClients(ctx); err != nil {
@@ -236,6 +247,9 @@ func (r *runner) createGroup(ctx context.Context) (string, error) {
 	}
 	if r.res.GroupID != "" {
 		g, err := r.graph.GetGroup(ctx, r.res.GroupID)
+		if err == nil && r.res.GroupCreated {
+			return fmt.Sprintf("Successfully created group %q with UPN %q", g.DisplayName, r.groupUPN()), nil
+		}
 		if err == nil {
 			return fmt.Sprintf("Found existing group with UPN %q and name %q", r.groupUPN(), g.DisplayName), nil
 		}
@@ -255,31 +269,48 @@ func (r *runner) createGroup(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r.res.GroupID, r.res.GroupMail = g.ID, g.Mail
+	r.res.GroupID, r.res.GroupMail, r.res.GroupCreated = g.ID, g.Mail, true
 	return fmt.Sprintf("Successfully created group %q with UPN %q", r.cfg.GroupName, r.groupUPN()), r.saveResources(ctx)
 }
 
+// assignToGroup reads the tenant's compliance recording group
+// assignments first: another vendor's assignment is never displaced, and
+// callrec takes the rank after the last one, so every other assignment
+// keeps its precedence. The rank taken is kept and shown.
 func (r *runner) assignToGroup(ctx context.Context) (string, error) {
 	if err := r.ensureClients(ctx); err != nil {
 		return "", err
 	}
-	a, err := r.admin.GetGroupAssignment(ctx, r.res.GroupID)
-	if err == nil {
-		if !strings.EqualFold(strings.TrimPrefix(a.PolicyName, "Tag:"), r.cfg.PolicyName) {
-			return "", permanent("group %q already has compliance recording policy %q assigned; remove that assignment or choose another group", r.cfg.GroupName, a.PolicyName)
-		}
-		return "Found the policy already assigned to the group", nil
-	}
-	if !teams.IsNotFound(err) {
+	list, err := r.admin.GroupAssignments(ctx)
+	if err != nil {
 		return "", err
 	}
-	if _, err := r.admin.AssignToGroup(ctx, r.res.GroupID, r.cfg.PolicyName); err != nil {
-		if teams.IsNotFound(err) {
-			return "", notReplicated(err)
+	for _, a := range list {
+		if !strings.EqualFold(a.GroupID, r.res.GroupID) {
+			continue
 		}
+		if !strings.EqualFold(a.PolicyName, r.cfg.PolicyName) {
+			return "", permanent("group %q already has compliance recording policy %q assigned (rank %d), which callrec does not displace; remove that assignment or choose another group", r.cfg.GroupName, a.PolicyName, a.Rank)
+		}
+		r.res.AssignmentRank = a.Rank
+		if r.res.AssignmentCreated {
+			return fmt.Sprintf("Successfully assigned a recording policy to the group at rank %d", a.Rank), r.saveResources(ctx)
+		}
+		return fmt.Sprintf("Found the policy already assigned to the group at rank %d", a.Rank), r.saveResources(ctx)
+	}
+	rank := len(list) + 1
+	if err := r.admin.AssignToGroup(ctx, r.res.GroupID, r.cfg.PolicyName, rank); err != nil {
+		// A verified path: its 404 is the new group or policy not visible yet.
+		return "", notReplicatedIf404(err)
+	}
+	r.res.AssignmentRank, r.res.AssignmentCreated = rank, true
+	if err := r.saveResources(ctx); err != nil {
 		return "", err
 	}
-	return "Successfully assigned a recording policy to the group", nil
+	if others := len(list); others > 0 {
+		return fmt.Sprintf("Successfully assigned a recording policy to the group at rank %d; the %d other compliance recording group assignment(s) keep their ranks", rank, others), nil
+	}
+	return fmt.Sprintf("Successfully assigned a recording policy to the group at rank %d", rank), nil
 }
 
 func (r *runner) assignGlobal(ctx context.Context) (string, error) {
@@ -294,10 +325,7 @@ func (r *runner) assignGlobal(ctx context.Context) (string, error) {
 		return "Found the policy already assigned to all users", nil
 	}
 	if err := r.admin.GrantGlobal(ctx, r.cfg.PolicyName); err != nil {
-		if teams.IsNotFound(err) {
-			return "", notReplicated(err)
-		}
-		return "", err
+		return "", notReplicatedIf404(err)
 	}
 	return "Successfully assigned a recording policy to all users", nil
 }
@@ -327,9 +355,11 @@ func (r *runner) finalize(ctx context.Context) (string, error) {
 		return "", permanent("the recording application's policy flags differ from the configuration")
 	}
 	if r.cfg.Scope == "group" {
-		if _, err := r.admin.GetGroupAssignment(ctx, r.res.GroupID); err != nil {
+		a, err := r.admin.GetGroupAssignment(ctx, r.res.GroupID)
+		if err != nil {
 			return "", notReplicatedIf404(err)
 		}
+		r.res.AssignmentRank = a.Rank
 	} else if cur, err := r.admin.GlobalPolicy(ctx); err != nil || !strings.EqualFold(cur, r.cfg.PolicyName) {
 		if err == nil {
 			err = permanent("the tenant-wide policy is %q, not %q", cur, r.cfg.PolicyName)

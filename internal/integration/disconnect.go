@@ -172,6 +172,11 @@ func (r *runner) removePolicy(ctx context.Context) (string, error) {
 	return gone(r.admin.DeletePolicy(ctx, r.cfg.PolicyName), fmt.Sprintf("recording policy %q", r.cfg.PolicyName))
 }
 
+// removeInstance removes the application instance the only documented
+// way: Microsoft has no Remove-CsOnlineApplicationInstance, and an
+// instance is a resource account, so deleting that account's user in the
+// directory (Graph DELETE /users/{id}, as the admin would in the Microsoft
+// 365 admin center) removes the instance with it.
 func (r *runner) removeInstance(ctx context.Context) (string, error) {
 	if err := r.ensureClients(ctx); err != nil {
 		return "", err
@@ -179,11 +184,11 @@ func (r *runner) removeInstance(ctx context.Context) (string, error) {
 	if r.res.InstanceObjectID == "" {
 		return "No application instance to remove", nil
 	}
-	return gone(r.admin.DeleteInstance(ctx, r.res.InstanceObjectID), fmt.Sprintf("application instance %q", r.cfg.AppName))
+	return gone(r.graph.DeleteUser(ctx, r.res.InstanceObjectID), fmt.Sprintf("application instance %q with its resource account %s", r.cfg.AppName, r.res.InstanceUPN))
 }
 
-// deleteAppUser removes the resource account's user, which Teams leaves
-// behind when the instance goes (the guide's manual step).
+// deleteAppUser removes the resource account's user (the guide's manual
+// step); after removeInstance it is already gone.
 func (r *runner) deleteAppUser(ctx context.Context) (string, error) {
 	if err := r.ensureClients(ctx); err != nil {
 		return "", err
@@ -220,7 +225,16 @@ func (r *runner) revokeConsent(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("Revoked %d permission grant(s) of callrec", len(grants)), nil
+	roles, err := r.graph.AppRoleAssignments(ctx, spID)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range roles {
+		if err := r.graph.DeleteAppRoleAssignment(ctx, spID, a.ID); err != nil && !teams.IsNotFound(err) {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("Revoked %d delegated permission grant(s) and %d application permission(s) of callrec", len(grants), len(roles)), nil
 }
 
 // finishDisconnect lists what the admin chose to leave, as manual steps.
@@ -245,13 +259,13 @@ func (o DisconnectOptions) manualSteps(cfg Config, res Resources) []string {
 		out = append(out, fmt.Sprintf("PowerShell: Remove-CsTeamsComplianceRecordingPolicy -Identity %q.", cfg.PolicyName))
 	}
 	if !o.RemoveInstance {
-		out = append(out, fmt.Sprintf("PowerShell: Remove-CsOnlineApplicationInstance for %s.", res.InstanceUPN))
+		out = append(out, fmt.Sprintf("Microsoft 365 admin center > Users > Active users: delete the resource account %s, which removes the application instance (Microsoft has no cmdlet that removes an application instance).", res.InstanceUPN))
 	}
 	if !o.DeleteAppUser {
 		out = append(out, fmt.Sprintf("Microsoft 365 admin center > Users > Active users: delete the user %s.", res.InstanceUPN))
 	}
 	if !o.RevokeConsent {
-		out = append(out, "My Apps (myapps.microsoft.com): open callrec and press Revoke consent.")
+		out = append(out, "Microsoft Entra admin center > Enterprise applications > callrec > Permissions: Revoke consent (delegated and application permissions), or delete the enterprise application.")
 	}
 	return out
 }

@@ -156,7 +156,7 @@ func (r *runner) runStep(ctx context.Context, st step) error {
 			return r.record(ctx, rec)
 		}
 		var perm *permanentError
-		retry := !errors.As(err, &perm) && teams.IsTransient(err) && attempt < s.attempts
+		retry := !errors.As(err, &perm) && transient(err) && attempt < s.attempts
 		if !retry {
 			rec.Status, rec.Message = stepFailed, failureMessage(st.key, err)
 			if rerr := r.record(ctx, rec); rerr != nil {
@@ -186,10 +186,23 @@ func backoff(attempt int, retryAfter time.Duration) time.Duration {
 	return min(d, 30*time.Second)
 }
 
+// transient reports an error worth retrying: Microsoft's own transient
+// answers, and read-backs that lag behind a change callrec made. An
+// unverified path's 404 is neither.
+func transient(err error) bool {
+	var lag *lagError
+	return errors.As(err, &lag) || teams.IsTransient(err)
+}
+
+// shortError names an answer the way people read it ("404 Not Found").
 func shortError(err error) string {
+	var lag *lagError
+	if errors.As(err, &lag) {
+		err = lag.err
+	}
 	var ae *teams.APIError
 	if errors.As(err, &ae) {
-		return fmt.Sprintf("%d %s", ae.Status, ae.Code)
+		return ae.StatusText()
 	}
 	return err.Error()
 }
@@ -198,13 +211,21 @@ func shortError(err error) string {
 func failureMessage(key string, err error) string {
 	msg := err.Error()
 	var ae *teams.APIError
-	if errors.As(err, &ae) {
+	var lag *lagError
+	if errors.As(err, &lag) {
+		msg = "not replicated yet: " + shortError(err)
+		if errors.As(lag.err, &ae) {
+			msg += ": " + ae.Message
+		}
+	} else if errors.As(err, &ae) {
 		msg = ae.Message
 	}
 	switch {
-	case key == "policy" && teams.IsTransient(err):
+	case teams.IsUnverified(err):
+		return msg
+	case key == "policy" && transient(err):
 		return msg + " — This is usually a race condition in Microsoft while the new application instance replicates. Wait at least 30 seconds and press Retry."
-	case teams.IsTransient(err):
+	case transient(err):
 		return msg + " — Microsoft is busy or still replicating the change. Wait a minute and press Retry."
 	}
 	return msg

@@ -186,6 +186,10 @@ func (s *Service) consentCallback(ctx context.Context, i *store.Integration, q u
 		return Outcome{}, err
 	}
 	spID, err := s.waitForServicePrincipal(ctx, teams.NewGraph(s.ep, s.hc, token))
+	var missing *teams.APIError
+	if errors.As(err, &missing) && missing.Code == codeMissingAppRoles {
+		return Outcome{Message: "Microsoft reported consent, but " + missing.Message + ". Press Continue and accept every permission for your organization."}, nil
+	}
 	if teams.IsNotFound(err) {
 		return Outcome{Message: "Microsoft reported consent, but no tenant-wide consent for callrec is registered in " + i.OrgDomain + " yet. Wait a minute and press Continue again."}, nil
 	}
@@ -245,10 +249,53 @@ func (s *Service) tenantWideGrant(ctx context.Context, g *teams.Graph) (string, 
 	if err != nil {
 		return "", err
 	}
+	tenantWide := false
 	for _, gr := range grants {
-		if gr.ConsentType == "AllPrincipals" {
-			return id, nil
+		tenantWide = tenantWide || gr.ConsentType == "AllPrincipals"
+	}
+	if !tenantWide {
+		return "", &teams.APIError{Status: 404, Code: "Request_ResourceNotFound", Message: "no tenant-wide grant for callrec"}
+	}
+	if missing, err := missingAppRoles(ctx, g, id); err != nil || len(missing) > 0 {
+		if err == nil {
+			err = &teams.APIError{Status: 404, Code: codeMissingAppRoles,
+				Message: "callrec does not hold the application permission(s) " + strings.Join(missing, ", ") + " in the tenant yet"}
+		}
+		return "", err
+	}
+	return id, nil
+}
+
+// codeMissingAppRoles marks a consent without the bot's application permissions.
+const codeMissingAppRoles = "MissingAppRoles"
+
+// missingAppRoles lists the application permissions of teams.RequiredPermissions
+// that callrec's service principal does not hold: the delegated grant alone
+// lets callrec provision, but the recording bot needs these to answer calls.
+func missingAppRoles(ctx context.Context, g *teams.Graph, spID string) ([]string, error) {
+	want := teams.RequiredAppRoles(teams.GraphAppID)
+	if len(want) == 0 {
+		return nil, nil
+	}
+	graphSP, roles, err := g.ResourceRoles(ctx, teams.GraphAppID)
+	if err != nil {
+		return nil, err
+	}
+	held, err := g.AppRoleAssignments(ctx, spID)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, a := range held {
+		if a.ResourceID == graphSP {
+			have[roles[a.AppRoleID]] = true
 		}
 	}
-	return "", &teams.APIError{Status: 404, Code: "Request_ResourceNotFound", Message: "no tenant-wide grant for callrec"}
+	var missing []string
+	for _, v := range want {
+		if !have[v] {
+			missing = append(missing, v)
+		}
+	}
+	return missing, nil
 }

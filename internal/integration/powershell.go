@@ -92,9 +92,14 @@ func connectScript(v View, appID string) string {
 	w("# 1. Application instance (resource account) for the recorder bot")
 	w("$instance = Get-CsOnlineApplicationInstance -Identities %s -ErrorAction SilentlyContinue", ps(c.AppUPNLocal+"@"+v.OrgDomain))
 	w("if (-not $instance) {")
+	w("  # With -ApplicationId the instance is mapped to the app at creation: no Sync needed.")
 	w("  $instance = New-CsOnlineApplicationInstance -UserPrincipalName %s -DisplayName %s -ApplicationId %s", ps(c.AppUPNLocal+"@"+v.OrgDomain), ps(c.AppName), ps(appID))
+	w("} elseif (-not $instance.ApplicationId) {")
+	w("  # An existing instance without a mapping (Sync fails when one exists).")
+	w("  Sync-CsOnlineApplicationInstance -ObjectId $instance.ObjectId -ApplicationId %s", ps(appID))
+	w("} elseif ($instance.ApplicationId -ne %s) {", ps(appID))
+	w("  throw %s", ps("The resource account "+c.AppUPNLocal+"@"+v.OrgDomain+" belongs to another application; choose another Application UPN in callrec (Step 3)."))
 	w("}")
-	w("Sync-CsOnlineApplicationInstance -ObjectId $instance.ObjectId -ApplicationId %s", ps(appID))
 	w("")
 	w("# 2. Recording policy and its recording application (Microsoft defaults the Required* flags to true: set each)")
 	w("Start-Sleep -Seconds 30   # let the new instance replicate")
@@ -111,7 +116,13 @@ func connectScript(v View, appID string) string {
 		w("if (-not $group) {")
 		w("  $group = New-MgGroup -DisplayName %s -MailNickname %s -MailEnabled:$true -SecurityEnabled:$true -GroupTypes 'Unified'", ps(c.GroupName), ps(c.GroupNickname))
 		w("}")
-		w("New-CsGroupPolicyAssignment -GroupId $group.Id -PolicyType TeamsComplianceRecordingPolicy -PolicyName %s -Rank 1", ps(c.PolicyName))
+		w("# Other vendors' compliance recording assignments keep their ranks: take the next free one.")
+		w("$existing = @(Get-CsGroupPolicyAssignment -PolicyType TeamsComplianceRecordingPolicy)")
+		w("$mine = $existing | Where-Object { $_.GroupId -eq $group.Id }")
+		w("if ($mine -and $mine.PolicyName -ne %s) { throw %s }", ps(c.PolicyName), ps("Group "+c.GroupName+" already has another compliance recording policy; callrec does not displace it."))
+		w("if (-not $mine) {")
+		w("  New-CsGroupPolicyAssignment -GroupId $group.Id -PolicyType TeamsComplianceRecordingPolicy -PolicyName %s -Rank ($existing.Count + 1)", ps(c.PolicyName))
+		w("}")
 		w("")
 		w("# Add the users to record to group \"%s\" (Microsoft 365 admin center > Teams & groups).", psComment(c.GroupName))
 	} else {
@@ -131,7 +142,7 @@ func disconnectScript(v View, o DisconnectOptions) string {
 	w("# Other recording policies and applications in the tenant are not touched.")
 	w("$ErrorActionPreference = 'Stop'")
 	w("Connect-MicrosoftTeams -TenantId %s", ps(v.OrgID))
-	w("Connect-MgGraph -TenantId %s -Scopes 'Group.ReadWrite.All','User.ReadWrite.All','DelegatedPermissionGrant.ReadWrite.All','Application.Read.All'", ps(v.OrgID))
+	w("Connect-MgGraph -TenantId %s -Scopes 'Group.ReadWrite.All','User.ReadWrite.All','DelegatedPermissionGrant.ReadWrite.All','Application.Read.All','AppRoleAssignment.ReadWrite.All'", ps(v.OrgID))
 	if o.RemoveAssignment {
 		if c.Scope == "group" && res.GroupID != "" {
 			w("Remove-CsGroupPolicyAssignment -GroupId %s -PolicyType TeamsComplianceRecordingPolicy", ps(res.GroupID))
@@ -148,15 +159,14 @@ func disconnectScript(v View, o DisconnectOptions) string {
 		}
 		w("Remove-CsTeamsComplianceRecordingPolicy -Identity %s", ps("Tag:"+c.PolicyName))
 	}
-	if o.RemoveInstance && res.InstanceObjectID != "" {
-		w("Remove-CsOnlineApplicationInstance -Identities %s", ps(res.InstanceObjectID))
-	}
-	if o.DeleteAppUser && res.InstanceObjectID != "" {
+	if (o.RemoveInstance || o.DeleteAppUser) && res.InstanceObjectID != "" {
+		w("# Microsoft has no cmdlet that removes an application instance: deleting its resource account removes it.")
 		w("Remove-MgUser -UserId %s   # the resource account's user", ps(res.InstanceObjectID))
 	}
 	if o.RevokeConsent {
 		w("$sp = Get-MgServicePrincipal -Filter %s", ps("appId eq '"+v.ApplicationID+"'"))
 		w("Get-MgOauth2PermissionGrant -Filter \"clientId eq '$($sp.Id)'\" | ForEach-Object { Remove-MgOauth2PermissionGrant -OAuth2PermissionGrantId $_.Id }")
+		w("Get-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $sp.Id | ForEach-Object { Remove-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $sp.Id -AppRoleAssignmentId $_.Id }")
 	}
 	w("")
 	w("# Then return to callrec and press Verify.")

@@ -55,11 +55,17 @@ var (
 
 // Resources are the Microsoft objects callrec made or found.
 type Resources struct {
-	InstanceObjectID   string   `json:"instance_object_id,omitempty"`
-	InstanceUPN        string   `json:"instance_upn,omitempty"`
-	GroupID            string   `json:"group_id,omitempty"`
-	GroupMail          string   `json:"group_mail,omitempty"`
-	PolicyCreated      bool     `json:"policy_created,omitempty"`
+	InstanceObjectID  string `json:"instance_object_id,omitempty"`
+	InstanceUPN       string `json:"instance_upn,omitempty"`
+	GroupID           string `json:"group_id,omitempty"`
+	GroupMail         string `json:"group_mail,omitempty"`
+	InstanceCreated   bool   `json:"instance_created,omitempty"`
+	PolicyCreated     bool   `json:"policy_created,omitempty"`
+	GroupCreated      bool   `json:"group_created,omitempty"`
+	AssignmentCreated bool   `json:"assignment_created,omitempty"`
+	// AssignmentRank is the rank callrec's group assignment holds among the
+	// tenant's compliance recording group assignments (1 is the highest).
+	AssignmentRank     int      `json:"assignment_rank,omitempty"`
 	ServicePrincipalID string   `json:"service_principal_id,omitempty"`
 	ManualSteps        []string `json:"manual_steps,omitempty"`
 	// Notice is the outcome of the last return from Microsoft, shown once

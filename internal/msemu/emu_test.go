@@ -32,13 +32,14 @@ func TestScriptedFaults(t *testing.T) {
 			t.Fatalf("third attempt: %d", res.StatusCode)
 		}
 	})
-	t.Run("instance sync", func(t *testing.T) {
+	t.Run("instance mapping", func(t *testing.T) {
 		fault(Fault{Kind: FaultInstanceSync})
+		body := map[string]string{"UserPrincipalName": "apsfault@" + ContosoDomain, "DisplayName": "APS", "ApplicationId": id}
 		var e errBody
-		if res := h.call("POST", instancesPath+"/"+id+"/sync", tok, nil, &e); res.StatusCode != 500 || e.Error.Message != "Failed to update application instance in APS" {
+		if res := h.call("POST", instancesPath, tok, body, &e); res.StatusCode != 500 || e.Error.Message != "Failed to update application instance in APS" {
 			t.Fatalf("%d %+v", res.StatusCode, e)
 		}
-		if res := h.call("POST", instancesPath+"/"+id+"/sync", tok, nil, nil); res.StatusCode != 200 {
+		if res := h.call("POST", instancesPath, tok, body, nil); res.StatusCode != 201 {
 			t.Fatalf("retry: %d", res.StatusCode)
 		}
 	})

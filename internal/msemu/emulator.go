@@ -75,20 +75,21 @@ type Options struct {
 
 // Emulator is an in-memory Microsoft cloud. It implements http.Handler.
 type Emulator struct {
-	opts   Options
-	clock  Clock
-	ids    IDs
-	log    *slog.Logger
-	key    *rsa.PrivateKey
-	kid    string
-	botKey *rsa.PrivateKey
-	botKid string
-	calls  *callBook
-	http   *http.Client
-	mux    *http.ServeMux
-	pages  *template.Template
-	events *eventLog
-	faults *faultBook
+	opts    Options
+	clock   Clock
+	ids     IDs
+	log     *slog.Logger
+	key     *rsa.PrivateKey
+	kid     string
+	retired []*rsa.PrivateKey // rolled-over signing keys, still published
+	botKey  *rsa.PrivateKey
+	botKid  string
+	calls   *callBook
+	http    *http.Client
+	mux     *http.ServeMux
+	pages   *template.Template
+	events  *eventLog
+	faults  *faultBook
 
 	mu    sync.Mutex
 	w     *world

@@ -14,7 +14,8 @@ const (
 	// FaultPolicyRace fails the next policy creations with the replication
 	// race the integration guide tells admins to retry after 30 seconds.
 	FaultPolicyRace = "policy_race"
-	// FaultInstanceSync fails the next application instance syncs with
+	// FaultInstanceSync fails the next application instance creations (their
+	// mapping to the app in the agent provisioning service) with
 	// "Failed to update application instance in APS".
 	FaultInstanceSync = "instance_sync"
 	// FaultThrottle answers the next matching requests 429 with Retry-After.

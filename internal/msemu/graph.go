@@ -45,6 +45,7 @@ const (
 	permAppsRead     = "Application.Read.All Directory.Read.All Directory.ReadWrite.All"
 	permGrantsRead   = "DelegatedPermissionGrant.ReadWrite.All Directory.Read.All Directory.ReadWrite.All"
 	permGrantsWrite  = "DelegatedPermissionGrant.ReadWrite.All Directory.ReadWrite.All"
+	permRolesWrite   = "AppRoleAssignment.ReadWrite.All"
 	permAnyToken     = ""
 )
 

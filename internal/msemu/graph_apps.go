@@ -7,12 +7,33 @@ import (
 	"time"
 )
 
-func spJSON(sp *servicePrincipal) map[string]any {
+func (e *Emulator) spJSON(sp *servicePrincipal) map[string]any {
 	return map[string]any{
 		"id": sp.ID, "appId": sp.AppID, "displayName": sp.DisplayName,
 		"servicePrincipalType": "Application", "accountEnabled": true,
 		"appOwnerOrganizationId": nil, "createdDateTime": sp.Created.UTC().Format(time.RFC3339),
+		"appRoles": e.appRolesOf(sp.AppID),
 	}
+}
+
+// appRolesOf lists the app roles a resource defines (servicePrincipal
+// appRoles: id, value, allowedMemberTypes …), as far as the emulator knows
+// them: those its registered apps request.
+func (e *Emulator) appRolesOf(resourceAppID string) []map[string]any {
+	seen := map[string]bool{}
+	out := []map[string]any{}
+	for _, app := range e.w.Apps {
+		for _, role := range app.Application[resourceAppID] {
+			if seen[role] {
+				continue
+			}
+			seen[role] = true
+			out = append(out, map[string]any{"id": stableID("approle/" + resourceAppID + "/" + role), "value": role,
+				"displayName": role, "description": role, "allowedMemberTypes": []string{"Application"}, "isEnabled": true})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i]["value"].(string) < out[j]["value"].(string) })
+	return out
 }
 
 func grantJSON(g *permissionGrant) map[string]any {
@@ -42,7 +63,7 @@ func (e *Emulator) listServicePrincipals(w http.ResponseWriter, r *http.Request)
 	sort.Slice(sps, func(i, j int) bool { return sps[i].DisplayName < sps[j].DisplayName })
 	var objs []map[string]any
 	for _, sp := range sps {
-		objs = append(objs, spJSON(sp))
+		objs = append(objs, e.spJSON(sp))
 	}
 	return e.page(w, r, o, "servicePrincipal", objs)
 }
@@ -58,7 +79,7 @@ func (e *Emulator) getServicePrincipal(w http.ResponseWriter, r *http.Request) e
 	if sp == nil || !e.visible(sp.Created) {
 		return notFound(r.PathValue("id"))
 	}
-	writeJSON(w, http.StatusOK, spJSON(sp))
+	writeJSON(w, http.StatusOK, e.spJSON(sp))
 	return nil
 }
 
@@ -75,12 +96,12 @@ func (e *Emulator) listAppRoleAssignments(w http.ResponseWriter, r *http.Request
 	}
 	var objs []map[string]any
 	for _, ar := range sp.AppRoles {
-		res, role, _ := strings.Cut(ar, "/")
+		res, _, _ := strings.Cut(ar, "/")
 		resSP := t.spByAppID(res)
 		objs = append(objs, map[string]any{
 			"id": stableID(sp.ID + "/" + ar), "principalId": sp.ID, "principalType": "ServicePrincipal",
 			"principalDisplayName": sp.DisplayName, "resourceId": resSP.ID, "resourceDisplayName": resSP.DisplayName,
-			"appRoleId": stableID("approle/" + ar), "appRoleValue": role,
+			"appRoleId": stableID("approle/" + ar), "createdDateTime": sp.Created.UTC().Format(time.RFC3339),
 		})
 	}
 	o, _ := parseOData(r)
@@ -138,4 +159,28 @@ func (e *Emulator) deleteGrant(w http.ResponseWriter, r *http.Request) error {
 	delete(t.Grants, r.PathValue("id"))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// deleteAppRoleAssignment revokes one application permission of a service
+// principal (DELETE /servicePrincipals/{id}/appRoleAssignments/{id}, which
+// Graph documents with AppRoleAssignment.ReadWrite.All).
+func (e *Emulator) deleteAppRoleAssignment(w http.ResponseWriter, r *http.Request) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, t, err := e.graphAuth(r, permRolesWrite)
+	if err != nil {
+		return err
+	}
+	sp := t.ServicePrincipals[r.PathValue("id")]
+	if sp == nil || !e.visible(sp.Created) {
+		return notFound(r.PathValue("id"))
+	}
+	for i, ar := range sp.AppRoles {
+		if stableID(sp.ID+"/"+ar) == r.PathValue("assignment") {
+			sp.AppRoles = append(sp.AppRoles[:i:i], sp.AppRoles[i+1:]...)
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+	}
+	return notFound(r.PathValue("assignment"))
 }

@@ -41,13 +41,17 @@ type tenant struct {
 }
 
 type user struct {
-	ID              string    `json:"id"`
-	DisplayName     string    `json:"display_name"`
-	GivenName       string    `json:"given_name"`
-	Surname         string    `json:"surname"`
-	UPN             string    `json:"upn"`
-	JobTitle        string    `json:"job_title"`
-	BusinessPhones  []string  `json:"business_phones"`
+	ID             string   `json:"id"`
+	DisplayName    string   `json:"display_name"`
+	GivenName      string   `json:"given_name"`
+	Surname        string   `json:"surname"`
+	UPN            string   `json:"upn"`
+	JobTitle       string   `json:"job_title"`
+	BusinessPhones []string `json:"business_phones"`
+	// TeamsNumbers are the Teams phone numbers assigned to the user
+	// (Set-CsPhoneNumberAssignment), as Graph's teamsUserConfiguration
+	// lists them.
+	TeamsNumbers    []string  `json:"teams_numbers,omitempty"`
 	Password        string    `json:"password"`
 	Roles           []string  `json:"roles"`
 	ResourceAccount bool      `json:"resource_account"`

@@ -157,7 +157,8 @@ func callrecApp(o *Options) *appRegistration {
 			// need User.ReadWrite.All, Application.Read.All and
 			// DelegatedPermissionGrant.ReadWrite.All.
 			GraphAppID: {"openid", "profile", "email", "offline_access", "User.Read", "User.Read.All", "User.ReadWrite.All",
-				"Group.ReadWrite.All", "AppCatalog.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"},
+				"Group.ReadWrite.All", "AppCatalog.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All",
+				"AppRoleAssignment.ReadWrite.All", "TeamsUserConfiguration.Read.All"},
 			TeamsAdminAppID: {"user_impersonation"},
 		},
 		Application: map[string][]string{

@@ -81,6 +81,9 @@ func (e *Emulator) createInstance(w http.ResponseWriter, r *http.Request) error 
 	case t.userRef(b.UserPrincipalName) != nil:
 		return teamsErr(http.StatusConflict, "Conflict", "Another object with the same value for property userPrincipalName already exists.")
 	}
+	if e.faults.take(r.URL.Path, FaultInstanceSync) != nil {
+		return teamsErr(http.StatusInternalServerError, "InternalServerError", "Failed to update application instance in APS")
+	}
 	now := e.clock.Now()
 	u := &user{ID: e.ids.NewID(), DisplayName: b.DisplayName, UPN: b.UserPrincipalName, ResourceAccount: true,
 		BusinessPhones: []string{}, Created: now}
@@ -136,79 +139,23 @@ func pageParams(r *http.Request) (size, skip int, err error) {
 	return size, skip, nil
 }
 
-func (e *Emulator) visibleInstance(t *tenant, id string) (*appInstance, error) {
-	in := t.Instances[id]
-	if in == nil || !e.visible(in.Created) {
-		return nil, teamsErr(http.StatusNotFound, "NotFound", "Application instance '"+id+"' was not found. A new instance can take some minutes to replicate.")
-	}
-	return in, nil
-}
-
-func (e *Emulator) getInstance(w http.ResponseWriter, r *http.Request) error {
+// serviceDiscovery is the module's connect handshake (GET
+// /Teams.Tenant/serviceDiscovery, public code: terraprovider/go-teams):
+// the tenant's admin service endpoint and forest, which later calls carry
+// as X-MS-Target-Uri and X-MS-Forest. The emulator serves every forest
+// itself, so it names its own host.
+func (e *Emulator) serviceDiscovery(w http.ResponseWriter, r *http.Request) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, err := e.teamsAuth(r, false)
-	if err != nil {
+	if _, err := e.teamsAuth(r, false); err != nil {
 		return err
 	}
-	in, err := e.visibleInstance(t, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, instanceJSON(t, in))
+	writeJSON(w, http.StatusOK, map[string]any{
+		"Endpoints": map[string]any{"ConfigApiEndpoint": r.Host, "AdminServiceEndpoint": r.Host},
+		"Headers":   map[string]any{"X-MS-Forest": emuForest},
+	})
 	return nil
 }
 
-// syncInstance is Sync-CsOnlineApplicationInstance: it maps the instance to
-// an application in the agent provisioning service (APS).
-func (e *Emulator) syncInstance(w http.ResponseWriter, r *http.Request) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t, err := e.teamsAuth(r, true)
-	if err != nil {
-		return err
-	}
-	var b struct {
-		ApplicationID string `json:"ApplicationId"`
-	}
-	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &b); err != nil {
-			return teamsErr(http.StatusBadRequest, "BadRequest", err.Error())
-		}
-	}
-	in, err := e.visibleInstance(t, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if e.faults.take(r.URL.Path, FaultInstanceSync) != nil {
-		return teamsErr(http.StatusInternalServerError, "InternalServerError", "Failed to update application instance in APS")
-	}
-	switch {
-	case b.ApplicationID == uuid.Nil.String():
-		in.ApplicationID = ""
-	case b.ApplicationID == "" || b.ApplicationID == in.ApplicationID:
-	case in.ApplicationID != "":
-		return teamsErr(http.StatusBadRequest, "BadRequest", "An item with the same key has already been added.")
-	default:
-		in.ApplicationID = b.ApplicationID
-	}
-	writeJSON(w, http.StatusOK, instanceJSON(t, in))
-	return nil
-}
-
-// deleteInstance removes the instance; as at Microsoft, its user account
-// stays in the directory until someone deletes it.
-func (e *Emulator) deleteInstance(w http.ResponseWriter, r *http.Request) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t, err := e.teamsAuth(r, false)
-	if err != nil {
-		return err
-	}
-	if _, err := e.visibleInstance(t, r.PathValue("id")); err != nil {
-		return err
-	}
-	delete(t.Instances, r.PathValue("id"))
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
+// emuForest is the forest the emulator's discovery names.
+const emuForest = "emu1"

@@ -3,7 +3,6 @@ package msemu
 import (
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -39,30 +38,6 @@ func (e *Emulator) createRecordingApp(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-func (e *Emulator) listRecordingApps(w http.ResponseWriter, r *http.Request) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t, err := e.teamsAuth(r, false)
-	if err != nil {
-		return err
-	}
-	var ids []string
-	for id, p := range t.Policies {
-		if e.visible(p.Created) {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	out := []map[string]any{}
-	for _, id := range ids {
-		for _, a := range t.Policies[id].Applications {
-			out = append(out, appJSON(id, a))
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
 // findRecordingApp resolves an application identity "Tag:P/{instanceId}".
 func (e *Emulator) findRecordingApp(t *tenant, identity string) (*recordingPolicy, int, error) {
 	parent, id, ok := strings.Cut(identity, "/")
@@ -78,21 +53,6 @@ func (e *Emulator) findRecordingApp(t *tenant, identity string) (*recordingPolic
 		return nil, 0, teamsErr(http.StatusNotFound, "NotFound", "Compliance recording application '"+identity+"' was not found.")
 	}
 	return p, i, nil
-}
-
-func (e *Emulator) getRecordingApp(w http.ResponseWriter, r *http.Request) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t, err := e.teamsAuth(r, false)
-	if err != nil {
-		return err
-	}
-	p, i, err := e.findRecordingApp(t, r.PathValue("identity"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, appJSON(p.Identity, p.Applications[i]))
-	return nil
 }
 
 func (e *Emulator) deleteRecordingApp(w http.ResponseWriter, r *http.Request) error {

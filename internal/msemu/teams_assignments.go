@@ -14,10 +14,10 @@ func assignmentJSON(a *groupAssignment) map[string]any {
 	}
 }
 
-// assignmentBody is New-/Set-CsGroupPolicyAssignment's payload.
+// assignmentBody is the body of a group grant (PATCH
+// …/groupPolicyAssignments/{group}/policyTypes/{type}): the type and group
+// are in the path.
 type assignmentBody struct {
-	GroupID    string `json:"GroupId"`
-	PolicyType string `json:"PolicyType"`
 	PolicyName string `json:"PolicyName"`
 	Rank       int    `json:"Rank"`
 }
@@ -72,33 +72,38 @@ func checkPolicyType(ptype string) error {
 	return nil
 }
 
-func (e *Emulator) createAssignment(w http.ResponseWriter, r *http.Request) error {
+// putAssignment is New-/Set-CsGroupPolicyAssignment: it assigns the
+// policy to the group at the rank (renumbering the others) or changes an
+// existing assignment.
+func (e *Emulator) putAssignment(w http.ResponseWriter, r *http.Request) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t, err := e.teamsAuth(r, false)
 	if err != nil {
 		return err
 	}
+	if err := checkPolicyType(r.PathValue("type")); err != nil {
+		return err
+	}
 	var b assignmentBody
 	if err := decodeJSON(r, &b); err != nil {
 		return teamsErr(http.StatusBadRequest, "BadRequest", err.Error())
 	}
-	if err := checkPolicyType(b.PolicyType); err != nil {
-		return err
-	}
-	if g := t.Groups[b.GroupID]; g == nil || !e.visible(g.Created) {
-		return teamsErr(http.StatusNotFound, "NotFound", "Group '"+b.GroupID+"' was not found in the directory.")
+	groupID := r.PathValue("group")
+	if g := t.Groups[groupID]; g == nil || !e.visible(g.Created) {
+		return teamsErr(http.StatusNotFound, "NotFound", "Group '"+groupID+"' was not found in the directory.")
 	}
 	p, err := e.visiblePolicy(t, b.PolicyName)
 	if err != nil {
 		return err
 	}
-	if findAssignment(t, b.GroupID, policyType) != nil {
-		return teamsErr(http.StatusConflict, "Conflict", "Group '"+b.GroupID+"' already has an assignment of type "+policyType+".")
+	a := findAssignment(t, groupID, policyType)
+	if a == nil {
+		a = &groupAssignment{GroupID: groupID, PolicyType: policyType, Created: e.clock.Now()}
 	}
-	a := &groupAssignment{GroupID: b.GroupID, PolicyType: policyType, PolicyName: p.Identity, Created: e.clock.Now()}
+	a.PolicyName = p.Identity
 	placeAt(t, a, b.Rank)
-	writeJSON(w, http.StatusCreated, assignmentJSON(a))
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -109,9 +114,14 @@ func (e *Emulator) listAssignments(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if pt := r.URL.Query().Get("policyType"); pt != "" {
+		if err := checkPolicyType(pt); err != nil {
+			return err
+		}
+	}
 	out := []map[string]any{}
 	for _, a := range ranked(t, policyType) {
-		if e.visible(a.Created) && (r.PathValue("group") == "" || a.GroupID == r.PathValue("group")) {
+		if e.visible(a.Created) {
 			out = append(out, assignmentJSON(a))
 		}
 	}
@@ -125,51 +135,6 @@ func (e *Emulator) visibleAssignment(t *tenant, r *http.Request) (*groupAssignme
 		return nil, teamsErr(http.StatusNotFound, "NotFound", "No "+r.PathValue("type")+" assignment for group '"+r.PathValue("group")+"'.")
 	}
 	return a, nil
-}
-
-func (e *Emulator) getAssignment(w http.ResponseWriter, r *http.Request) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t, err := e.teamsAuth(r, false)
-	if err != nil {
-		return err
-	}
-	a, err := e.visibleAssignment(t, r)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, assignmentJSON(a))
-	return nil
-}
-
-// updateAssignment is Set-CsGroupPolicyAssignment: a new policy or rank.
-func (e *Emulator) updateAssignment(w http.ResponseWriter, r *http.Request) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t, err := e.teamsAuth(r, false)
-	if err != nil {
-		return err
-	}
-	a, err := e.visibleAssignment(t, r)
-	if err != nil {
-		return err
-	}
-	var b assignmentBody
-	if err := decodeJSON(r, &b); err != nil {
-		return teamsErr(http.StatusBadRequest, "BadRequest", err.Error())
-	}
-	if b.PolicyName != "" {
-		p, err := e.visiblePolicy(t, b.PolicyName)
-		if err != nil {
-			return err
-		}
-		a.PolicyName = p.Identity
-	}
-	if b.Rank != 0 {
-		placeAt(t, a, b.Rank)
-	}
-	writeJSON(w, http.StatusOK, assignmentJSON(a))
-	return nil
 }
 
 func (e *Emulator) deleteAssignment(w http.ResponseWriter, r *http.Request) error {

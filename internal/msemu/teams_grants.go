@@ -8,7 +8,8 @@ import (
 )
 
 // grantBody is Grant-CsTeamsComplianceRecordingPolicy's payload; a null or
-// empty PolicyName revokes.
+// empty PolicyName revokes. The policy type is in the path, except on the
+// emulator-only PUT /Skype.Policy/users/{user}, where it is in the body.
 type grantBody struct {
 	PolicyType string  `json:"PolicyType"`
 	PolicyName *string `json:"PolicyName"`
@@ -19,7 +20,11 @@ func (e *Emulator) readGrant(t *tenant, r *http.Request) (string, error) {
 	if err := decodeJSON(r, &b); err != nil {
 		return "", teamsErr(http.StatusBadRequest, "BadRequest", err.Error())
 	}
-	if err := checkPolicyType(b.PolicyType); err != nil {
+	ptype := r.PathValue("type")
+	if ptype == "" {
+		ptype = b.PolicyType
+	}
+	if err := checkPolicyType(ptype); err != nil {
 		return "", err
 	}
 	if b.PolicyName == nil || *b.PolicyName == "" {
@@ -57,7 +62,7 @@ func (e *Emulator) grantUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// grantGlobal is PUT /Skype.Policy/global: Grant-… -Global.
+// grantGlobal is PATCH /Skype.Policy/tenants/policies/{type}: Grant-… -Global.
 func (e *Emulator) grantGlobal(w http.ResponseWriter, r *http.Request) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -74,13 +79,17 @@ func (e *Emulator) grantGlobal(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getGlobal is GET /Skype.Policy/global ([ours]): the tenant-wide grant,
-// so a client can read back what it granted.
+// getGlobal is GET /Skype.Policy/tenants/policies/{type} (unverified: no
+// public code reads it): the tenant-wide grant, so a client can read back
+// what it granted.
 func (e *Emulator) getGlobal(w http.ResponseWriter, r *http.Request) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t, err := e.teamsAuth(r, false)
 	if err != nil {
+		return err
+	}
+	if err := checkPolicyType(r.PathValue("type")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"PolicyType": policyType, "PolicyName": nullable(strings.TrimPrefix(t.GlobalPolicy, "Tag:"))})

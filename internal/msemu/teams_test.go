@@ -68,15 +68,12 @@ func TestTeamsInstances(t *testing.T) {
 		t.Fatalf("page 2: %+v", page)
 	}
 	id := page.ApplicationInstances[0]["objectId"].(string)
-	var e errBody
-	if res := h.call("POST", instancesPath+"/"+id+"/sync", admin, map[string]string{"ApplicationId": "11cd3e2e-fccb-42ad-ad00-878b93575e07"}, &e); res.StatusCode != 400 || e.Error.Message != "An item with the same key has already been added." {
-		t.Fatalf("re-sync with another app: %d %+v", res.StatusCode, e)
-	}
-	if res := h.call("POST", instancesPath+"/"+id+"/sync", appOnly, nil, nil); res.StatusCode != 403 {
-		t.Fatalf("app-only sync: %d", res.StatusCode)
-	}
-	if res := h.call("DELETE", instancesPath+"/"+id, admin, nil, nil); res.StatusCode != 204 {
-		t.Fatalf("delete: %d", res.StatusCode)
+	// Microsoft has no cmdlet that removes an instance and no public code
+	// shows a REST path for one or for Sync: the emulator serves neither.
+	for _, m := range []struct{ method, path string }{{"DELETE", instancesPath + "/" + id}, {"POST", instancesPath + "/" + id + "/sync"}} {
+		if res := h.call(m.method, m.path, admin, nil, nil); res.StatusCode != 404 && res.StatusCode != 405 {
+			t.Fatalf("%s %s: %d", m.method, m.path, res.StatusCode)
+		}
 	}
 	if h.emu.w.Tenants[ContosoTenantID].userRef("callrec@"+ContosoDomain) == nil {
 		t.Fatal("the resource account's user must survive instance deletion")
@@ -168,8 +165,8 @@ func TestTeamsAssignmentsAndEffectivePolicy(t *testing.T) {
 		groups[n] = g["id"].(string)
 	}
 	assign := func(g, p string, rank int) {
-		res := h.call("POST", assignmentsPath, tok, map[string]any{"GroupId": groups[g], "PolicyType": policyType, "PolicyName": p, "Rank": rank}, nil)
-		if res.StatusCode != 201 {
+		res := h.call("PATCH", assignmentsPath+"/"+groups[g]+"/policyTypes/"+policyType, tok, map[string]any{"PolicyName": p, "Rank": rank}, nil)
+		if res.StatusCode != 204 {
 			t.Fatalf("assign %s: %d", g, res.StatusCode)
 		}
 	}
@@ -178,7 +175,7 @@ func TestTeamsAssignmentsAndEffectivePolicy(t *testing.T) {
 	assign("g3", "P3", 9) // past the end: last
 	ranks := func() string {
 		var list []map[string]any
-		h.call("GET", assignmentsPath, tok, nil, &list)
+		h.call("GET", assignmentsPath+"?policyType="+policyType, tok, nil, &list)
 		var out []string
 		for _, a := range list {
 			for n, id := range groups {
@@ -192,16 +189,16 @@ func TestTeamsAssignmentsAndEffectivePolicy(t *testing.T) {
 	if got := ranks(); got != "g2,g1,g3" {
 		t.Fatalf("ranks after inserts: %s", got)
 	}
-	h.call("DELETE", assignmentsPath+"/"+groups["g2"]+"/"+policyType, tok, nil, nil)
+	h.call("DELETE", assignmentsPath+"/"+groups["g2"]+"/policyTypes/"+policyType, tok, nil, nil)
 	if got := ranks(); got != "g1,g3" {
 		t.Fatalf("ranks after delete: %s", got)
 	}
-	h.call("PUT", assignmentsPath+"/"+groups["g3"]+"/"+policyType, tok, map[string]any{"Rank": 1}, nil)
+	h.call("PATCH", assignmentsPath+"/"+groups["g3"]+"/policyTypes/"+policyType, tok, map[string]any{"PolicyName": "P3", "Rank": 1}, nil)
 	if got := ranks(); got != "g3,g1" {
 		t.Fatalf("ranks after move: %s", got)
 	}
-	if res := h.call("POST", assignmentsPath, tok, map[string]any{"GroupId": groups["g1"], "PolicyType": policyType, "PolicyName": "P1"}, nil); res.StatusCode != 409 {
-		t.Fatalf("second assignment for a group: %d", res.StatusCode)
+	if res := h.call("GET", assignmentsPath+"/"+groups["g1"]+"/"+policyType, tok, nil, nil); res.StatusCode != 404 && res.StatusCode != 405 {
+		t.Fatalf("the old guessed path answered %d", res.StatusCode)
 	}
 
 	meganUPN := "MeganB@" + ContosoDomain
@@ -218,12 +215,12 @@ func TestTeamsAssignmentsAndEffectivePolicy(t *testing.T) {
 	}{
 		{"nothing assigned", func() {}, "Global", "Global"},
 		{"tenant global", func() {
-			h.call("PUT", TeamsAdminPrefix+"/Skype.Policy/global", tok, map[string]any{"PolicyType": policyType, "PolicyName": "Tenant"}, nil)
+			h.call("PATCH", TeamsAdminPrefix+"/Skype.Policy/tenants/policies/"+policyType, tok, map[string]any{"PolicyName": "Tenant"}, nil)
 		}, "Tag:Tenant", "Global"},
 		{"member of g1 (rank 2)", func() { h.emu.w.Tenants[ContosoTenantID].Groups[groups["g1"]].Members = []string{megan.ID} }, "Tag:P1", "Group"},
 		{"also member of g3 (rank 1)", func() { h.emu.w.Tenants[ContosoTenantID].Groups[groups["g3"]].Members = []string{megan.ID} }, "Tag:P3", "Group"},
 		{"direct grant wins", func() {
-			h.call("PUT", TeamsAdminPrefix+"/Skype.Policy/users/"+megan.ID, tok, map[string]any{"PolicyType": policyType, "PolicyName": "Direct"}, nil)
+			h.call("PATCH", TeamsAdminPrefix+"/Skype.Policy/users/"+megan.ID+"/policies/"+policyType, tok, map[string]any{"PolicyName": "Direct"}, nil)
 		}, "Tag:Direct", "Direct"},
 		{"direct revoked", func() {
 			h.call("PUT", TeamsAdminPrefix+"/Skype.Policy/users/"+megan.ID, tok, map[string]any{"PolicyType": policyType, "PolicyName": nil}, nil)

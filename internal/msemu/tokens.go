@@ -120,7 +120,7 @@ func (e *Emulator) verify(r *http.Request, audiences ...string) (*principal, err
 		return nil, errNoToken
 	}
 	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return &e.key.PublicKey, nil },
+	_, err := jwt.ParseWithClaims(raw, claims, e.verificationKey,
 		jwt.WithValidMethods([]string{"RS256"}), jwt.WithTimeFunc(e.clock.Now), jwt.WithExpirationRequired())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadToken, err)
@@ -173,14 +173,26 @@ func (p *principal) hasAny(perms ...string) bool {
 	return false
 }
 
+// jwks publishes the current signing key and the retired ones still in
+// their overlap, as Microsoft publishes several keys around a rollover.
 func (e *Emulator) jwks(w http.ResponseWriter, r *http.Request) {
-	pub := &e.key.PublicKey
-	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]any{{
-		"kty": "RSA", "use": "sig", "kid": e.kid, "x5t": e.kid,
-		"n":      base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		"e":      base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-		"issuer": e.opts.BaseURL + "/{tenantid}/v2.0",
-	}}})
+	e.mu.Lock()
+	pubs := []*rsa.PublicKey{&e.key.PublicKey}
+	for _, k := range e.retired {
+		pubs = append(pubs, &k.PublicKey)
+	}
+	e.mu.Unlock()
+	keys := []map[string]any{}
+	for _, pub := range pubs {
+		kid := keyID(pub)
+		keys = append(keys, map[string]any{
+			"kty": "RSA", "use": "sig", "kid": kid, "x5t": kid,
+			"n":      base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			"e":      base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+			"issuer": e.opts.BaseURL + "/{tenantid}/v2.0",
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 }
 
 func (e *Emulator) openIDConfig(w http.ResponseWriter, r *http.Request) {

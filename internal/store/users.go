@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -174,12 +175,21 @@ func (q Q) loadRelations(ctx context.Context, u *User) error {
 
 // SetUserExtensions replaces the user's extensions; one already used by
 // another user of the tenant gives ErrConflict.
+// Extensions synced from Teams that are kept stay marked as synced.
 func (q Q) SetUserExtensions(ctx context.Context, tenantID, userID string, exts []string) error {
+	synced, err := q.userStrings(ctx, `SELECT extension FROM user_extensions WHERE tenant_id = ? AND user_id = ? AND source = ?`, tenantID, userID, ExtensionSourceTeams)
+	if err != nil {
+		return err
+	}
 	if _, err := q.exec(ctx, `DELETE FROM user_extensions WHERE tenant_id = ? AND user_id = ?`, tenantID, userID); err != nil {
 		return fmt.Errorf("store: clear extensions: %w", err)
 	}
 	for _, e := range exts {
-		if _, err := q.exec(ctx, `INSERT INTO user_extensions (tenant_id, user_id, extension) VALUES (?, ?, ?)`, tenantID, userID, e); err != nil {
+		source := ""
+		if slices.Contains(synced, e) {
+			source = ExtensionSourceTeams
+		}
+		if _, err := q.exec(ctx, `INSERT INTO user_extensions (tenant_id, user_id, extension, source) VALUES (?, ?, ?, ?)`, tenantID, userID, e, source); err != nil {
 			return fmt.Errorf("store: extension %s: %w", e, err)
 		}
 	}

@@ -44,7 +44,17 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("microsoft: %d %s: %s", e.Status, e.Code, e.Message)
+	return fmt.Sprintf("microsoft: %s: %s", e.StatusText(), e.Message)
+}
+
+// StatusText is the HTTP status as people read it ("404 Not Found"), with
+// Microsoft's own code after it when that says more.
+func (e *APIError) StatusText() string {
+	s := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	if e.Code != "" && !strings.EqualFold(strings.ReplaceAll(e.Code, " ", ""), strings.ReplaceAll(http.StatusText(e.Status), " ", "")) {
+		s += " (" + e.Code + ")"
+	}
+	return s
 }
 
 // Transient reports whether retrying later may succeed: throttling,
@@ -86,6 +96,12 @@ const maxAnswer = 8 << 20
 // call sends one JSON request with a bearer token and decodes the answer
 // into out (when not nil). Errors come back as *APIError.
 func call(ctx context.Context, hc *http.Client, method, url, token string, body, out any) error {
+	return callWith(ctx, hc, method, url, token, nil, body, out)
+}
+
+// callWith is call with extra request headers (the Teams admin API's
+// routing headers).
+func callWith(ctx context.Context, hc *http.Client, method, url, token string, hdr http.Header, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -97,6 +113,9 @@ func call(ctx context.Context, hc *http.Client, method, url, token string, body,
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")

@@ -168,3 +168,90 @@ func (g *Graph) Grants(ctx context.Context, clientSPID string) ([]Grant, error) 
 func (g *Graph) DeleteGrant(ctx context.Context, id string) error {
 	return call(ctx, g.hc, http.MethodDelete, g.base+"/oauth2PermissionGrants/"+url.PathEscape(id), g.token, nil, nil)
 }
+
+// AppRoleAssignment is an application permission held by a service
+// principal (an app role of a resource such as Microsoft Graph).
+type AppRoleAssignment struct {
+	ID         string `json:"id"`
+	AppRoleID  string `json:"appRoleId"`
+	ResourceID string `json:"resourceId"`
+}
+
+// AppRoleAssignments lists the application permissions a service principal
+// holds (admin consent grants them).
+func (g *Graph) AppRoleAssignments(ctx context.Context, spID string) ([]AppRoleAssignment, error) {
+	var body struct {
+		Value []AppRoleAssignment `json:"value"`
+	}
+	err := call(ctx, g.hc, http.MethodGet, g.base+"/servicePrincipals/"+url.PathEscape(spID)+"/appRoleAssignments", g.token, nil, &body)
+	return body.Value, err
+}
+
+// DeleteAppRoleAssignment revokes one application permission of a service
+// principal.
+func (g *Graph) DeleteAppRoleAssignment(ctx context.Context, spID, id string) error {
+	return call(ctx, g.hc, http.MethodDelete, g.base+"/servicePrincipals/"+url.PathEscape(spID)+"/appRoleAssignments/"+url.PathEscape(id), g.token, nil, nil)
+}
+
+// ResourceRoles reads a resource's service principal in the tenant (by
+// its app id) and returns its id and its app roles' values by role id.
+func (g *Graph) ResourceRoles(ctx context.Context, appID string) (string, map[string]string, error) {
+	q := url.Values{"$filter": {"appId eq " + quote(appID)}, "$select": {"id,appId,appRoles"}}
+	var body struct {
+		Value []struct {
+			ID       string `json:"id"`
+			AppRoles []struct {
+				ID    string `json:"id"`
+				Value string `json:"value"`
+			} `json:"appRoles"`
+		} `json:"value"`
+	}
+	if err := call(ctx, g.hc, http.MethodGet, g.base+"/servicePrincipals?"+q.Encode(), g.token, nil, &body); err != nil {
+		return "", nil, err
+	}
+	if len(body.Value) == 0 {
+		return "", nil, &APIError{Status: http.StatusNotFound, Code: "Request_ResourceNotFound", Message: "no service principal for app " + appID}
+	}
+	roles := map[string]string{}
+	for _, r := range body.Value[0].AppRoles {
+		roles[r.ID] = r.Value
+	}
+	return body.Value[0].ID, roles, nil
+}
+
+// TeamsPhoneNumbers reads every Teams user's assigned telephone numbers
+// (GET /admin/teams/userConfigurations, TeamsUserConfiguration.Read.All),
+// following @odata.nextLink, by user id.
+func (g *Graph) TeamsPhoneNumbers(ctx context.Context) (map[string][]string, error) {
+	out := map[string][]string{}
+	next := g.base + "/admin/teams/userConfigurations?" + url.Values{"$select": {"id,telephoneNumbers"}}.Encode()
+	for page := 0; next != "" && page < 1000; page++ {
+		var body struct {
+			Value []struct {
+				ID               string `json:"id"`
+				TelephoneNumbers []struct {
+					TelephoneNumber string `json:"telephoneNumber"`
+				} `json:"telephoneNumbers"`
+			} `json:"value"`
+			Next string `json:"@odata.nextLink"`
+		}
+		if !strings.HasPrefix(next, g.base+"/") {
+			return nil, &APIError{Status: http.StatusBadGateway, Code: "invalid_answer", Message: "nextLink leaves Graph: " + next}
+		}
+		if err := call(ctx, g.hc, http.MethodGet, next, g.token, nil, &body); err != nil {
+			return nil, err
+		}
+		for _, u := range body.Value {
+			for _, n := range u.TelephoneNumbers {
+				if n.TelephoneNumber != "" {
+					out[u.ID] = append(out[u.ID], n.TelephoneNumber)
+				}
+			}
+			if _, ok := out[u.ID]; !ok {
+				out[u.ID] = nil
+			}
+		}
+		next = body.Next
+	}
+	return out, nil
+}
