@@ -124,3 +124,25 @@ func TestConfigureValidation(t *testing.T) {
 	}
 	_ = msemu.ContosoDomain
 }
+
+// TestConsentWithoutApplicationPermissions: an admin consent that leaves
+// out an application permission the bot needs (the provider's registration
+// lacks Calls.AccessMedia.All) is not taken as consent: the step says which
+// permission is missing and the integration stays at Step 2.
+func TestConsentWithoutApplicationPermissions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := newWorld(t, b)
+		w.emu.DropApplicationPermission(msemu.GraphAppID, "Calls.AccessMedia.All")
+		s := w.admin
+		s.json("POST", "/api/v1/integrations/teams", map[string]string{"mode": "automation"}, http.StatusCreated, nil)
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
+		s.Microsoft(redirectURL(t, s, "/api/v1/integrations/teams/consent"), adele, adelePW, "accept")
+		v := s.integration()
+		if v.Status != integration.StatusAuthorized || v.AdminConsent {
+			t.Fatalf("after a consent without Calls.AccessMedia.All: %s consent=%v", v.Status, v.AdminConsent)
+		}
+		if !strings.Contains(v.Resources.Notice, "Calls.AccessMedia.All") {
+			t.Fatalf("the message does not name the missing permission: %q", v.Resources.Notice)
+		}
+	})
+}

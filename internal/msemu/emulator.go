@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -229,4 +230,15 @@ func (e *Emulator) SetReplicationDelay(d time.Duration) {
 // visible reports whether an object created at t has replicated.
 func (e *Emulator) visible(created time.Time) bool {
 	return !e.clock.Now().Before(created.Add(e.delay))
+}
+
+// DropApplicationPermission removes an application permission (e.g.
+// "Calls.AccessMedia.All" of Microsoft Graph) from callrec's app
+// registration, as a provider whose registration in Entra lacks it would
+// have: an admin consent then grants the others only.
+func (e *Emulator) DropApplicationPermission(resourceAppID, role string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	app := e.w.Apps[CallrecClientID]
+	app.Application[resourceAppID] = slices.DeleteFunc(slices.Clone(app.Application[resourceAppID]), func(r string) bool { return r == role })
 }
