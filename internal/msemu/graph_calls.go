@@ -94,11 +94,15 @@ func (e *Emulator) answerCall(w http.ResponseWriter, r *http.Request) error {
 		l.call.poke()
 		return graphErr(http.StatusNotFound, "itemNotFound", "Call '"+l.ID+"' has ended: it was not answered in time.")
 	}
-	l.Status, l.State, l.CallbackURI, l.Blob = legAnswered, "establishing", b.CallbackURI, b.MediaConfig.Blob
+	l.Status, l.State, l.CallbackURI, l.Blob, l.Capacity = legAnswered, "establishing", b.CallbackURI, b.MediaConfig.Blob, b.ParticipantCapacity
 	e.callEvent(l.call, l, "answered", map[string]any{"callback_uri": b.CallbackURI,
 		"answer_ms": time.Since(l.notifiedAt).Milliseconds()})
 	e.callEvent(l.call, l, "establishing", nil)
 	e.queue(l, "updated", nil)
+	if l.call.State == callConnected {
+		e.establish(l) // a leg invited into a call under way (a meeting participant)
+		e.queueRoster(l.call)
+	}
 	l.call.poke()
 	w.WriteHeader(http.StatusAccepted)
 	return nil
