@@ -79,7 +79,7 @@ func TestIncomingCallNotification(t *testing.T) {
 	documented := map[string][]string{
 		"": {"@odata.type", "state", "direction", "source", "targets", "meetingInfo", "tenantId", "myParticipantId", "callChainId",
 			"incomingContext", "id", "applicationMetadata"},
-		"applicationMetadata.botData": {"mediaHostedRegion", "user", "otherSideUser", "inviteReasons", "policyIdentifier", "pairedRecorders", "otherRecorders"},
+		"applicationMetadata.botData":               {"mediaHostedRegion", "user", "otherSideUser", "inviteReasons", "policyIdentifier", "pairedRecorders", "otherRecorders"},
 		"applicationMetadata.botData.user":          {"participationMethod", "clientLocation"},
 		"applicationMetadata.botData.otherSideUser": {"id", "participantId", "tenantId", "onBehalfOf", "participationMethod", "clientLocation"},
 		"incomingContext":                           {"@odata.type", "sourceParticipantId", "observedParticipantId", "onBehalfOf", "transferor"},
