@@ -66,6 +66,7 @@ type callParty struct {
 	Sample        speechSample
 	Hidden        bool // a caller who withholds their identity: encrypted in the roster
 	Left          bool // a meeting participant who has left
+	Blocked       bool // a meeting participant a required recorder kept out
 	Banner        bool
 	Announced     bool
 	Saw, Heard    []string

@@ -136,7 +136,7 @@ func (e *Emulator) offer(c *emuCall, want *botLeg) (string, error) {
 	}
 	e.callEvent(c, host, "join_"+reason, map[string]any{"user_id": pt.UserID, "error": fmt.Sprint(err)})
 	if want.group.requiredBefore {
-		pt.Left = true
+		pt.Left, pt.Blocked = true, true
 		return "", fmt.Errorf("%w (%s)", errJoinBlocked, reason)
 	}
 	return reason, nil

@@ -113,6 +113,9 @@ func (e *Emulator) inviteRecorders(c *emuCall, party int) {
 	for _, app := range pol.Applications {
 		g := &recorderGroup{party: party, requiredBefore: app.RequiredBeforeCallEstablishment,
 			requiredDuring: app.RequiredDuringCall, disableAnnouncement: pol.DisableAudioNotification}
+		if party >= 2 { // joining a meeting: the meeting flags apply
+			g.requiredBefore, g.requiredDuring = app.RequiredBeforeMeetingJoin, app.RequiredDuringMeeting
+		}
 		ids := []string{}
 		for range max(app.ConcurrentInvitationCount, 1) {
 			ids = append(ids, app.ID)
