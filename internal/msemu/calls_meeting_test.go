@@ -132,3 +132,30 @@ func TestHiddenCallerIsEncryptedInTheRoster(t *testing.T) {
 		t.Fatalf("roster identities %s", got)
 	}
 }
+
+// TestCallingPathsRefused: a calling path the contract does not list is
+// 404, a listed path with another method 405 with Allow, both in Graph's
+// error shape; a token without the calling roles is 403.
+func TestCallingPathsRefused(t *testing.T) {
+	s := newRecordingSetup(t, policyFlags{})
+	_, leg := answerAndWait(t, s, adele, phone, 0.5)
+	base := "/v1.0/communications/calls/" + leg
+	delegated := s.h.delegated(adele, "https://graph.microsoft.com/.default")
+	for _, c := range []struct {
+		method, path, token string
+		status              int
+		allow               string
+	}{
+		{"GET", base + "/answer", s.graph, 405, "POST"},
+		{"PUT", base, s.graph, 405, "GET, DELETE"},
+		{"POST", base + "/record", s.graph, 404, ""},
+		{"POST", base + "/participants/invite", s.graph, 404, ""},
+		{"POST", base + "/keepAlive", delegated, 403, ""},
+	} {
+		var e errBody
+		res := s.h.call(c.method, c.path, c.token, nil, &e)
+		if res.StatusCode != c.status || res.Header.Get("Allow") != c.allow || e.Error.Code == "" {
+			t.Errorf("%s %s: %d allow %q %+v, want %d allow %q", c.method, c.path, res.StatusCode, res.Header.Get("Allow"), e, c.status, c.allow)
+		}
+	}
+}

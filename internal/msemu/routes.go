@@ -42,6 +42,7 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("POST "+calls+"/reject", g(e.rejectCall))
 	mux.HandleFunc("POST "+calls+"/updateRecordingStatus", g(e.updateRecordingStatus))
 	mux.HandleFunc("POST "+calls+"/keepAlive", g(e.keepAliveCall))
+	mux.HandleFunc(callsFallbackPattern, g(e.callsFallback(mux)))
 
 	// Bot Framework token keys (api.aps.skype.com) under /botframework.
 	mux.HandleFunc("GET "+botOpenIDPath, e.botOpenIDConfig)
