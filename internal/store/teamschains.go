@@ -107,11 +107,13 @@ func listedUnder(a, tenantID string, userIDs []string) (string, []any) {
 }
 
 // listedUnderSet is listedUnder for a set of user ids given as SQL (a
-// parenthesised list or subquery) with its arguments. The chain side is an
+// parenthesised list or subquery) with its arguments. Through a chain only
+// calls with audio are listed: the chain's recording, not the rows of its
+// other legs, whose audio it already holds. The chain side is an
 // uncorrelated subquery so both engines can seek calls_tenant_external.
 func listedUnderSet(a, tenantID, set string, setArgs []any) (string, []any) {
 	args := append(append(append([]any{}, setArgs...), tenantID), setArgs...)
-	return "(" + a + ".recorded_user_id IN " + set + " OR " + a + ".external_call_id IN (SELECT t.graph_call_id FROM teams_calls t" +
+	return "(" + a + ".recorded_user_id IN " + set + " OR " + a + ".recorded AND " + a + ".external_call_id IN (SELECT t.graph_call_id FROM teams_calls t" +
 		" JOIN teams_call_users u ON u.tenant_id = t.tenant_id AND u.chain_id = t.chain_id" +
 		" WHERE t.tenant_id = ? AND u.user_id IN " + set + "))", args
 }

@@ -59,7 +59,7 @@ func TestTeamsChainListsOneRecordingUnderEachUser(t *testing.T) {
 			{ID: "other", TenantID: "tenant-a", RecordedUserID: "user-3"},
 			{ID: "b-meeting", TenantID: "tenant-b", ExternalCallID: "leg-1", RecordedUserID: "user-9"},
 		} {
-			c.State, c.Direction, c.StartedAt, c.CreatedAt, c.UpdatedAt = store.CallCompleted, "inbound", now, now, now
+			c.State, c.Direction, c.StartedAt, c.CreatedAt, c.UpdatedAt, c.Recorded = store.CallCompleted, "inbound", now, now, now, true
 			if err := q.InsertCall(ctx, c); err != nil {
 				t.Fatal(err)
 			}

@@ -93,7 +93,9 @@ func (g *Gate) once(ctx context.Context, leg store.TeamsCall, a Admission) (Admi
 		return Admission{}, err
 	}
 	if first.GraphCallID != leg.GraphCallID {
-		a.Record = false
+		// No user either: the row is the leg's trace for the tenant's
+		// admins; the user sees the chain's recording instead.
+		a.Record, a.UserID = false, ""
 		a.Reason = "the call is recorded once, by its Teams leg " + first.GraphCallID + "; this leg's audio would duplicate it"
 	}
 	return a, nil

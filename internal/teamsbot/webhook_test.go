@@ -206,7 +206,7 @@ func TestMeetingWithTwoRecordedUsersIsOneRecording(t *testing.T) {
 		}
 		// The recorder writes one call for the admitted leg.
 		if err := h.db.Q().InsertCall(ctx, store.Call{ID: "rec-1", TenantID: h.tenant, State: store.CallCompleted, Direction: "inbound",
-			ExternalCallID: "m-1", RecordedUserID: first.UserID, StartedAt: h.now, CreatedAt: h.now, UpdatedAt: h.now}); err != nil {
+			ExternalCallID: "m-1", RecordedUserID: first.UserID, Recorded: true, StartedAt: h.now, CreatedAt: h.now, UpdatedAt: h.now}); err != nil {
 			t.Fatal(err)
 		}
 		for _, aad := range []string{aadAlice, aadBob, aadCarol} {
