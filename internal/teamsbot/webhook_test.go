@@ -221,3 +221,42 @@ func TestMeetingWithTwoRecordedUsersIsOneRecording(t *testing.T) {
 		}
 	})
 }
+
+// TestTransferredCallKeepsItsChain: a transfer reaches the bot as a new
+// invitation with the call's callChainId (incomingContext.transferor names
+// who transferred). Once the first leg ended, the new leg records its part
+// of the conversation, and both users are listed under the chain.
+func TestTransferredCallKeepsItsChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		h := newBotHarness(t, b)
+		ctx := context.Background()
+		first := incomingCall("t-1", "chain-t", party("p-pstn", phoneIdentity("+4930901823")), []map[string]any{party("p-alice", userIdentity(aadAlice))},
+			"p-pstn", "p-alice", "callee")
+		if st, _ := h.postJSON(batch(item("created", "/communications/calls/t-1", first), stateUpdate("t-1", "established"))); st != 202 {
+			t.Fatalf("first leg: %d", st)
+		}
+		end := item("deleted", "/communications/calls/t-1", map[string]any{"@odata.type": "#microsoft.graph.call", "id": "t-1", "state": "terminated",
+			"resultInfo": map[string]any{"code": 200, "subcode": 4097, "message": "Transferred."}})
+		second := incomingCall("t-2", "chain-t", party("p-pstn", phoneIdentity("+4930901823")), []map[string]any{party("p-bob", userIdentity(aadBob))},
+			"p-pstn", "p-bob", "callee")
+		second["incomingContext"].(map[string]any)["transferor"] = userIdentity(aadAlice)
+		if st, _ := h.postJSON(batch(end, item("created", "/communications/calls/t-2", second), stateUpdate("t-2", "established"))); st != 202 {
+			t.Fatalf("transfer: %d", st)
+		}
+		if leg := h.leg("t-2"); leg.UserID != h.users[aadBob] || leg.ChainID != "chain-t" || leg.Direction != "inbound" {
+			t.Fatalf("transferred leg: %+v", leg)
+		}
+		a, err := (&Gate{DB: h.db}).Admit(ctx, h.leg("t-2").Correlation)
+		if err != nil || !a.Record || a.UserID != h.users[aadBob] {
+			t.Fatalf("the transferred leg records its part: %+v %v", a, err)
+		}
+		users, err := h.db.Q().TeamsCallUsers(ctx, h.tenant, "chain-t")
+		listed := map[string]bool{}
+		for _, u := range users {
+			listed[u.UserID] = true
+		}
+		if err != nil || len(users) != 2 || !listed[h.users[aadAlice]] || !listed[h.users[aadBob]] {
+			t.Fatalf("chain users: %+v %v", users, err)
+		}
+	})
+}
