@@ -83,11 +83,12 @@ func (e *Emulator) notifyIncoming(l *botLeg) {
 }
 
 // queue sends a state notification to the bot's callbackUri (the webhook
-// until it answered). Callers hold e.calls.mu.
+// until it answered), as call-answer.md's establishing and established
+// examples show it: the call's type, @odata.id and state, plus resultInfo
+// when it ended. Callers hold e.calls.mu.
 func (e *Emulator) queue(l *botLeg, change string, res *resultInfo) {
 	data := map[string]any{
-		"@odata.type": "#microsoft.graph.call", "id": l.ID, "state": l.State,
-		"tenantId": l.TenantID, "callChainId": l.call.ChainID, "myParticipantId": l.MyParticipant,
+		"@odata.type": "#microsoft.graph.call", "@odata.id": "/communications/calls/" + l.ID, "state": l.State,
 	}
 	if res != nil {
 		data["resultInfo"] = map[string]any{"@odata.type": "#microsoft.graph.resultInfo",
