@@ -64,6 +64,9 @@ type callParty struct {
 	ParticipantID string
 	Policy        string // the effective recording policy, "" when none records
 	Sample        speechSample
+	Hidden        bool // a caller who withholds their identity: encrypted in the roster
+	Left          bool // a meeting participant who has left
+	Blocked       bool // a meeting participant a required recorder kept out
 	Banner        bool
 	Announced     bool
 	Saw, Heard    []string
@@ -96,6 +99,8 @@ type botLeg struct {
 	Status        string
 	State         string // Graph call state
 	Recording     string // last updateRecordingStatus
+	Capacity      int    // the answer's participantCapacity
+	Accepted      int    // participants it accepted through participantJoiningNotification
 	Result        *resultInfo
 	Blob          string
 	SIPREC        string // media session state
@@ -116,6 +121,7 @@ type emuCall struct {
 	ID        string
 	ChainID   string
 	Parties   [2]*callParty
+	Joined    []*callParty // meeting participants who joined after it connected
 	Duration  time.Duration
 	State     string
 	EndReason string
@@ -127,6 +133,33 @@ type emuCall struct {
 	wake      chan struct{}
 	hangup    chan string
 	done      chan struct{}
+}
+
+// party is a party by index: the two who placed the call, then those who
+// joined; other is whom a party's recording hears on its other channel.
+func (c *emuCall) party(i int) *callParty {
+	if i < 2 {
+		return c.Parties[i]
+	}
+	return c.Joined[i-2]
+}
+
+func (c *emuCall) other(i int) *callParty {
+	if i < 2 {
+		return c.Parties[1-i]
+	}
+	return c.Parties[0]
+}
+
+// present lists the parties in the call now.
+func (c *emuCall) present() []*callParty {
+	out := []*callParty{c.Parties[0], c.Parties[1]}
+	for _, p := range c.Joined {
+		if !p.Left {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (c *emuCall) poke() {
@@ -177,7 +210,7 @@ func (e *Emulator) callEvent(c *emuCall, l *botLeg, name string, data map[string
 	d := map[string]any{"call_id": c.ID, "leg": "", "event": name}
 	if l != nil {
 		d["leg"] = l.ID
-		d["party"] = c.Parties[l.group.party].Role
+		d["party"] = c.party(l.group.party).Role
 	}
 	for k, v := range data {
 		d[k] = v

@@ -13,7 +13,7 @@ func (e *Emulator) RedeliverIncoming(legID string) error {
 		return fmt.Errorf("%w: leg %s", errNoCall, legID)
 	}
 	c := l.call
-	n := notification{url: l.Webhook, appID: l.AppID, tid: l.TenantID, body: commsNotifications("created", l.ID, incomingCall(c, l))}
+	n := notification{url: l.Webhook, appID: l.AppID, tid: l.TenantID, body: commsNotifications("created", "/communications/calls/"+l.ID, incomingCall(c, l))}
 	e.callEvent(c, l, "redelivered", map[string]any{"webhook": l.Webhook})
 	e.calls.mu.Unlock()
 	_, err := e.post(n)

@@ -41,7 +41,17 @@ type fakeBot struct {
 	keys       map[string]*rsa.PublicKey
 	mu         sync.Mutex
 	notes      []botNote
+	rosters    []rosterNote
 	onIncoming func(n botNote)
+	// onJoining answers a participantJoiningNotification (nil: 202 and no
+	// body, which Microsoft does not expect).
+	onJoining func(call map[string]any) map[string]any
+}
+
+// rosterNote is a participants notification: resourceData is an array.
+type rosterNote struct {
+	Path, Change, URL string
+	Participants      []map[string]any
 }
 
 func newFakeBot(t *testing.T, h *harness) *fakeBot {
@@ -109,7 +119,32 @@ func (b *fakeBot) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := env.Value[0]
+	if arr, ok := v["resourceData"].([]any); ok {
+		rn := rosterNote{Path: r.URL.Path, Change: fmt.Sprint(v["changeType"]), URL: fmt.Sprint(v["resourceUrl"])}
+		for _, p := range arr {
+			m, _ := p.(map[string]any)
+			rn.Participants = append(rn.Participants, m)
+		}
+		b.mu.Lock()
+		b.rosters = append(b.rosters, rn)
+		b.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	data, _ := v["resourceData"].(map[string]any)
+	if data["@odata.type"] == joiningNotificationType {
+		b.mu.Lock()
+		on := b.onJoining
+		b.mu.Unlock()
+		if on == nil {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		call, _ := data["call"].(map[string]any)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(on(call))
+		return
+	}
 	n := botNote{Path: r.URL.Path, Change: fmt.Sprint(v["changeType"]), Data: data,
 		Leg: strings.TrimPrefix(fmt.Sprint(v["resourceUrl"]), "/communications/calls/"), State: fmt.Sprint(data["state"])}
 	n.Result, _ = data["resultInfo"].(map[string]any)
@@ -333,5 +368,21 @@ func (b *fakeBot) waitNote(t *testing.T, change, state string) []botNote {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("bot never got %s:%s; got %+v", change, state, b.received())
+	return nil
+}
+
+// waitRoster waits until the bot has received n roster notifications and
+// returns them.
+func (b *fakeBot) waitRoster(t *testing.T, n int) []rosterNote {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b.mu.Lock()
+		got := append([]rosterNote(nil), b.rosters...)
+		b.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+	}
+	t.Fatalf("bot got fewer than %d roster notifications", n)
 	return nil
 }

@@ -18,6 +18,9 @@ type PlaceCall struct {
 	From            string  `json:"from"`
 	To              string  `json:"to"`
 	DurationSeconds float64 `json:"duration_seconds"`
+	// HideCallerID has the caller withhold their identity: other
+	// participants' bots see it encrypted.
+	HideCallerID bool `json:"hide_caller_id"`
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -62,7 +65,7 @@ func (e *Emulator) newCall(p PlaceCall) (*emuCall, error) {
 	case strings.EqualFold(p.From, p.To):
 		return nil, fmt.Errorf("%w: a party cannot call itself", errBadCall)
 	}
-	caller.Sample, callee.Sample = samples[0], samples[1]
+	caller.Sample, callee.Sample, caller.Hidden = samples[0], samples[1], p.HideCallerID
 	c := &emuCall{ID: e.ids.NewID(), ChainID: e.ids.NewID(), Parties: [2]*callParty{caller, callee}, Duration: d,
 		State: callSetup, Placed: e.clock.Now(),
 		wake: make(chan struct{}, 1), hangup: make(chan string, 1), done: make(chan struct{})}
@@ -99,7 +102,7 @@ func (e *Emulator) resolveParty(ref, role string) (*callParty, error) {
 // ConcurrentInvitationCount, plus its paired application, all in parallel.
 // Callers hold e.mu.
 func (e *Emulator) inviteRecorders(c *emuCall, party int) {
-	pt := c.Parties[party]
+	pt := c.party(party)
 	t := e.w.Tenants[pt.TenantID]
 	ep := e.effective(t, t.Users[pt.UserID])
 	pol := t.Policies[ep.PolicyName]
@@ -110,6 +113,9 @@ func (e *Emulator) inviteRecorders(c *emuCall, party int) {
 	for _, app := range pol.Applications {
 		g := &recorderGroup{party: party, requiredBefore: app.RequiredBeforeCallEstablishment,
 			requiredDuring: app.RequiredDuringCall, disableAnnouncement: pol.DisableAudioNotification}
+		if party >= 2 { // joining a meeting: the meeting flags apply
+			g.requiredBefore, g.requiredDuring = app.RequiredBeforeMeetingJoin, app.RequiredDuringMeeting
+		}
 		ids := []string{}
 		for range max(app.ConcurrentInvitationCount, 1) {
 			ids = append(ids, app.ID)

@@ -75,7 +75,7 @@ func (e *Emulator) connect(c *emuCall) bool {
 	for _, g := range c.groups {
 		if g.requiredBefore && !g.anyLeg(legAnswered) {
 			c.State, c.EndReason, c.Ended = callBlocked, "a required recorder did not join", e.clock.Now()
-			e.callEvent(c, nil, "blocked", map[string]any{"party": c.Parties[g.party].Role, "policy": c.Parties[g.party].Policy})
+			e.callEvent(c, nil, "blocked", map[string]any{"party": c.party(g.party).Role, "policy": c.party(g.party).Policy})
 			e.endAll(c, resultEnded)
 			return false
 		}
@@ -86,18 +86,24 @@ func (e *Emulator) connect(c *emuCall) bool {
 		pt.Heard = append(pt.Heard, "speech: "+c.Parties[1-i].Sample.Text)
 	}
 	for _, l := range c.legs {
-		if l.Status != legAnswered {
-			continue
+		if l.Status == legAnswered {
+			e.establish(l)
 		}
-		l.Status, l.State, l.lastKeepAlive = legEstablished, "established", e.clock.Now()
-		l.group.joined = true
-		e.queue(l, "updated", nil)
-		e.callEvent(c, l, "established", nil)
-		ctx, cancel := context.WithCancel(context.Background())
-		l.stopMedia = cancel
-		go e.mediaEdge(ctx, l, e.mediaSpec(l))
 	}
+	e.queueRoster(c)
 	return true
+}
+
+// establish connects an answered leg to the call's media. Callers hold
+// e.calls.mu.
+func (e *Emulator) establish(l *botLeg) {
+	l.Status, l.State, l.lastKeepAlive = legEstablished, "established", e.clock.Now()
+	l.group.joined = true
+	e.queue(l, "updated", nil)
+	e.callEvent(l.call, l, "established", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	l.stopMedia = cancel
+	go e.mediaEdge(ctx, l, e.mediaSpec(l))
 }
 
 func (g *recorderGroup) anyLeg(status string) bool {
@@ -155,7 +161,7 @@ func (e *Emulator) cutIfRequired(c *emuCall) bool {
 	for _, g := range c.groups {
 		if g.joined && g.requiredDuring && !g.anyLeg(legEstablished) {
 			c.State, c.EndReason, c.Ended = callCut, "a required recorder left the call", e.clock.Now()
-			e.callEvent(c, nil, "cut", map[string]any{"party": c.Parties[g.party].Role, "policy": c.Parties[g.party].Policy})
+			e.callEvent(c, nil, "cut", map[string]any{"party": c.party(g.party).Role, "policy": c.party(g.party).Policy})
 			e.endAll(c, resultEnded)
 			return true
 		}
@@ -175,7 +181,7 @@ func (e *Emulator) finish(c *emuCall, by string) {
 			continue
 		}
 		res := resultEnded
-		if c.Parties[l.group.party].Role != by {
+		if c.party(l.group.party).Role != by {
 			res = resultOtherHungUp
 		}
 		e.endLeg(l, legEnded, res)

@@ -58,13 +58,14 @@ func TestIncomingCallNotification(t *testing.T) {
 		{"state", d["state"], "incoming"},
 		{"direction", d["direction"], "incoming"},
 		{"source user", dig(d, "source", "identity", "user", "id"), adeleID},
-		{"target", fmt.Sprint(d["targets"]), fmt.Sprintf("[map[@odata.type:#microsoft.graph.invitationParticipantInfo identity:map[@odata.type:#microsoft.graph.identitySet applicationInstance:map[@odata.type:#microsoft.graph.identity id:%s tenantId:%s]]]]", v.Parties[0].Recorders[0].InstanceID, ContosoTenantID)},
+		{"target", fmt.Sprint(d["targets"]), fmt.Sprintf("[map[@odata.type:#microsoft.graph.invitationParticipantInfo endpointType:default id:%s identity:map[@odata.type:#microsoft.graph.identitySet applicationInstance:map[@odata.type:#microsoft.graph.identity id:%s identityProvider:AAD]]]]", d["myParticipantId"], v.Parties[0].Recorders[0].InstanceID)},
 		{"tenantId", d["tenantId"], ContosoTenantID},
 		{"callChainId", d["callChainId"], v.CallChainID},
 		{"myParticipantId", d["myParticipantId"] != "", true},
 		{"observedParticipantId", dig(d, "incomingContext", "observedParticipantId"), dig(d, "source", "id")},
-		{"botData user", fmt.Sprint(botData["user"]), "map[id:" + adeleID + " participationMethod:caller]"},
-		{"botData other side", fmt.Sprint(botData["otherSideUser"]), "map[participationMethod:callee phone:" + phone + "]"},
+		{"sourceParticipantId", dig(d, "incomingContext", "sourceParticipantId"), dig(d, "source", "id")},
+		{"botData user (no id: Microsoft sends none)", fmt.Sprint(botData["user"]), "map[participationMethod:caller]"},
+		{"botData other side (a phone: no id)", fmt.Sprint(dig(botData, "otherSideUser", "participationMethod"), " ", dig(botData, "otherSideUser", "id")), "callee <nil>"},
 		{"inviteReasons", fmt.Sprint(botData["inviteReasons"]), "[PolicyBasedRecording]"},
 		{"policyIdentifier", botData["policyIdentifier"], "Tag:Rec"},
 		{"pairedRecorders", fmt.Sprint(botData["pairedRecorders"], botData["otherRecorders"]), "[] []"},
@@ -72,6 +73,28 @@ func TestIncomingCallNotification(t *testing.T) {
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	// Only the fields of the documented example (call-answer.md, Example 3).
+	documented := map[string][]string{
+		"": {"@odata.type", "state", "direction", "source", "targets", "meetingInfo", "tenantId", "myParticipantId", "callChainId",
+			"incomingContext", "id", "applicationMetadata"},
+		"applicationMetadata.botData":               {"mediaHostedRegion", "user", "otherSideUser", "inviteReasons", "policyIdentifier", "pairedRecorders", "otherRecorders"},
+		"applicationMetadata.botData.user":          {"participationMethod", "clientLocation"},
+		"applicationMetadata.botData.otherSideUser": {"id", "participantId", "tenantId", "onBehalfOf", "participationMethod", "clientLocation"},
+		"incomingContext":                           {"@odata.type", "sourceParticipantId", "observedParticipantId", "onBehalfOf", "transferor"},
+		"source":                                    {"@odata.type", "id", "identity", "endpointType", "region"},
+		"source.identity.user":                      {"@odata.type", "id", "identityProvider"},
+	}
+	for path, keys := range documented {
+		m := d
+		if path != "" {
+			m, _ = dig(d, strings.Split(path, ".")...).(map[string]any)
+		}
+		for k := range m {
+			if !slices.Contains(keys, k) {
+				t.Errorf("resourceData.%s has %q, which Microsoft's example does not", path, k)
+			}
 		}
 	}
 	leg := in.Leg
@@ -200,6 +223,7 @@ func answerAndWait(t *testing.T, s *recordingSetup, from, to string, seconds flo
 	id := s.place(t, from, to, seconds)
 	ev := waitFor(t, s.h, "established", callEventNamed(id, "established"))
 	s.bot.waitNote(t, "updated", "established")
+	s.bot.waitRoster(t, 1) // delivered before the test moves the clock
 	return id, ev.Data["leg"].(string)
 }
 

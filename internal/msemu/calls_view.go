@@ -81,7 +81,10 @@ func (c *emuCall) info() CallInfo {
 		t := c.Ended
 		v.EndedAt = &t
 	}
-	for i, pt := range c.Parties {
+	for i, pt := range append(c.Parties[:], c.Joined...) {
+		if pt.Blocked {
+			continue
+		}
 		p := PartyInfo{Role: pt.Role, Kind: "pstn", TenantID: pt.TenantID, UserID: pt.UserID, UPN: pt.UPN,
 			DisplayName: pt.DisplayName, Phone: pt.Phone, Policy: pt.Policy, Speech: pt.Sample.Text,
 			BannerShown: pt.Banner, AnnouncementHeard: pt.Announced,

@@ -3,7 +3,9 @@ package msemu
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -94,11 +96,15 @@ func (e *Emulator) answerCall(w http.ResponseWriter, r *http.Request) error {
 		l.call.poke()
 		return graphErr(http.StatusNotFound, "itemNotFound", "Call '"+l.ID+"' has ended: it was not answered in time.")
 	}
-	l.Status, l.State, l.CallbackURI, l.Blob = legAnswered, "establishing", b.CallbackURI, b.MediaConfig.Blob
+	l.Status, l.State, l.CallbackURI, l.Blob, l.Capacity = legAnswered, "establishing", b.CallbackURI, b.MediaConfig.Blob, b.ParticipantCapacity
 	e.callEvent(l.call, l, "answered", map[string]any{"callback_uri": b.CallbackURI,
 		"answer_ms": time.Since(l.notifiedAt).Milliseconds()})
 	e.callEvent(l.call, l, "establishing", nil)
 	e.queue(l, "updated", nil)
+	if l.call.State == callConnected {
+		e.establish(l) // a leg invited into a call under way (a meeting participant)
+		e.queueRoster(l.call)
+	}
 	l.call.poke()
 	w.WriteHeader(http.StatusAccepted)
 	return nil
@@ -231,3 +237,27 @@ func (e *Emulator) getCall(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, body)
 	return nil
 }
+
+// callsFallback answers the calling paths no route serves, in Graph's
+// error shape: 405 with Allow when the path exists for other methods (an
+// answer fetched with GET), else 404 (an operation the emulator does not
+// offer, such as participants/invite, which callrec never sends).
+func (e *Emulator) callsFallback(mux *http.ServeMux) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != callsFallbackPattern {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return graphErr(http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed on this resource.")
+		}
+		return graphErr(http.StatusNotFound, "itemNotFound", "Resource not found for the segment '"+path.Base(r.URL.Path)+"'.")
+	}
+}
+
+const callsFallbackPattern = "/v1.0/communications/"

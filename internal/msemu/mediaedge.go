@@ -35,7 +35,7 @@ type mediaSpec struct {
 // mediaSpec describes an established leg's media. Callers hold e.calls.mu.
 func (e *Emulator) mediaSpec(l *botLeg) mediaSpec {
 	c := l.call
-	obs, other := c.Parties[l.group.party], c.Parties[1-l.group.party]
+	obs, other := c.party(l.group.party), c.other(l.group.party)
 	return mediaSpec{blob: l.Blob, domain: obs.Domain, observed: obs.Role, start: time.Now(),
 		audio: [2][]byte{obs.Sample.ULaw, other.Sample.ULaw},
 		session: recordingSession{GraphCallID: l.ID, TenantID: l.TenantID, ObservedUserID: obs.UserID,

@@ -44,6 +44,7 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("POST "+calls+"/reject", g(e.rejectCall))
 	mux.HandleFunc("POST "+calls+"/updateRecordingStatus", g(e.updateRecordingStatus))
 	mux.HandleFunc("POST "+calls+"/keepAlive", g(e.keepAliveCall))
+	mux.HandleFunc(callsFallbackPattern, g(e.callsFallback(mux)))
 
 	// Bot Framework token keys (api.aps.skype.com) under /botframework.
 	mux.HandleFunc("GET "+botOpenIDPath, e.botOpenIDConfig)
@@ -101,6 +102,8 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("POST /emu/calls", e.emuPlaceCall)
 	mux.HandleFunc("GET /emu/calls/{id}", e.emuGetCall)
 	mux.HandleFunc("POST /emu/calls/{id}/hangup", e.emuHangup)
+	mux.HandleFunc("POST /emu/calls/{id}/participants", e.emuJoin)
+	mux.HandleFunc("DELETE /emu/calls/{id}/participants/{user}", e.emuLeave)
 	mux.HandleFunc("PUT /emu/tenants/{tenant}/servicePrincipals/{app}/teamsAdministrator", e.emuTeamsAdminRole)
 	mux.HandleFunc("DELETE /emu/tenants/{tenant}/servicePrincipals/{app}/teamsAdministrator", e.emuTeamsAdminRole)
 	return mux

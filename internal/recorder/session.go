@@ -148,6 +148,12 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		if d.participant >= 0 {
 			parts[d.participant].Recorded = adm.Record
 		}
+		if adm.UserID == "" && !adm.Record {
+			// The bot attributes this session to no one: a leg whose call
+			// another leg already records (its users see that recording),
+			// or an observed party who is not a directory user.
+			d.user, d.confidential = store.User{}, false
+		}
 	}
 	now := r.db.Now()
 	var expires *time.Time

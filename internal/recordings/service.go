@@ -110,6 +110,18 @@ func (sc Scope) Allows(c store.Call) bool {
 	return sc.UserIDs == nil || slices.Contains(sc.UserIDs, c.RecordedUserID)
 }
 
+// allows is Scope.Allows plus the Teams chains: a meeting's one recording
+// is listed under each recorded user of its chain, not only its own user.
+func (s *Service) allows(ctx context.Context, sc Scope, c store.Call) (bool, error) {
+	if sc.Allows(c) {
+		return true, nil
+	}
+	if c.Confidential && !sc.Confidential || c.ExternalCallID == "" || len(sc.UserIDs) == 0 {
+		return false, nil
+	}
+	return s.DB.Q().CallListedUnder(ctx, c.TenantID, c.ID, sc.UserIDs)
+}
+
 // Call returns one call the caller may see, or ErrNotFound (another
 // tenant's, or out of the caller's scope: the same answer, so neither
 // can be told apart).
@@ -119,7 +131,13 @@ func (s *Service) Call(ctx context.Context, p *caller.Caller, id string) (store.
 		return store.Call{}, err
 	}
 	c, err := s.DB.Q().GetCall(ctx, p.TenantID, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !sc.Allows(c)) {
+	if err == nil {
+		var ok bool
+		if ok, err = s.allows(ctx, sc, c); err == nil && !ok {
+			err = store.ErrNotFound
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
 		return store.Call{}, ErrNotFound
 	}
 	return c, err
@@ -155,7 +173,13 @@ func (s *Service) Get(ctx context.Context, p *caller.Caller, id string) (Detail,
 	}
 	q := s.DB.Q()
 	d.Recording, err = q.GetRecording(ctx, p.TenantID, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !sc.Allows(d.Call)) {
+	if err == nil {
+		var ok bool
+		if ok, err = s.allows(ctx, sc, d.Call); err == nil && !ok {
+			err = store.ErrNotFound
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
 		return d, ErrNotFound
 	}
 	if err != nil {

@@ -342,7 +342,8 @@ func (q Q) ListCalls(ctx context.Context, tenantID string, f CallFilter) ([]Call
 		where, args = append(where, "started_at < ?"), append(args, f.To.UTC())
 	}
 	if f.UserID != "" {
-		where, args = append(where, "recorded_user_id = ?"), append(args, f.UserID)
+		cond, a := listedUnder("calls", tenantID, []string{f.UserID})
+		where, args = append(where, cond), append(args, a...)
 	}
 	if f.State != "" {
 		where, args = append(where, "state = ?"), append(args, f.State)
@@ -354,10 +355,8 @@ func (q Q) ListCalls(ctx context.Context, tenantID string, f CallFilter) ([]Call
 		if len(f.UserIDs) == 0 {
 			return []Call{}, "", nil
 		}
-		where = append(where, "recorded_user_id IN (?"+strings.Repeat(", ?", len(f.UserIDs)-1)+")")
-		for _, id := range f.UserIDs {
-			args = append(args, id)
-		}
+		cond, a := listedUnder("calls", tenantID, f.UserIDs)
+		where, args = append(where, cond), append(args, a...)
 	}
 	if f.Cursor != "" {
 		key, id, ok := DecodeCursor(f.Cursor)

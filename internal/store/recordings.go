@@ -100,10 +100,13 @@ func recordingWhereOn(d Dialect, plan textPlan, tenantID string, f RecordingFilt
 		add("c.started_at < ?", f.To.UTC())
 	}
 	if f.UserID != "" {
-		add("c.recorded_user_id = ?", f.UserID)
+		cond, a := listedUnder("c", tenantID, []string{f.UserID})
+		add(cond, a...)
 	}
 	if f.GroupID != "" {
-		add("c.recorded_user_id IN (SELECT gm.user_id FROM group_members gm WHERE gm.tenant_id = ? AND gm.group_id = ?)", tenantID, f.GroupID)
+		cond, a := listedUnderSet("c", tenantID, "(SELECT gm.user_id FROM group_members gm WHERE gm.tenant_id = ? AND gm.group_id = ?)",
+			[]any{tenantID, f.GroupID})
+		add(cond, a...)
 	}
 	if f.Direction != "" {
 		add("c.direction = ?", f.Direction)
@@ -137,12 +140,8 @@ func recordingWhereOn(d Dialect, plan textPlan, tenantID string, f RecordingFilt
 		if len(f.UserIDs) == 0 {
 			return nil, nil, true
 		}
-		cond := "c.recorded_user_id IN (?" + strings.Repeat(", ?", len(f.UserIDs)-1) + ")"
-		ids := make([]any, len(f.UserIDs))
-		for i, id := range f.UserIDs {
-			ids[i] = id
-		}
-		add(cond, ids...)
+		cond, a := listedUnder("c", tenantID, f.UserIDs)
+		add(cond, a...)
 	}
 	return where, args, false
 }

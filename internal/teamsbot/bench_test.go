@@ -84,9 +84,10 @@ func BenchmarkAnswer(b *testing.B) {
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		id := fmt.Sprintf("call-%d-%d", b.N, i)
-		body := fmt.Sprintf(`{"value":[{"changeType":"created","resourceUrl":"/communications/calls/%s","resourceData":{"@odata.type":"#microsoft.graph.call","id":"%s","state":"incoming","tenantId":"tid-1","applicationMetadata":{"botData":{"user":{"id":"0b1c2d3e-1111-2222-3333-444455556666","participationMethod":"caller"},"otherSideUser":{"phone":"+15551230000"}}}}}]}`, id, id)
+		body := fmt.Sprintf(`{"value":[{"changeType":"created","resourceUrl":"/communications/calls/%s","resourceData":{"@odata.type":"#microsoft.graph.call","id":"%s","state":"incoming","tenantId":"tid-1","source":{"id":"p-1","identity":{"user":{"id":"0b1c2d3e-1111-2222-3333-444455556666"}}},"incomingContext":{"sourceParticipantId":"p-1","observedParticipantId":"p-1"},"applicationMetadata":{"botData":{"user":{"participationMethod":"caller"}}}}}]}`, id, id)
 		req, _ := http.NewRequest(http.MethodPost, hook.URL, bytes.NewReader([]byte(body)))
 		req.Header.Set("Authorization", tok)
+		req.Header.Set("Content-Type", "application/json")
 		sent := time.Now()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != http.StatusAccepted {

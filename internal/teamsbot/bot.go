@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -67,12 +68,17 @@ func New(db *store.DB, accounts *account.Service, o Options) *Bot {
 		tokens: teams.NewAppTokens(o.Endpoints, o.HTTP, o.Now)}
 }
 
-// maxNotification bounds a notification body.
-const maxNotification = 1 << 20
+// maxNotification bounds a notification body: a roster of 1,500
+// participants is about 1.6 MB; a larger body is refused with 413.
+const maxNotification = 8 << 20
 
-// ServeHTTP is the calling webhook: 401 without a valid token, 400 for a
-// malformed body, 202 once the notifications were handled. Incoming calls
-// are answered before the 202, well inside Teams' 5 s deadline.
+// ServeHTTP is the calling webhook: 401 without a valid token, 415 for a
+// body that is not JSON, 413 above maxNotification, 400 when the body is
+// not a commsNotifications object; otherwise each notification is handled
+// on its own (one callrec cannot read is logged and skipped) and the answer
+// is 202, or 200 with the participantJoiningResponse Teams expects when the
+// batch carries a participantJoiningNotification. Incoming calls are
+// answered before the response, well inside Teams' 5 s deadline.
 func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -85,37 +91,72 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid token", http.StatusUnauthorized)
 		return
 	}
-	var batch notificationBatch
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		http.Error(w, "notifications are application/json", http.StatusUnsupportedMediaType)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxNotification))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		http.Error(w, "notification too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	var batch notificationBatch
 	if err == nil {
 		err = json.Unmarshal(body, &batch)
 	}
-	if err != nil || len(batch.Value) == 0 {
+	if err != nil {
 		http.Error(w, "malformed notification", http.StatusBadRequest)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 4*time.Second)
 	defer cancel()
-	for _, n := range batch.Value {
-		if n.ResourceData.TenantID != "" && n.ResourceData.TenantID != c.TenantID {
+	var joinAnswer any
+	for i, raw := range batch.Value {
+		n, err := decodeNotification(raw)
+		if err != nil {
+			b.o.Log.Warn("teamsbot: notification skipped", "item", i, "err", err)
+			continue
+		}
+		if n.call.TenantID != "" && n.call.TenantID != c.TenantID {
 			b.o.Log.Warn("teamsbot: notification for another tenant than its token", "token_tid", c.TenantID)
+			continue
+		}
+		if n.kind == kindJoining {
+			if joinAnswer != nil {
+				b.o.Log.Warn("teamsbot: a second participantJoiningNotification in one batch: only the first is answered", "call", n.callID())
+				continue
+			}
+			joinAnswer = b.joining(ctx, c.TenantID, n)
 			continue
 		}
 		if err := b.handle(ctx, c.TenantID, n); err != nil {
 			b.o.Log.Error("teamsbot: notification", "call", n.callID(), "change", n.ChangeType, "err", err)
 		}
 	}
+	if joinAnswer != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_ = json.NewEncoder(w).Encode(joinAnswer)
+		return
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 
 // handle dispatches one notification.
 func (b *Bot) handle(ctx context.Context, tid string, n notification) error {
+	d := n.call
 	switch {
-	case n.ChangeType == "created" && n.ResourceData.State == "incoming":
+	case n.kind == kindRoster:
+		b.o.Log.Debug("teamsbot: roster", "call", n.callID(), "change", n.ChangeType, "participants", len(n.roster))
+		return nil
+	case n.kind != kindCall:
+		return nil
+	case n.ChangeType == "created" && d.State == "incoming":
 		return b.incoming(ctx, tid, n)
-	case n.ChangeType == "deleted" || n.ResourceData.State == "terminated":
+	case n.ChangeType == "deleted" || d.State == "terminated":
 		return b.terminated(ctx, tid, n)
-	case n.ResourceData.State == "established":
+	case d.State == "established":
 		return b.established(ctx, tid, n)
 	}
 	return nil // establishing and other updates need nothing

@@ -60,8 +60,7 @@ func (g *Gate) Admit(ctx context.Context, correlation string) (Admission, error)
 		a := Admission{TenantID: leg.TenantID, UserID: leg.UserID, Direction: leg.Direction, Reason: leg.Reason}
 		switch leg.Status {
 		case "recording":
-			a.Record = true
-			return a, nil
+			return g.once(ctx, leg, a)
 		case "not_recording", "rejected":
 			return a, nil
 		case "failed", "terminated":
@@ -75,4 +74,29 @@ func (g *Gate) Admit(ctx context.Context, correlation string) (Admission, error)
 			return Admission{}, err
 		}
 	}
+}
+
+// once keeps a chain's audio once: a leg whose chain (a meeting, a call
+// between two recorded users) already has an earlier live recording leg
+// keeps none of its own, since it would hold the same conversation; its
+// users are listed under the chain and see that recording.
+func (g *Gate) once(ctx context.Context, leg store.TeamsCall, a Admission) (Admission, error) {
+	a.Record = true
+	if leg.ChainID == "" {
+		return a, nil
+	}
+	first, err := g.DB.Q().ChainRecorder(ctx, leg.TenantID, leg.ChainID)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, nil
+	}
+	if err != nil {
+		return Admission{}, err
+	}
+	if first.GraphCallID != leg.GraphCallID {
+		// No user either: the row is the leg's trace for the tenant's
+		// admins; the user sees the chain's recording instead.
+		a.Record, a.UserID = false, ""
+		a.Reason = "the call is recorded once, by its Teams leg " + first.GraphCallID + "; this leg's audio would duplicate it"
+	}
+	return a, nil
 }

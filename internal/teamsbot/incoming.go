@@ -26,49 +26,25 @@ func (b *Bot) incoming(ctx context.Context, tid string, n notification) error {
 		b.o.Log.Warn("teamsbot: call for a tenant without a connected integration", "tid", tid, "err", err)
 		return b.reject(ctx, tid, callID, "forbidden")
 	}
-	aadID, caller := n.ResourceData.observed()
-	if aadID == "" {
-		return fmt.Errorf("teamsbot: call %s names no observed user", callID)
-	}
-	direction := "inbound"
-	if caller {
-		direction = "outbound"
-	}
-	leg := store.TeamsCall{GraphCallID: callID, TenantID: integ.TenantID, ChainID: n.ResourceData.CallChainID,
-		Correlation: auth.RandomToken(""), ObservedAADID: aadID, Direction: direction, Status: "answering",
+	obs := n.call.observed()
+	leg := store.TeamsCall{GraphCallID: callID, TenantID: integ.TenantID, ChainID: n.call.chainID(callID),
+		Correlation: auth.RandomToken(""), ObservedAADID: obs.AADID, Direction: obs.Direction, Status: "answering",
 		CreatedAt: b.stamp(), UpdatedAt: b.stamp()}
-	u, provisionNote, err := b.ensureUser(ctx, integ.TenantID, tid, aadID)
+	d, err := b.decide(ctx, integ, tid, obs)
 	if err != nil {
 		return err
 	}
-	leg.UserID = u.ID
-	tenant, err := b.db.Q().GetTenant(ctx, integ.TenantID)
-	if err != nil {
-		return err
-	}
-	pd := policy.Decide(u, direction, tenant.DefaultRecord)
-	record, reason := pd.Record, pd.Reason
-	if pd.OnDemand {
-		// Teams starts a compliance recording when the call connects and
-		// shows its banner to everyone; the guide has Teams users set to
-		// Always or Never, so an on-demand rule records nothing here.
-		record, reason = false, pd.Reason+"; not available for Teams calls, which are recorded Always or Never"
-	}
-	if provisionNote != "" && !record {
-		reason = provisionNote
-	}
-	leg.Decision, leg.Reason = decisionReject, reason
-	if record {
-		leg.Decision = decisionRecord
-	} else if blocks(integ) {
-		leg.Decision = decisionSkip
-		leg.Reason = reason + "; answered without recording because the policy's Required flags would block the call"
-	}
+	leg.UserID, leg.Decision, leg.Reason = d.userID, d.decision, d.reason
 	if err := b.db.Q().InsertTeamsCall(ctx, leg); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil // a duplicate notification: this leg is already handled
 		}
 		return err
+	}
+	if leg.Decision == decisionRecord {
+		if err := b.list(ctx, leg, leg.UserID, obs); err != nil {
+			return err
+		}
 	}
 	if leg.Decision == decisionReject {
 		if err := b.reject(ctx, tid, callID, "none"); err != nil {
@@ -77,6 +53,62 @@ func (b *Bot) incoming(ctx context.Context, tid string, n notification) error {
 		return b.setStatus(ctx, leg, "rejected")
 	}
 	return b.answer(ctx, tid, leg)
+}
+
+// decision is what callrec does about one observed participant.
+type decision struct {
+	userID   string
+	decision string // decisionRecord, decisionSkip or decisionReject
+	reason   string
+}
+
+// decide applies the observed user's recording rules. A participant that
+// is not a directory user (a PSTN number, an encrypted or missing
+// identity) has no rules and no one to attribute a recording to: nothing
+// is kept, and the call is answered only where refusing would block it.
+func (b *Bot) decide(ctx context.Context, integ store.Integration, tid string, obs observation) (decision, error) {
+	var d decision
+	record, reason := false, ""
+	if obs.AADID == "" {
+		reason = "the observed participant is not a directory user (" + obs.Kind + "): no one to attribute a recording to"
+	} else {
+		u, provisionNote, err := b.ensureUser(ctx, integ.TenantID, tid, obs.AADID)
+		if err != nil {
+			return d, err
+		}
+		d.userID = u.ID
+		tenant, err := b.db.Q().GetTenant(ctx, integ.TenantID)
+		if err != nil {
+			return d, err
+		}
+		pd := policy.Decide(u, obs.Direction, tenant.DefaultRecord)
+		record, reason = pd.Record, pd.Reason
+		if pd.OnDemand {
+			// Teams starts a compliance recording when the call connects and
+			// shows its banner to everyone; the guide has Teams users set to
+			// Always or Never, so an on-demand rule records nothing here.
+			record, reason = false, pd.Reason+"; not available for Teams calls, which are recorded Always or Never"
+		}
+		if provisionNote != "" && !record {
+			reason = provisionNote
+		}
+	}
+	d.decision, d.reason = decisionReject, reason
+	if record {
+		d.decision = decisionRecord
+	} else if blocks(integ) {
+		d.decision = decisionSkip
+		d.reason = reason + "; answered without recording because the policy's Required flags would block the call"
+	}
+	return d, nil
+}
+
+// list lists a recorded user under the leg's chain, so the chain's one
+// recording shows in their list.
+func (b *Bot) list(ctx context.Context, leg store.TeamsCall, userID string, obs observation) error {
+	_, err := b.db.Q().AddTeamsCallUser(ctx, store.TeamsCallUser{TenantID: leg.TenantID, ChainID: leg.ChainID, UserID: userID,
+		GraphCallID: leg.GraphCallID, ObservedAADID: obs.AADID, Direction: obs.Direction, CreatedAt: b.stamp()})
+	return err
 }
 
 // blocks reports whether refusing the recorder would block or cut the call.

@@ -95,7 +95,8 @@ func TestWebhookRefusesBadTokensAndBodies(t *testing.T) {
 			{"wrong issuer", "Bearer " + k.sign(t, k.key, "k1", with("iss", "https://evil.example")), `{"value":[{}]}`, 401},
 			{"no tenant", "Bearer " + k.sign(t, k.key, "k1", with("tid", nil)), `{"value":[{}]}`, 401},
 			{"malformed body", "Bearer " + k.sign(t, k.key, "k1", good), `{"value":`, 400},
-			{"empty batch", "Bearer " + k.sign(t, k.key, "k1", good), `{"value":[]}`, 400},
+			{"not an object", "Bearer " + k.sign(t, k.key, "k1", good), `[1,2]`, 400},
+			{"empty batch", "Bearer " + k.sign(t, k.key, "k1", good), `{"value":[]}`, 202},
 			{"valid, unknown call", "Bearer " + k.sign(t, k.key, "k1", good), `{"value":[{"changeType":"updated","resourceUrl":"/communications/calls/x","resourceData":{"state":"established"}}]}`, 202},
 		}
 		for _, c := range cases {
@@ -103,6 +104,7 @@ func TestWebhookRefusesBadTokensAndBodies(t *testing.T) {
 			if c.auth != "" {
 				req.Header.Set("Authorization", c.auth)
 			}
+			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
 			bot.ServeHTTP(rec, req)
 			if rec.Code != c.want {
@@ -118,6 +120,7 @@ func TestWebhookRefusesBadTokensAndBodies(t *testing.T) {
 		now = now.Add(2 * time.Minute)
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"value":[{"changeType":"updated","resourceData":{"state":"establishing"}}]}`))
 		req.Header.Set("Authorization", "Bearer "+k.sign(t, k.key, "k2", with("exp", now.Add(time.Hour).Unix())))
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		rec := httptest.NewRecorder()
 		bot.ServeHTTP(rec, req)
 		if rec.Code != 202 || k.fetches != 2 {
