@@ -15,10 +15,10 @@ import (
 // TestEveryCallingRequestIsInTheContract drives every method of Calls
 // against a recording server and checks that each request it makes
 // (method and path, the call id as {id}) is a row of
-// docs/microsoft-contract-calling.md. A new Calls method without a test
+// docs/microsoft-contract.md. A new Calls method without a test
 // case here fails too, so no calling request escapes the table.
 func TestEveryCallingRequestIsInTheContract(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/microsoft-contract-calling.md")
+	doc, err := os.ReadFile("../../docs/microsoft-contract.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestEveryCallingRequestIsInTheContract(t *testing.T) {
 	}
 	for req := range seen {
 		if !rows[req] {
-			t.Errorf("the client sends %s, which docs/microsoft-contract-calling.md does not list", req)
+			t.Errorf("the client sends %s, which docs/microsoft-contract.md does not list", req)
 		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 // (the answer's participantCapacity, internal/teams.Calls.Answer).
 const participantCapacity = 200
 
-// The participantJoiningResponse kinds (docs/microsoft-contract-calling.md).
+// The participantJoiningResponse kinds (docs/microsoft-contract.md).
 const (
 	acceptJoin = "#microsoft.graph.acceptJoinResponse"
 	rejectJoin = "#microsoft.graph.rejectJoinResponse"

@@ -10,7 +10,7 @@ import (
 )
 
 // The commsNotification shapes callrec reads, from
-// docs/microsoft-contract-calling.md; the emulator has its own copy of
+// docs/microsoft-contract.md; the emulator has its own copy of
 // these, so a misreading cannot hide.
 
 // notificationBatch is a commsNotifications body. Its items stay raw so

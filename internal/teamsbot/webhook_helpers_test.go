@@ -20,7 +20,7 @@ import (
 )
 
 // graphLog is a fake Microsoft (token endpoint and the calling requests of
-// docs/microsoft-contract-calling.md) that records what the bot sent.
+// docs/microsoft-contract.md) that records what the bot sent.
 type graphLog struct {
 	mu   sync.Mutex
 	reqs []string // "answer call-1", "reject call-1 {…}", "updateRecordingStatus call-1 recording"
@@ -152,7 +152,7 @@ func (h *botHarness) leg(id string) store.TeamsCall {
 	return l
 }
 
-// The documented shapes (docs/microsoft-contract-calling.md), values ours.
+// The documented shapes (docs/microsoft-contract.md), values ours.
 
 func batch(items ...map[string]any) map[string]any {
 	return map[string]any{"@odata.type": "#microsoft.graph.commsNotifications", "value": items}
