@@ -360,6 +360,8 @@ type detailOut struct {
 	Notes        []noteOut        `json:"notes"`
 	Pauses       []pauseOut       `json:"pauses"`
 	SIPREC       *siprecOut       `json:"siprec"`
+	LinkedCallID string           `json:"linked_call_id"`
+	Duplicates   []string         `json:"duplicates"`
 }
 
 func detailJSON(d recordings.Detail) detailOut {
@@ -367,5 +369,7 @@ func detailJSON(d recordings.Detail) detailOut {
 		Participants: pageOf(d.Participants, "", participantJSON).Items,
 		Notes:        pageOf(d.Notes, "", noteJSON).Items,
 		Pauses:       pageOf(d.Pauses, "", pauseJSON).Items,
-		SIPREC:       siprecJSON(d.SIPREC)}
+		SIPREC:       siprecJSON(d.SIPREC),
+		LinkedCallID: d.LinkedCallID,
+		Duplicates:   pageOf(d.Duplicates, "", func(id string) string { return id }).Items}
 }

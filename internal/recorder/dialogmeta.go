@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"callrec/internal/extension"
 	"callrec/internal/siprec"
 	"callrec/internal/store"
 )
@@ -302,4 +303,43 @@ func readSpooledSIPREC(dir string) (spooledSIPREC, bool) {
 		return sp, false
 	}
 	return sp, true
+}
+
+// sameConversationWindow is how far apart the SBC's and the media edge's
+// forks of one call may start.
+const sameConversationWindow = time.Minute
+
+// sameConversation finds a live recording of the user from the other kind
+// of source (the SBC for a media-edge session, the media edge for an SBC
+// one) that started within sameConversationWindow and shares an outside
+// party's address (in any spelling): the same Teams call forked twice.
+// "" when there is none or the database does not say.
+func (r *Recorder) sameConversation(ctx context.Context, tenantID, userID string, fromEdge bool, parts []store.CallParticipant) string {
+	mine := map[string]bool{}
+	for _, p := range parts {
+		if p.UserID != "" {
+			continue
+		}
+		for _, a := range append([]string{p.AOR}, p.AORs...) {
+			for _, c := range extension.Candidates(a) {
+				mine[c] = true
+			}
+		}
+	}
+	if len(mine) == 0 {
+		return ""
+	}
+	live, err := r.db.Q().LiveRecordingsOf(ctx, tenantID, userID, r.db.Now().Add(-sameConversationWindow), !fromEdge)
+	if err != nil {
+		r.log.Warn("recorder: could not look for the same call from another source", "err", err)
+		return ""
+	}
+	for _, lp := range live {
+		for _, c := range extension.Candidates(lp.AOR) {
+			if mine[c] {
+				return lp.CallID
+			}
+		}
+	}
+	return ""
 }

@@ -155,6 +155,22 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 			d.user, d.confidential = store.User{}, false
 		}
 	}
+	var linked string
+	if dbErr == nil && d.record && d.user.ID != "" {
+		linked = r.sameConversation(dbctx, src.TenantID, d.user.ID, adm != nil, parts)
+		if linked != "" {
+			// The SBC and the Teams media edge both fork this user's call:
+			// the first keeps the audio, this one only points to it.
+			by := "the Teams media edge"
+			if adm != nil {
+				by = "the SBC"
+			}
+			d.record, d.reason = false, "the same call is recorded from "+by+" (call "+linked+")"
+			if d.participant >= 0 {
+				parts[d.participant].Recorded = false
+			}
+		}
+	}
 	now := r.db.Now()
 	var expires *time.Time
 	if dbErr == nil {
@@ -164,7 +180,7 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 	call := store.Call{ID: newID(), TenantID: src.TenantID, SIPSourceID: src.ID, State: store.CallActive, Direction: d.direction,
 		StartedAt: now, RecorderNode: r.cfg.Node, Recorded: d.record, DecisionReason: d.reason, Confidential: d.confidential,
 		ExpiresAt: expires, RecordedUserID: d.user.ID, SIPCallID: o.CallID, Caller: o.From, Callee: o.To,
-		CreatedAt: now, UpdatedAt: now, Participants: parts}
+		CreatedAt: now, UpdatedAt: now, Participants: parts, LinkedCallID: linked}
 	if o.Metadata != nil {
 		call.SessionID, call.ExternalCallID = o.Metadata.SessionID, o.Metadata.ExternalCallID
 	}

@@ -161,6 +161,11 @@ type Detail struct {
 	Pauses       []store.CallPause       `json:"pauses"`
 	// SIPREC is the session's streams and changes, nil when none is stored.
 	SIPREC *store.CallSIPREC `json:"siprec"`
+	// LinkedCallID is the recording this call duplicates (the same Teams
+	// call forked by the SBC and the media edge); Duplicates are the calls
+	// that duplicate this one.
+	LinkedCallID string   `json:"linked_call_id"`
+	Duplicates   []string `json:"duplicates"`
 }
 
 // Get returns a call the caller may see; one outside the scope is
@@ -189,7 +194,10 @@ func (s *Service) Get(ctx context.Context, p *caller.Caller, id string) (Detail,
 	if err != nil {
 		return d, err
 	}
-	d.Participants, d.SIPREC = call.Participants, call.SIPREC
+	d.Participants, d.SIPREC, d.LinkedCallID = call.Participants, call.SIPREC, call.LinkedCallID
+	if d.Duplicates, err = q.CallsLinkedTo(ctx, p.TenantID, id); err != nil {
+		return d, err
+	}
 	if d.Notes, err = q.CallNotes(ctx, p.TenantID, id); err != nil {
 		return d, err
 	}

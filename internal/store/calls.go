@@ -51,6 +51,9 @@ type Call struct {
 	// SIPREC is the session's streams and changes (GetCall; nil for a
 	// call without them).
 	SIPREC *CallSIPREC `json:"siprec,omitempty"`
+	// LinkedCallID is the recording this call duplicates (the same Teams
+	// call forked by the SBC and by the media edge), "" for most calls.
+	LinkedCallID string `json:"linked_call_id,omitempty"`
 }
 
 // CallMedia is what the recorder's RTP edge saw of a call, summed over its
@@ -172,10 +175,10 @@ func (q Q) InsertCall(ctx context.Context, c Call) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.exec(ctx, `INSERT INTO calls (`+callCols+`, siprec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = q.exec(ctx, `INSERT INTO calls (`+callCols+`, siprec, linked_call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.TenantID, c.SIPSourceID, c.State, c.Direction, c.StartedAt, nullTime(c.EndedAt), c.DurationMS, c.SizeBytes,
 		c.SHA256, c.BlobKey, c.AudioFormat, c.RecorderNode, c.Recorded, c.DecisionReason, c.Confidential, nullTime(c.ExpiresAt),
-		c.RecordedUserID, c.SIPCallID, c.SessionID, c.ExternalCallID, c.Caller, c.Callee, c.CreatedAt, c.UpdatedAt, media, detail)
+		c.RecordedUserID, c.SIPCallID, c.SessionID, c.ExternalCallID, c.Caller, c.Callee, c.CreatedAt, c.UpdatedAt, media, detail, c.LinkedCallID)
 	if err != nil {
 		return fmt.Errorf("store: insert call: %w", err)
 	}
@@ -288,11 +291,13 @@ func (q Q) SetCallAudio(ctx context.Context, tenantID, id, blobKey, format, sha 
 // GetCall returns a call of the tenant with its participants.
 func (q Q) GetCall(ctx context.Context, tenantID, id string) (Call, error) {
 	var detail sql.NullString
-	c, err := scanCall(withExtra{q.row(ctx, `SELECT `+callCols+`, siprec FROM calls WHERE tenant_id = ? AND id = ?`, tenantID, id), []any{&detail}})
+	var linked string
+	c, err := scanCall(withExtra{q.row(ctx, `SELECT `+callCols+`, siprec, linked_call_id FROM calls WHERE tenant_id = ? AND id = ?`, tenantID, id),
+		[]any{&detail, &linked}})
 	if err != nil {
 		return c, fmt.Errorf("store: get call: %w", err)
 	}
-	c.SIPREC = callSIPREC(detail)
+	c.SIPREC, c.LinkedCallID = callSIPREC(detail), linked
 	rows, err := q.query(ctx, `SELECT position, participant_id, name, aor, user_id, recorded, aors, joined_ms, left_ms FROM call_participants
 		WHERE tenant_id = ? AND call_id = ? ORDER BY position`, tenantID, id)
 	if err != nil {

@@ -8,4 +8,3 @@ ALTER TABLE call_participants ADD COLUMN aors TEXT NOT NULL DEFAULT '';
 ALTER TABLE call_participants ADD COLUMN joined_ms BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE call_participants ADD COLUMN left_ms BIGINT;
 ALTER TABLE calls ADD COLUMN siprec TEXT;
-CREATE INDEX calls_external_call_id ON calls (tenant_id, external_call_id);
