@@ -41,7 +41,9 @@ func TestSameTeamsCallFromSBCAndEdge(t *testing.T) {
 				`<participantstreamassoc participant_id="u"><send>a</send></participantstreamassoc>` +
 				`<participantstreamassoc participant_id="o"><send>b</send></participantstreamassoc></recording>`
 		}
-		sbc := func(other string) string { return md("sip:+15550001000@sbc.example", "sip:"+other+"@carrier.example", "") }
+		sbc := func(other string) string {
+			return md("sip:+15550001000@sbc.example", "sip:"+other+"@carrier.example", "")
+		}
 		edge := func(other string) string {
 			return md("sip:9b0c41d2-7f3e-4c7a-9d51-2b8e6a1c0f44@contoso.example", "tel:"+other, `<correlation xmlns="urn:callrec:teams">tok-`+siptest.Random(8)+`</correlation>`)
 		}
