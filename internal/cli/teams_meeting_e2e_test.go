@@ -50,6 +50,24 @@ func TestTeamsMeetingIsOneRecording(t *testing.T) {
 			}
 			return len(mine) == 1 && mine[0].State == "completed"
 		})
+		// The other leg's row keeps no audio, is left out of the lists and
+		// points at the recording, which names it.
+		var kept struct {
+			Duplicates []string `json:"duplicates"`
+		}
+		w.api("GET", "/api/v1/recordings/"+mine[0].ID, nil, 200, &kept)
+		if len(kept.Duplicates) != 1 {
+			t.Fatalf("the recording names %d duplicates, want the second leg's row", len(kept.Duplicates))
+		}
+		var dup struct {
+			Recorded       bool   `json:"recorded"`
+			LinkedCallID   string `json:"linked_call_id"`
+			ExternalCallID string `json:"external_call_id"`
+		}
+		w.api("GET", "/api/v1/recordings/"+kept.Duplicates[0], nil, 200, &dup)
+		if dup.Recorded || dup.LinkedCallID != mine[0].ID || !legs[dup.ExternalCallID] || dup.ExternalCallID == mine[0].ExternalCallID {
+			t.Errorf("the second leg's row: %+v", dup)
+		}
 		aad := map[string]bool{ended.Parties[0].UserID: true, ended.Parties[1].UserID: true, ended.Parties[2].UserID: true}
 		var users struct {
 			Items []struct {

@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -342,4 +343,20 @@ func (r *Recorder) sameConversation(ctx context.Context, tenantID, userID string
 		}
 	}
 	return ""
+}
+
+// linkToChain points a later Teams leg's row at its chain's recording,
+// when that recording's INVITE came after this leg's. A link that cannot
+// be made is logged: it only joins two rows, no audio depends on it.
+func (r *Recorder) linkToChain(ctx context.Context, s *session) {
+	ctx, cancel := context.WithTimeout(ctx, dbWait)
+	defer cancel()
+	q := r.db.Q()
+	id, err := q.EdgeCallOf(ctx, s.call.TenantID, s.recordedBy)
+	if err == nil {
+		err = q.SetCallLink(ctx, s.call.TenantID, s.call.ID, id)
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		r.log.Warn("recorder: Teams leg not linked to its chain's recording", "call", s.call.ID, "err", err)
+	}
 }

@@ -68,6 +68,10 @@ type Admission struct {
 	Direction string
 	Record    bool
 	Reason    string
+	// RecordedBy is the Graph call id of the leg whose recording this
+	// session's conversation already has (a later leg of a meeting's
+	// chain), "" otherwise.
+	RecordedBy string
 }
 
 // Recorder records calls. Its methods are safe for concurrent use.

@@ -28,6 +28,9 @@ type session struct {
 	record bool
 	// recordedPID is the metadata id of the recorded participant, "" if none.
 	recordedPID string
+	// recordedBy is the Graph call id of the Teams leg that records this
+	// session's conversation, while the link to its call is not made yet.
+	recordedBy string
 	// dialog and sourceAddr (the registered source's IP or CIDR, "" for a
 	// media edge's session) decide which in-dialog requests are its own.
 	dialog     siprec.Dialog
@@ -156,6 +159,10 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		}
 	}
 	var linked string
+	if dbErr == nil && adm != nil && adm.RecordedBy != "" {
+		// A later leg of a Teams chain: point at the chain's recording.
+		linked, _ = r.db.Q().EdgeCallOf(dbctx, src.TenantID, adm.RecordedBy)
+	}
 	if dbErr == nil && d.record && d.user.ID != "" {
 		linked = r.sameConversation(dbctx, src.TenantID, d.user.ID, adm != nil, parts)
 		if linked != "" {
@@ -194,6 +201,9 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		dialog: o.Dialog, sourceAddr: src.Address, parts: slices.Clone(participantsFrom(o.Metadata, parts))}
 	if d.participant >= 0 {
 		s.recordedPID = parts[d.participant].ParticipantID
+	}
+	if adm != nil && linked == "" {
+		s.recordedBy = adm.RecordedBy
 	}
 	if err := writeMeta(s); err != nil {
 		return nil, err
@@ -511,6 +521,9 @@ func (r *Recorder) Stop(ctx context.Context, callID, why string) error {
 	go func() {
 		defer r.ending.Done()
 		defer r.cfg.Guard.Recover("recorder call end")
+		if s.recordedBy != "" {
+			r.linkToChain(context.WithoutCancel(ctx), s)
+		}
 		r.endSlots <- struct{}{}
 		defer func() { <-r.endSlots }()
 		r.afterEnd(context.WithoutCancel(ctx), s.dir)

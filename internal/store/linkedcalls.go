@@ -46,3 +46,25 @@ func (q Q) LiveRecordingsOf(ctx context.Context, tenantID, userID string, since 
 func (q Q) CallsLinkedTo(ctx context.Context, tenantID, callID string) ([]string, error) {
 	return q.userStrings(ctx, `SELECT id FROM calls WHERE tenant_id = ? AND linked_call_id = ? ORDER BY started_at, id`, tenantID, callID)
 }
+
+// EdgeCallOf returns the id of the media edge's recording of a Teams leg
+// (the call whose vendor id is the leg's Graph call id); "" if none.
+func (q Q) EdgeCallOf(ctx context.Context, tenantID, graphCallID string) (string, error) {
+	var id string
+	err := q.row(ctx, `SELECT id FROM calls WHERE tenant_id = ? AND external_call_id = ? AND sip_source_id = '' AND linked_call_id = ''
+		ORDER BY started_at LIMIT 1`, tenantID, graphCallID).Scan(&id)
+	if err != nil {
+		return "", fmt.Errorf("store: edge call: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// SetCallLink points a call at the recording it duplicates.
+func (q Q) SetCallLink(ctx context.Context, tenantID, callID, linkedID string) error {
+	err := affectedOne(q.exec(ctx, `UPDATE calls SET linked_call_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND id <> ?`,
+		linkedID, q.Now(), tenantID, callID, linkedID))
+	if err != nil {
+		return fmt.Errorf("store: link call: %w", err)
+	}
+	return nil
+}

@@ -91,7 +91,9 @@ func recordingWhere(tenantID string, f RecordingFilter) (where []string, args []
 // recordingWhereOn turns a filter into SQL conditions over calls c for the
 // engine d (plan: see textWhere); none says the scope is empty.
 func recordingWhereOn(d Dialect, plan textPlan, tenantID string, f RecordingFilter) (where []string, args []any, none bool) {
-	where, args = []string{"c.tenant_id = ?"}, []any{tenantID}
+	// A duplicate of another recording (linked_call_id) is not a recording
+	// of its own: the call log (ListCalls) keeps it, the workspace does not.
+	where, args = []string{"c.tenant_id = ?", "c.linked_call_id = ''"}, []any{tenantID}
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
 	if f.From != nil {
 		add("c.started_at >= ?", f.From.UTC())

@@ -17,6 +17,10 @@ type Admission struct {
 	Direction string
 	Record    bool
 	Reason    string
+	// RecordedBy is the Graph call id of the leg whose recording this
+	// session's conversation already has (a later leg of a meeting's
+	// chain), "" otherwise.
+	RecordedBy string
 }
 
 // ErrUnknownCorrelation means the session names no leg the bot answered.
@@ -95,7 +99,7 @@ func (g *Gate) once(ctx context.Context, leg store.TeamsCall, a Admission) (Admi
 	if first.GraphCallID != leg.GraphCallID {
 		// No user either: the row is the leg's trace for the tenant's
 		// admins; the user sees the chain's recording instead.
-		a.Record, a.UserID = false, ""
+		a.Record, a.UserID, a.RecordedBy = false, "", first.GraphCallID
 		a.Reason = "the call is recorded once, by its Teams leg " + first.GraphCallID + "; this leg's audio would duplicate it"
 	}
 	return a, nil
