@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,7 +152,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, p *principal.Pr
 			if !ok {
 				return nil
 			}
-			if !scope.allows(e) {
+			if !scope.allows(r.Context(), e) {
 				continue
 			}
 			b, _ := json.Marshal(e)
@@ -165,13 +166,14 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request, p *principal.Pr
 type eventScope struct {
 	calls        *recordings.Scope // nil: no call events
 	integrations bool              // integration.* events
+	svc          *recordings.Service
 }
 
 // eventScope works out the caller's scope; a caller who may see no kind of
 // event is refused.
 func (h *Handler) eventScope(r *http.Request, p *principal.Principal) (eventScope, error) {
-	var s eventScope
-	switch sc, err := h.workspace().ScopeOf(r.Context(), p); {
+	s := eventScope{svc: h.workspace()}
+	switch sc, err := s.svc.ScopeOf(r.Context(), p); {
 	case err == nil:
 		s.calls = &sc
 	case !errors.Is(err, recordings.ErrForbidden):
@@ -188,12 +190,12 @@ func (h *Handler) eventScope(r *http.Request, p *principal.Principal) (eventScop
 // integration events by the permission to manage integrations, the bus's
 // own "lagged" marker to everyone, and kinds it does not know to nobody,
 // so a new producer must be given a rule here before anyone sees its data.
-func (s eventScope) allows(e events.Event) bool {
+func (s eventScope) allows(ctx context.Context, e events.Event) bool {
 	switch {
 	case e.Kind == "lagged":
 		return true
 	case strings.HasPrefix(e.Kind, "call."):
-		return s.calls != nil && callEventVisible(e.Data, *s.calls)
+		return s.calls != nil && s.callVisible(ctx, e.Data)
 	case strings.HasPrefix(e.Kind, "integration."):
 		return s.integrations
 	default:
@@ -201,10 +203,10 @@ func (s eventScope) allows(e events.Event) bool {
 	}
 }
 
-func callEventVisible(data json.RawMessage, scope recordings.Scope) bool {
+func (s eventScope) callVisible(ctx context.Context, data json.RawMessage) bool {
 	var c store.Call
 	if json.Unmarshal(data, &c) != nil {
 		return false
 	}
-	return scope.Allows(c)
+	return s.svc.Visible(ctx, *s.calls, c)
 }

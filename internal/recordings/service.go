@@ -122,6 +122,15 @@ func (s *Service) allows(ctx context.Context, sc Scope, c store.Call) (bool, err
 	return s.DB.Q().CallListedUnder(ctx, c.TenantID, c.ID, sc.UserIDs)
 }
 
+// Visible tells whether a call (as an event carries it) is in the scope,
+// the Teams chains included: a supervisor or user sees the live events of
+// a meeting recorded under another leg's user when they are in its chain.
+// A lookup that fails hides the event.
+func (s *Service) Visible(ctx context.Context, sc Scope, c store.Call) bool {
+	ok, err := s.allows(ctx, sc, c)
+	return err == nil && ok
+}
+
 // Call returns one call the caller may see, or ErrNotFound (another
 // tenant's, or out of the caller's scope: the same answer, so neither
 // can be told apart).
