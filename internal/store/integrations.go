@@ -89,9 +89,14 @@ func (q Q) GetIntegration(ctx context.Context, tenantID, kind string) (Integrati
 
 // ListIntegrations returns the tenant's integrations.
 func (q Q) ListIntegrations(ctx context.Context, tenantID string) ([]Integration, error) {
-	rows, err := q.query(ctx, `SELECT `+integrationCols+` FROM integrations WHERE tenant_id = ? ORDER BY kind`, tenantID)
+	return q.integrations(ctx, "list integrations", `SELECT `+integrationCols+` FROM integrations WHERE tenant_id = ? ORDER BY kind`, tenantID)
+}
+
+// integrations runs a query for integration rows; op names it in errors.
+func (q Q) integrations(ctx context.Context, op, query string, args ...any) ([]Integration, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list integrations: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", op, err)
 	}
 	defer rows.Close()
 	var out []Integration

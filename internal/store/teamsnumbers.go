@@ -52,18 +52,5 @@ func (q Q) SyncTeamsExtensions(ctx context.Context, tenantID, userID string, num
 // ConnectedIntegrations lists every tenant's integration of a kind in a
 // status, for system jobs that visit each tenant in turn.
 func (q Q) ConnectedIntegrations(ctx context.Context, kind, status string) ([]Integration, error) {
-	rows, err := q.query(ctx, `SELECT `+integrationCols+` FROM integrations WHERE kind = ? AND status = ? ORDER BY tenant_id`, kind, status)
-	if err != nil {
-		return nil, fmt.Errorf("store: integrations by status: %w", err)
-	}
-	defer rows.Close()
-	var out []Integration
-	for rows.Next() {
-		i, err := scanIntegration(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return q.integrations(ctx, "integrations by status", `SELECT `+integrationCols+` FROM integrations WHERE kind = ? AND status = ? ORDER BY tenant_id`, kind, status)
 }
