@@ -67,3 +67,20 @@ func TestAdminCLI(t *testing.T) {
 		t.Fatalf("migrate: %d %q", code, out)
 	}
 }
+
+// TestServeRefusesUnknownRoles: a typo in --roles or CALLREC_ROLES stops
+// the node with the roles it knows, instead of starting one that runs less.
+func TestServeRefusesUnknownRoles(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"CALLREC_DATA_DIR": dir, "CALLREC_DATABASE_URL": "sqlite://" + filepath.Join(dir, "c.db")}
+	for _, roles := range []string{"web,recoder", "webrecorder", " , "} {
+		code, _, stderr := runCLI(t, env, "serve", "--roles", roles)
+		if code != 2 || !strings.Contains(stderr, "web, recorder, teamsbot, worker") {
+			t.Errorf("--roles %q: exit %d, %q", roles, code, stderr)
+		}
+	}
+	env["CALLREC_ROLES"] = "web,wroker"
+	if code, _, stderr := runCLI(t, env, "serve"); code != 2 || !strings.Contains(stderr, `unknown role "wroker"`) {
+		t.Errorf("CALLREC_ROLES with a typo: exit %d, %q", code, stderr)
+	}
+}

@@ -1,12 +1,12 @@
 package cli
 
 import (
+	"callrec/internal/config"
 	"context"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 )
 
 func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
@@ -23,6 +23,10 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if rolesFlag != "" {
 		cfg.Roles = rolesFlag
 	}
+	if err := config.CheckRoles(cfg.Roles); err != nil {
+		fmt.Fprintln(env.Stderr, "callrec serve:", err)
+		return 2
+	}
 	log := newLogger(env.Stderr, cfg.LogLevel)
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
@@ -30,10 +34,10 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	defer a.close()
-	if strings.Contains(cfg.Roles, "web") {
+	if cfg.HasRole("web") {
 		a.warnNoMail()
 	}
-	if strings.Contains(cfg.Roles, "recorder") {
+	if cfg.HasRole("recorder") {
 		wait, err := a.startRecorder(ctx)
 		if err != nil {
 			log.Error("cannot start the recorder", "err", err)
@@ -45,10 +49,10 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 			}
 		}()
 	}
-	if strings.Contains(cfg.Roles, "teamsbot") {
+	if cfg.HasRole("teamsbot") {
 		a.startTeamsBot(ctx)
 	}
-	if strings.Contains(cfg.Roles, "worker") {
+	if cfg.HasRole("worker") {
 		a.startWorker(ctx)
 	}
 	if err := a.serveListeners(ctx); err != nil {
@@ -69,7 +73,7 @@ type listener struct {
 // the portal, or alone on the HTTP address for a recorder without it) and
 // /metrics on CALLREC_METRICS_ADDR when set.
 func (a *app) listeners() []listener {
-	web, rec := strings.Contains(a.cfg.Roles, "web"), strings.Contains(a.cfg.Roles, "recorder")
+	web, rec := a.cfg.HasRole("web"), a.cfg.HasRole("recorder")
 	var out []listener
 	switch {
 	case web:

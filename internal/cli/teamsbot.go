@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"callrec/internal/recorder"
@@ -15,7 +14,7 @@ import (
 // teamsBot is the Teams recording bot, or nil when this process does not
 // run the teamsbot role or no Microsoft app is configured.
 func (a *app) teamsBot() *teamsbot.Bot {
-	if a.bot != nil || a.cfg.MSClientID == "" || !strings.Contains(a.cfg.Roles, "teamsbot") {
+	if a.bot != nil || a.cfg.MSClientID == "" || !a.cfg.HasRole("teamsbot") {
 		return a.bot
 	}
 	ep := teams.Endpoints{LoginURL: a.cfg.MSLoginURL, GraphURL: a.cfg.MSGraphURL, TeamsAdminURL: a.cfg.MSTeamsAdminURL,

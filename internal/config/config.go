@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -225,4 +226,37 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// KnownRoles are the parts a node can run.
+var KnownRoles = []string{"web", "recorder", "teamsbot", "worker"}
+
+// CheckRoles refuses a role list naming anything but KnownRoles, or
+// nothing at all: a typo must not start a node that silently runs less.
+func CheckRoles(roles string) error {
+	n := 0
+	for _, r := range strings.Split(roles, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if !slices.Contains(KnownRoles, r) {
+			return fmt.Errorf("unknown role %q (want some of %s)", r, strings.Join(KnownRoles, ", "))
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("no role given (want some of %s)", strings.Join(KnownRoles, ", "))
+	}
+	return nil
+}
+
+// HasRole tells whether the node runs role.
+func (c Config) HasRole(role string) bool {
+	for _, r := range strings.Split(c.Roles, ",") {
+		if strings.TrimSpace(r) == role {
+			return true
+		}
+	}
+	return false
 }
