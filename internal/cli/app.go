@@ -35,6 +35,7 @@ type app struct {
 	accounts *account.Service
 	auth     *auth.Service
 	bus      events.Bus // see eventBus
+	closeBus func()     // stops a shared bus
 	integ    *integration.Service
 	bot      *teamsbot.Bot
 	rec      *recorder.Recorder // this process's recorder, once started
@@ -117,6 +118,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 // close waits for reset mails on their way, writes the sign-in attempts
 // not yet audited, and closes the store.
 func (a *app) close() {
+	if a.closeBus != nil {
+		a.closeBus()
+	}
 	a.auth.FlushMail()
 	a.auth.FlushAttempts(context.Background())
 	a.db.Close()

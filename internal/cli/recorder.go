@@ -26,11 +26,17 @@ import (
 	"callrec/internal/web"
 )
 
-// eventBus is the process's live-update bus, shared by the recorder and
-// the web role when both run here.
+// eventBus is the process's live-update bus. On PostgreSQL it is shared
+// across nodes through the database (a web node shows the calls a
+// recorder node holds); on SQLite, one process, it stays in-process.
 func (a *app) eventBus() events.Bus {
 	if a.bus == nil {
-		a.bus = events.NewLocal()
+		if a.db.Dialect() == store.Postgres {
+			sh := events.NewShared(a.db.SharedEvents(), a.log)
+			a.bus, a.closeBus = sh, sh.Close
+		} else {
+			a.bus = events.NewLocal()
+		}
 	}
 	return a.bus
 }
