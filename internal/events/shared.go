@@ -32,9 +32,9 @@ type Log interface {
 // few seconds in case a notification was missed — and hands it to its own
 // subscribers through a Local bus.
 type Shared struct {
-	local *Local
-	log   Log
-	lg    *slog.Logger
+	local    *Local
+	log      Log
+	lg       *slog.Logger
 	out      chan Event
 	wake     chan struct{}
 	appended chan struct{} // closed when append has written the queue out
@@ -100,7 +100,9 @@ func (s *Shared) Publish(_ context.Context, e Event) {
 }
 
 // Subscribe returns this node's view of the tenant's events, from every node.
-func (s *Shared) Subscribe(tenantID string) (<-chan Event, func()) { return s.local.Subscribe(tenantID) }
+func (s *Shared) Subscribe(tenantID string) (<-chan Event, func()) {
+	return s.local.Subscribe(tenantID)
+}
 
 func (s *Shared) poke() {
 	select {
