@@ -2,162 +2,158 @@ package blob
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
-// S3 stores objects in a bucket of any S3-compatible service, signing each
-// request with AWS Signature Version 4. Path-style addressing keeps it
-// working against MinIO and other self-hosted services.
+// S3 stores objects in a bucket of any S3-compatible service through
+// minio-go (a well-kept S3 client that works against AWS and self-hosted
+// services alike), which signs (SigV4), uploads large files in parts, and
+// sends each part's Content-MD5 so the server verifies what it stores.
+// Path-style addressing keeps it working against self-hosted services.
 //
-// URL: s3://BUCKET?endpoint=https://host:port&region=R&prefix=P; the keys
-// come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+// URL: s3://BUCKET?endpoint=https://host:port&region=R&prefix=P
+// [&lock_days=N&lock_mode=governance|compliance]; the keys come from
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. With lock_days each object
+// is stored under S3 Object Lock (WORM) for that many days: the bucket must
+// have Object Lock enabled, and a delete before then is refused.
 type S3 struct {
-	endpoint, bucket, region, prefix string
-	access, secret                   string
-	client                           *http.Client
-	now                              func() time.Time
+	client   *minio.Client
+	bucket   string
+	prefix   string
+	lockDays int
+	lockMode minio.RetentionMode
+	now      func() time.Time
 }
 
 // NewS3 reads an s3:// URL.
 func NewS3(u *url.URL) (*S3, error) {
 	q := u.Query()
-	s := &S3{bucket: u.Host, endpoint: strings.TrimRight(q.Get("endpoint"), "/"), region: q.Get("region"),
-		prefix: strings.Trim(q.Get("prefix"), "/"), access: os.Getenv("AWS_ACCESS_KEY_ID"),
-		secret: os.Getenv("AWS_SECRET_ACCESS_KEY"), client: &http.Client{Timeout: 5 * time.Minute}, now: time.Now}
+	s := &S3{bucket: u.Host, prefix: strings.Trim(q.Get("prefix"), "/"), now: time.Now, lockMode: minio.Governance}
 	if s.bucket == "" {
 		return nil, errors.New("blob: s3 URL needs a bucket: s3://BUCKET?endpoint=…")
 	}
-	if s.region == "" {
-		s.region = "us-east-1"
+	region := q.Get("region")
+	if region == "" {
+		region = "us-east-1"
 	}
-	if s.endpoint == "" {
-		s.endpoint = "https://s3." + s.region + ".amazonaws.com"
+	endpoint := q.Get("endpoint")
+	if endpoint == "" {
+		endpoint = "https://s3." + region + ".amazonaws.com"
+	}
+	ep, err := url.Parse(endpoint)
+	if err != nil || ep.Host == "" || (ep.Scheme != "http" && ep.Scheme != "https") {
+		return nil, fmt.Errorf("blob: s3 endpoint %q: want http(s)://host[:port]", endpoint)
+	}
+	if v := q.Get("lock_days"); v != "" {
+		if s.lockDays, err = strconv.Atoi(v); err != nil || s.lockDays < 1 || s.lockDays > 36500 {
+			return nil, fmt.Errorf("blob: s3 lock_days %q: want 1 to 36500", v)
+		}
+	}
+	switch m := q.Get("lock_mode"); m {
+	case "", "governance":
+	case "compliance":
+		s.lockMode = minio.Compliance
+	default:
+		return nil, fmt.Errorf("blob: s3 lock_mode %q: want governance or compliance", m)
+	}
+	s.client, err = minio.New(ep.Host, &minio.Options{Creds: credentials.NewEnvAWS(), Secure: ep.Scheme == "https",
+		Region: region, BucketLookup: minio.BucketLookupPath})
+	if err != nil {
+		return nil, fmt.Errorf("blob: s3: %w", err)
 	}
 	return s, nil
 }
 
-func (s *S3) objectURL(key string) string {
+func (s *S3) key(key string) string {
 	if s.prefix != "" {
-		key = s.prefix + "/" + key
+		return s.prefix + "/" + key
 	}
-	return s.endpoint + "/" + s.bucket + "/" + (&url.URL{Path: key}).EscapedPath()
+	return key
 }
 
-func (s *S3) do(ctx context.Context, method, key string, body io.Reader, size int64) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, method, s.objectURL(key), body)
-	if err != nil {
-		return nil, fmt.Errorf("blob: s3: %w", err)
-	}
-	if body != nil {
-		req.ContentLength = size
-	}
-	s.sign(req)
-	res, err := s.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("blob: s3 %s: %w", method, err)
-	}
-	if res.StatusCode == http.StatusNotFound {
-		res.Body.Close()
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, key)
-	}
-	if res.StatusCode/100 != 2 {
-		msg, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-		res.Body.Close()
-		return nil, fmt.Errorf("blob: s3 %s %s: %s: %s", method, key, res.Status, msg)
-	}
-	return res, nil
-}
-
-// sign adds SigV4 headers; the payload is declared unsigned so a large file
-// need not be read twice.
-func (s *S3) sign(req *http.Request) {
-	t := s.now().UTC()
-	amzDate, day := t.Format("20060102T150405Z"), t.Format("20060102")
-	req.Header.Set("X-Amz-Date", amzDate)
-	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-	signed := "host;x-amz-content-sha256;x-amz-date"
-	canonical := strings.Join([]string{req.Method, req.URL.EscapedPath(), req.URL.RawQuery,
-		"host:" + req.URL.Host + "\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:" + amzDate + "\n",
-		signed, "UNSIGNED-PAYLOAD"}, "\n")
-	scope := day + "/" + s.region + "/s3/aws4_request"
-	sum := sha256.Sum256([]byte(canonical))
-	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
-	key := hmacSHA256([]byte("AWS4"+s.secret), day)
-	for _, part := range []string{s.region, "s3", "aws4_request"} {
-		key = hmacSHA256(key, part)
-	}
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+s.access+"/"+scope+
-		", SignedHeaders="+signed+", Signature="+hex.EncodeToString(hmacSHA256(key, toSign)))
-}
-
-func hmacSHA256(key []byte, msg string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(msg))
-	return m.Sum(nil)
-}
-
-// Put uploads the file.
+// Put uploads the file, in parts when it is large, and checks that the
+// service stored every byte.
 func (s *S3) Put(ctx context.Context, key, path string) error {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("blob: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("blob: %w", err)
+	// Content-MD5 on every part lets the service refuse a corrupted upload;
+	// the payload is then sent unsigned and unchunked (UNSIGNED-PAYLOAD),
+	// which every S3 implementation reads, rather than aws-chunked.
+	opts := minio.PutObjectOptions{SendContentMd5: true, DisableContentSha256: true, ContentType: contentType(key)}
+	if s.lockDays > 0 {
+		opts.Mode, opts.RetainUntilDate = s.lockMode, s.now().AddDate(0, 0, s.lockDays)
 	}
-	res, err := s.do(ctx, http.MethodPut, key, f, st.Size())
+	info, err := s.client.FPutObject(ctx, s.bucket, s.key(key), path, opts)
 	if err != nil {
-		return err
+		return fmt.Errorf("blob: s3 put %s: %w", key, err)
 	}
-	res.Body.Close()
+	if info.Size != st.Size() {
+		return fmt.Errorf("blob: s3 put %s: stored %d of %d bytes", key, info.Size, st.Size())
+	}
 	return nil
 }
 
-// Open downloads the object to a temporary file, so that it can be served
-// with seeks; the file goes away on Close.
-func (s *S3) Open(ctx context.Context, key string) (Object, error) {
-	res, err := s.do(ctx, http.MethodGet, key, nil, 0)
-	if err != nil {
-		return nil, err
+// contentType names what callrec stores: Ogg Opus recordings, CSV exports.
+func contentType(key string) string {
+	switch {
+	case strings.HasSuffix(key, ".opus"), strings.HasSuffix(key, ".ogg"):
+		return "audio/ogg"
+	case strings.HasSuffix(key, ".wav"):
+		return "audio/wav"
+	case strings.HasSuffix(key, ".csv"):
+		return "text/csv"
 	}
-	defer res.Body.Close()
-	tmp, err := os.CreateTemp("", "callrec-s3-*")
-	if err != nil {
-		return nil, fmt.Errorf("blob: %w", err)
-	}
-	os.Remove(tmp.Name())
-	n, err := io.Copy(tmp, res.Body)
-	if err == nil {
-		_, err = tmp.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("blob: s3 get %s: %w", key, err)
-	}
-	return file{tmp, n}, nil
+	return "application/octet-stream"
 }
 
-// Delete removes the object.
+// s3Object is an object read with ranged GETs as it is sought.
+type s3Object struct {
+	*minio.Object
+	size int64
+}
+
+func (o s3Object) Size() int64 { return o.size }
+
+// Open returns the object for reading; seeks turn into ranged GETs.
+func (s *S3) Open(ctx context.Context, key string) (Object, error) {
+	obj, err := s.client.GetObject(ctx, s.bucket, s.key(key), minio.GetObjectOptions{})
+	if err != nil {
+		return nil, s3Err("get", key, err)
+	}
+	st, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		return nil, s3Err("get", key, err)
+	}
+	return s3Object{obj, st.Size}, nil
+}
+
+// Delete removes the object; one that is not there is no error.
 func (s *S3) Delete(ctx context.Context, key string) error {
-	res, err := s.do(ctx, http.MethodDelete, key, nil, 0)
-	if errors.Is(err, ErrNotFound) {
+	err := s.client.RemoveObject(ctx, s.bucket, s.key(key), minio.RemoveObjectOptions{})
+	if err = s3Err("delete", key, err); errors.Is(err, ErrNotFound) {
 		return nil
 	}
-	if err != nil {
-		return err
+	return err
+}
+
+func s3Err(op, key string, err error) error {
+	if err == nil {
+		return nil
 	}
-	res.Body.Close()
-	return nil
+	if code := minio.ToErrorResponse(err).Code; code == "NoSuchKey" || code == "NotFound" {
+		return fmt.Errorf("blob: s3 %s %s: %w", op, key, ErrNotFound)
+	}
+	return fmt.Errorf("blob: s3 %s %s: %w", op, key, err)
 }
