@@ -77,6 +77,7 @@ type teamsData struct {
 	Statement  string
 	FlagsWarn  string
 	Running    bool
+	Removing   bool // the disconnect's Step 2: the removal job runs or stopped
 	Disconnect integration.DisconnectOptions
 	Missing    []string
 }
@@ -84,15 +85,15 @@ type teamsData struct {
 func (h *Handler) teamsData(r *http.Request, tenantID string) (teamsData, error) {
 	v, err := h.Integrations.Get(r.Context(), tenantID)
 	if errors.Is(err, integration.ErrNotFound) {
-		return teamsData{}, &pageError{Status: http.StatusNotFound, Title: "No Microsoft Teams integration",
-			Message: "Add the Microsoft Teams integration first.", Href: "/admin/integrations?add=1", Action: "Add integration"}
+		return teamsData{}, errNoIntegration
 	}
 	if err != nil {
 		return teamsData{}, err
 	}
 	d := teamsData{V: v, Tab: v.WizardStep, Config: v.Config, Statement: integration.NotificationStatement,
-		FlagsWarn: integration.FlagsWarning, Running: v.JobState == "queued" || v.JobState == "running",
-		Disconnect: integration.DefaultDisconnect()}
+		FlagsWarn: integration.FlagsWarning, Running: v.Running(),
+		Disconnect: integration.DefaultDisconnect(),
+		Removing:   v.Status == integration.StatusDisconnecting || v.Status == integration.StatusDisconnectErr}
 	if v.Disconnect != nil {
 		d.Disconnect = *v.Disconnect
 	}
