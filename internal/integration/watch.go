@@ -10,7 +10,7 @@ import (
 
 // WatchEvery is how often Watch reads the job from the database by
 // default (Options.WatchEvery).
-const WatchEvery = time.Second
+const WatchEvery = 500 * time.Millisecond
 
 // Running reports whether the view's job is still to finish.
 func (v View) Running() bool { return v.JobState == jobQueued || v.JobState == jobRunning }
