@@ -12,10 +12,16 @@ import (
 	"callrec/internal/teams"
 )
 
+// Job kinds, as View.JobKind shows them.
+const (
+	JobConnect    = "connect"
+	JobDisconnect = "disconnect"
+)
+
 // Job kinds and states.
 const (
-	jobConnect    = "connect"
-	jobDisconnect = "disconnect"
+	jobConnect    = JobConnect
+	jobDisconnect = JobDisconnect
 
 	jobQueued  = "queued"
 	jobRunning = "running"

@@ -207,3 +207,65 @@ func TestProgressStreamPermissionAndTenant(t *testing.T) {
 		}
 	})
 }
+
+// Apply and Disconnect end on their own page: straight from the action
+// (?job=1) the finished list shows at 100% with Close, even when the job
+// was over before the page was asked for; the sign-in's banner is gone.
+func TestFinishedJobsEndOnTheirPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		w := newWorld(t, b)
+		if v := w.connect(integration.DefaultConfig()); v.Status != integration.StatusConnected {
+			t.Fatalf("connect: %s", v.Status)
+		}
+		page := func(path string) string {
+			t.Helper()
+			res, body := w.admin.Get(w.callrec.URL + path)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, res.StatusCode)
+			}
+			return body
+		}
+		closeRE := regexp.MustCompile(`<div class="actions" data-finished\s*><a class="btn btn-primary" href="([^"]+)">Close</a>`)
+		body := page("/admin/integrations/teams?job=1")
+		if m := closeRE.FindStringSubmatch(body); m == nil || m[1] != "/admin/integrations/teams" {
+			t.Fatalf("Apply's end has no visible Close to the details:\n%s", body)
+		}
+		for _, want := range []string{`aria-current="step" class="done">Step 4. Apply`, `value="100"`, "Finished."} {
+			if !strings.Contains(body, want) {
+				t.Fatalf("Apply's end lacks %q", want)
+			}
+		}
+		if strings.Contains(page("/admin/integrations/teams"), "Step 4. Apply") {
+			t.Fatal("the page without ?job=1 should be the details")
+		}
+
+		var out struct {
+			URL string `json:"redirect_url"`
+		}
+		o := integration.DefaultDisconnect()
+		o.ConfirmDomain = domain
+		w.admin.json("POST", "/api/v1/integrations/teams/disconnect", o, http.StatusOK, &out)
+		res := w.admin.Microsoft(out.URL, adele, adelePW, "accept")
+		target := res.Header.Get("Location")
+		if !strings.Contains(target, "job=1") {
+			t.Fatalf("the disconnect's sign-in returns to %q, not to the removal's progress", target)
+		}
+		running := page(target)
+		for _, want := range []string{"Step 2. Finish", "Removing the Teams resources now.", progressPath} {
+			if !strings.Contains(running, want) {
+				t.Fatalf("the removal's page lacks %q", want)
+			}
+		}
+		w.runJobs(w.svc)
+		body = page(target)
+		if m := closeRE.FindStringSubmatch(body); m == nil || m[1] != "/admin/integrations" {
+			t.Fatalf("the removal's end has no visible Close to the list:\n%s", body)
+		}
+		if strings.Contains(body, "Removing the Teams resources now.") || !strings.Contains(body, "Step 2. Finish") {
+			t.Fatal("the removal's end shows the stale banner or not its Step 2")
+		}
+		if body := page("/admin/integrations/teams?returned=1"); strings.Contains(body, "Removing the Teams resources now.") || !strings.Contains(body, "was disconnected") {
+			t.Fatal("the wizard's start after the removal shows the stale banner")
+		}
+	})
+}

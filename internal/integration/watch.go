@@ -15,6 +15,13 @@ const WatchEvery = 500 * time.Millisecond
 // Running reports whether the view's job is still to finish.
 func (v View) Running() bool { return v.JobState == jobQueued || v.JobState == jobRunning }
 
+// Finished reports whether the view's job ran to its end and left the
+// integration as it meant to: connected, or disconnected.
+func (v View) Finished() bool {
+	return v.JobState == jobDone && len(v.Steps) > 0 &&
+		(v.JobKind == jobConnect && v.Status == StatusConnected || v.JobKind == jobDisconnect && v.Status == StatusDisconnected)
+}
+
 // Watch sends the tenant's integration as it is now, then again each time
 // it changes (a step starts, retries, ends), until the job has ended — the
 // last view sent is the finished one — or ctx ends; then it closes the
