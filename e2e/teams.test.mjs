@@ -24,7 +24,11 @@ after(async () => {
   await browser?.close();
 });
 
-const shot = (name) => page.screenshot({ path: path.join(shots, `teams-${name}.png`), fullPage: true });
+// A full-page shot of a scrolled page draws the sticky header mid-page.
+const shot = async (name) => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(shots, `teams-${name}.png`), fullPage: true });
+};
 const clickNav = (locator) => nav(page, locator);
 const microsoft = (label) => ms(page, base, shot, label);
 
