@@ -55,8 +55,8 @@
     es.addEventListener("progress", function (e) {
       var v = JSON.parse(e.data);
       apply(block, v);
-      if (live && (v.job_state === "queued" || v.job_state === "running")) {
-        live.textContent = "Updating live…";
+      if (v.job_state === "queued" || v.job_state === "running") {
+        if (live) { live.textContent = "Updating live…"; }
         return;
       }
       es.close();
