@@ -3,8 +3,9 @@
 // opens the call page and presses "Listen live"; the test measures audio
 // actually arriving in the AudioWorklet (its level) and the delay it adds
 // (frame timestamps against arrival, plus the jitter buffer and output),
-// then pauses and resumes the recording and checks the finished recording
-// is silent over the marked span and carries audio elsewhere.
+// then pauses and resumes the recording in place — the listener keeps
+// hearing the call, the page is not left — and checks the finished
+// recording is silent over the marked span and carries audio elsewhere.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -49,7 +50,7 @@ function placeCall(seconds) {
 
 test('a supervisor hears a live call in the browser, under 500 ms behind', async () => {
   await signIn(admin);
-  done = placeCall(20);
+  done = placeCall(25);
   for (let i = 0; i < 50 && !callID; i++) {
     const res = await page.request.get(`${base}/api/v1/calls?state=active`);
     const body = await res.json();
@@ -80,11 +81,38 @@ test('a supervisor hears a live call in the browser, under 500 ms behind', async
 });
 
 test('pause/resume leaves a silent, marked span in the finished recording', async () => {
+  await page.getByRole('button', { name: 'Listen live' }).click();
+  await page.locator('#listen[data-listening="1"]').waitFor();
+  let navigations = 0;
+  const count = (f) => { if (f === page.mainFrame()) navigations++; };
+  page.on('framenavigated', count);
+  const frames = async () => Number(await page.locator('#listen').getAttribute('data-frames'));
+
   await page.getByRole('button', { name: 'Pause recording' }).click();
+  await page.getByRole('button', { name: 'Resume recording' }).waitFor();
   await page.getByText('Recording paused').first().waitFor();
+  await page.locator('ul.pauses li', { hasText: 'now' }).waitFor();
+  // Still listening: the stream says the recording is paused, frames go on.
+  await page.locator('#listen-status', { hasText: 'Listening — recording paused' }).waitFor();
+  const pausedAt = await frames();
   await page.waitForTimeout(3000);
+  assert.ok(await frames() > pausedAt + 50, 'the worklet kept receiving frames while paused');
+  await shot('call-paused-still-listening');
+
   await page.getByRole('button', { name: 'Resume recording' }).click();
   await page.getByRole('button', { name: 'Pause recording' }).waitFor();
+  assert.equal(await page.getByText('Recording paused').count(), 0, 'the paused badge is gone');
+  await page.locator('#listen-status', { hasText: /^Listening$/ }).waitFor();
+  const resumedAt = await frames();
+  await page.waitForFunction((n) => {
+    const c = document.getElementById('listen');
+    return Number(c.dataset.frames || 0) > n + 25 && Number(c.dataset.level || 0) > 0.01;
+  }, resumedAt, { timeout: 5000 });
+  assert.equal(await page.locator('#listen').getAttribute('data-listening'), '1', 'still listening after resume');
+  page.off('framenavigated', count);
+  assert.equal(navigations, 0, 'pause and resume did not leave the page');
+  await shot('call-resumed-still-listening');
+  await page.getByRole('button', { name: 'Stop listening' }).click();
   const summary = await done;
   assert.equal(summary.completed, 1, JSON.stringify(summary));
   let call;

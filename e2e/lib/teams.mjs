@@ -46,8 +46,29 @@ export async function microsoft(page, base, shot, label) {
 
 export const signIn = (page, base) => signInAs(page, base, admin);
 
-// connect goes through the wizard with the guide's defaults and waits for
-// the details page.
+// finishedOnScreen waits until the job's progress list shows the end where
+// it ran — 100%, every step OK and Close — with no navigation on the way,
+// and returns the Close link.
+export async function finishedOnScreen(page, timeout = 120000) {
+  let navigations = 0;
+  const count = (f) => { if (f === page.mainFrame()) navigations++; };
+  page.on('framenavigated', count);
+  const close = page.getByRole('link', { name: 'Close', exact: true });
+  await close.waitFor({ timeout });
+  page.off('framenavigated', count);
+  assert.equal(navigations, 0, 'the page reloaded or left while the job ran');
+  assert.equal(await page.locator('#job-progress').evaluate((e) => e.value), 100);
+  assert.equal((await page.locator('[data-progress-num]').innerText()).trim(), '100%');
+  const statuses = await page.locator('.steps-table td[data-status]').evaluateAll((tds) => tds.map((t) => t.getAttribute('data-status')));
+  assert.ok(statuses.length > 0, 'no steps listed');
+  assert.deepEqual(statuses, statuses.map(() => 'ok'), 'every step OK');
+  const badges = await page.locator('.steps-table td[data-status]').allInnerTexts();
+  assert.deepEqual(badges.map((b) => b.trim()), badges.map(() => 'OK'));
+  return close;
+}
+
+// connect goes through the wizard with the guide's defaults, waits for
+// Step 4 to finish on screen and closes it into the details page.
 export async function connect(page, base, shot) {
   await page.goto(`${base}/admin/integrations?add=1`);
   await clickNav(page, page.getByRole('button', { name: 'Continue' }));
@@ -59,5 +80,6 @@ export async function connect(page, base, shot) {
   await microsoft(page, base, shot, 'step2');
   await page.getByRole('radio', { name: /All users/ }).waitFor();
   await clickNav(page, page.getByRole('button', { name: 'Continue and apply' }));
+  await clickNav(page, await finishedOnScreen(page));
   await page.getByRole('heading', { name: 'Integration', exact: true }).waitFor({ timeout: 90000 });
 }

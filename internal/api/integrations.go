@@ -222,9 +222,14 @@ func (h *Handler) teamsCallback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errForbidden)
 		return
 	}
-	if _, err := h.Integrations.HandleCallback(r.Context(), p.Actor(), p.TenantID, r.URL.Query()); err != nil {
+	out, err := h.Integrations.HandleCallback(r.Context(), p.Actor(), p.TenantID, r.URL.Query())
+	if err != nil {
 		writeError(w, r, h.Log, integrationError(err))
 		return
 	}
-	http.Redirect(w, r, IntegrationPagePath+"?returned=1", http.StatusSeeOther)
+	target := IntegrationPagePath + "?returned=1"
+	if out.OK && out.View.JobKind == integration.JobDisconnect {
+		target += "&job=1" // the page follows the removal to its end, even one already over
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -25,6 +25,7 @@ import (
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 	"callrec/internal/teams"
+	"callrec/internal/ui"
 )
 
 // world is callrec (API + integration service) and the Microsoft emulator,
@@ -79,6 +80,7 @@ func newWorld(t *testing.T, b storetest.Backend) *world {
 	mux := http.NewServeMux()
 	calls := &recordings.Service{DB: w.db, Accounts: w.accounts, Log: log, Now: w.db.Now}
 	(&api.Handler{Accounts: w.accounts, Auth: authSvc, Calls: calls, Log: log, Integrations: w.svc}).Register(mux)
+	(&ui.Handler{Accounts: w.accounts, Auth: authSvc, Calls: calls, Log: log, Integrations: w.svc}).Register(mux)
 	w.callrec.Config.Handler = (&principal.Resolver{Auth: authSvc, DB: w.db}).Middleware(mux)
 
 	ctx := context.Background()
@@ -99,7 +101,7 @@ func newWorld(t *testing.T, b storetest.Backend) *world {
 // clock instead of waiting.
 func (w *world) newService(owner string, attempts int) *integration.Service {
 	return integration.New(w.db, w.accounts, integration.Options{Endpoints: w.ep, Box: w.box, Now: w.clock.Now, Owner: owner,
-		Attempts: attempts, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Attempts: attempts, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), WatchEvery: 20 * time.Millisecond,
 		Sleep: func(_ context.Context, d time.Duration) error {
 			w.slept += d
 			w.clock.Advance(d)
@@ -200,6 +202,14 @@ const (
 // connect runs Steps 1–3 with cfg and applies it with the world's service.
 func (w *world) connect(cfg integration.Config) integration.View {
 	w.t.Helper()
+	w.queueApply(cfg)
+	w.runJobs(w.svc)
+	return w.admin.integration()
+}
+
+// queueApply runs Steps 1–3 with cfg and presses Apply; no job runs yet.
+func (w *world) queueApply(cfg integration.Config) {
+	w.t.Helper()
 	s := w.admin
 	s.json("POST", "/api/v1/integrations/teams", map[string]string{"mode": "automation"}, http.StatusCreated, nil)
 	s.Microsoft(redirectURL(w.t, s, "/api/v1/integrations/teams/signin"), adele, adelePW, "accept")
@@ -212,8 +222,6 @@ func (w *world) connect(cfg integration.Config) integration.View {
 	}
 	s.json("PUT", "/api/v1/integrations/teams/config", cfg, http.StatusOK, nil)
 	s.json("POST", "/api/v1/integrations/teams/apply", nil, http.StatusAccepted, nil)
-	w.runJobs(w.svc)
-	return s.integration()
 }
 
 // addToGroup adds a user to a group in the admin center, as the guide says.

@@ -12,10 +12,16 @@ import (
 	"callrec/internal/teams"
 )
 
+// Job kinds, as View.JobKind shows them.
+const (
+	JobConnect    = "connect"
+	JobDisconnect = "disconnect"
+)
+
 // Job kinds and states.
 const (
-	jobConnect    = "connect"
-	jobDisconnect = "disconnect"
+	jobConnect    = JobConnect
+	jobDisconnect = JobDisconnect
 
 	jobQueued  = "queued"
 	jobRunning = "running"
@@ -47,6 +53,7 @@ type runner struct {
 	opts  DisconnectOptions
 	graph *teams.Graph
 	admin *teams.Admin
+	loc   *time.Location // the tenant's time zone, for the times a step shows
 }
 
 // permanentError marks a failure that retrying will not fix.
@@ -107,7 +114,7 @@ func (s *Service) RunOnce(ctx context.Context) (ran bool, err error) {
 }
 
 func (s *Service) runJob(ctx context.Context, i *store.Integration) error {
-	r := &runner{s: s, i: i}
+	r := &runner{s: s, i: i, loc: s.tenantLocation(ctx, i.TenantID)}
 	if err := decodeJSON(i.Config, &r.cfg); err != nil {
 		return err
 	}
@@ -164,11 +171,13 @@ func (r *runner) runStep(ctx context.Context, st step) error {
 			}
 			return err
 		}
-		rec.Message = fmt.Sprintf("Microsoft is not ready yet (%s); trying again (attempt %d of %d)", shortError(err), attempt+1, s.attempts)
+		wait := backoff(attempt, teams.RetryAfter(err))
+		rec.Message = fmt.Sprintf("%s (Microsoft answered %s); trying again at %s (attempt %d of %d)", r.waitingFor(st.key, err),
+			shortError(err), s.stamp().Add(wait).In(r.loc).Format("15:04:05 MST"), attempt+1, s.attempts)
 		if err := r.record(ctx, rec); err != nil {
 			return err
 		}
-		if err := s.sleep(ctx, backoff(attempt, teams.RetryAfter(err))); err != nil {
+		if err := s.sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -264,6 +273,9 @@ func (r *runner) finish(ctx context.Context, state string, cause error) error {
 			return err
 		}
 		i.JobState, i.LeaseOwner, i.LeaseUntil = state, "", nil
+		// The sign-in's notice ("Removing the Teams resources now.") is
+		// stale once the job it announced has ended.
+		r.res.Notice, r.res.NoticeOK = "", false
 		i.Resources = encodeJSON(r.res)
 		i.Status = finalStatus(i.JobKind, state)
 		if i.Status == StatusDisconnected {

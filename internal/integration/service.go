@@ -111,6 +111,9 @@ type Options struct {
 	Owner string
 	// Attempts is how often a step is tried before it fails (default 6).
 	Attempts int
+	// WatchEvery is how often Watch reads a job that another process may
+	// be running (default WatchEvery).
+	WatchEvery time.Duration
 	// Guard recovers a job that panics, so the runner goes on with the
 	// next (nil: recovered and logged only).
 	Guard *recovery.Guard
@@ -131,6 +134,8 @@ type Service struct {
 	owner    string
 	attempts int
 	guard    *recovery.Guard
+	// watchEvery: see Options.WatchEvery.
+	watchEvery time.Duration
 }
 
 // New returns a Service.
@@ -153,12 +158,15 @@ func New(db *store.DB, accounts *account.Service, o Options) *Service {
 	if o.Attempts <= 0 {
 		o.Attempts = 6
 	}
+	if o.WatchEvery <= 0 {
+		o.WatchEvery = WatchEvery
+	}
 	if o.Owner == "" {
 		o.Owner = account.NewID()
 	}
 	return &Service{db: db, accounts: accounts, ep: o.Endpoints, hc: o.HTTP, oauth: teams.NewOAuth(o.Endpoints, o.HTTP, o.Now),
 		box: o.Box, bus: o.Bus, log: o.Log, now: o.Now, sleep: o.Sleep, owner: o.Owner, attempts: o.Attempts,
-		guard: o.Guard}
+		guard: o.Guard, watchEvery: o.WatchEvery}
 }
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

@@ -64,6 +64,7 @@ func (h *Handler) registerAdmin(mux *http.ServeMux) {
 	h.route(mux, "GET /admin/integrations", systems, h.integrationsPage)
 	h.route(mux, "POST /admin/integrations", systems, h.addIntegration)
 	h.route(mux, "GET /admin/integrations/teams", systems, h.teamsPage)
+	h.route(mux, "GET /admin/integrations/teams/progress", systems, h.teamsProgress)
 	h.route(mux, "POST /admin/integrations/teams/signin", systems, h.teamsSignIn)
 	h.route(mux, "POST /admin/integrations/teams/consent", systems, h.teamsConsent)
 	h.route(mux, "POST /admin/integrations/teams/configure", systems, h.teamsConfigure)

@@ -77,6 +77,8 @@ type teamsData struct {
 	Statement  string
 	FlagsWarn  string
 	Running    bool
+	Removing   bool // the disconnect's Step 2: the removal job runs or stopped
+	Finished   bool // the job just pressed for (?job=1) has ended well: its list with Close
 	Disconnect integration.DisconnectOptions
 	Missing    []string
 }
@@ -84,20 +86,31 @@ type teamsData struct {
 func (h *Handler) teamsData(r *http.Request, tenantID string) (teamsData, error) {
 	v, err := h.Integrations.Get(r.Context(), tenantID)
 	if errors.Is(err, integration.ErrNotFound) {
-		return teamsData{}, &pageError{Status: http.StatusNotFound, Title: "No Microsoft Teams integration",
-			Message: "Add the Microsoft Teams integration first.", Href: "/admin/integrations?add=1", Action: "Add integration"}
+		return teamsData{}, errNoIntegration
 	}
 	if err != nil {
 		return teamsData{}, err
 	}
 	d := teamsData{V: v, Tab: v.WizardStep, Config: v.Config, Statement: integration.NotificationStatement,
-		FlagsWarn: integration.FlagsWarning, Running: v.JobState == "queued" || v.JobState == "running",
-		Disconnect: integration.DefaultDisconnect()}
+		FlagsWarn: integration.FlagsWarning, Running: v.Running(),
+		Disconnect: integration.DefaultDisconnect(),
+		Removing:   v.Status == integration.StatusDisconnecting || v.Status == integration.StatusDisconnectErr}
 	if v.Disconnect != nil {
 		d.Disconnect = *v.Disconnect
 	}
 	if r.URL.Query().Get("returned") != "" {
 		d.Notice, d.NoticeOK = v.Resources.Notice, v.Resources.NoticeOK
+	}
+	if r.URL.Query().Get("job") != "" && v.Finished() {
+		// Straight from Apply, Retry or the disconnect's sign-in: the job
+		// ends on this page, as the guide's wizard does, even when it was
+		// over before the page was asked for.
+		d.Finished = true
+		if v.JobKind == integration.JobDisconnect {
+			d.Removing = true
+		} else {
+			d.Tab = 4
+		}
 	}
 	return d, nil
 }
@@ -187,6 +200,8 @@ func (h *Handler) teamsConfigure(w http.ResponseWriter, r *http.Request, p *prin
 		if _, err := h.Integrations.Apply(r.Context(), p.Actor(), tenantID); err != nil {
 			return h.integrationFailure(err)
 		}
+		http.Redirect(w, r, "/admin/integrations/teams?job=1", http.StatusSeeOther)
+		return nil
 	}
 	http.Redirect(w, r, "/admin/integrations/teams", http.StatusSeeOther)
 	return nil
@@ -200,7 +215,7 @@ func (h *Handler) teamsRetry(w http.ResponseWriter, r *http.Request, p *principa
 	if _, err := h.Integrations.Retry(r.Context(), p.Actor(), tenantID); err != nil {
 		return h.integrationFailure(err)
 	}
-	http.Redirect(w, r, "/admin/integrations/teams", http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/integrations/teams?job=1", http.StatusSeeOther)
 	return nil
 }
 

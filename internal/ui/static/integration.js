@@ -30,30 +30,45 @@
     });
   }
 
-  function poll(block) {
-    var url = block.getAttribute("data-poll");
-    var live = block.querySelector("[data-live]");
-    function tick() {
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-        .then(function (v) {
-          apply(block, v);
-          if (v.job_state === "queued" || v.job_state === "running") {
-            setTimeout(tick, 1500);
-          } else {
-            window.location.reload();
-          }
-        })
-        .catch(function () {
-          if (live) { live.textContent = "Lost contact with callrec; retrying…"; }
-          setTimeout(tick, 5000);
-        });
+  // finished shows the ended job where it ran: 100%, every step OK and
+  // Close, instead of leaving for another page.
+  function finished(block, live) {
+    if (live) { live.textContent = "Finished."; }
+    var tab = document.querySelector('.wizard-tabs [aria-current="step"]');
+    if (tab) { tab.classList.add("done"); }
+    var notice = document.querySelector("[data-notice]");
+    if (notice) { notice.remove(); }
+    var close = block.querySelector("[data-finished]");
+    if (close) {
+      close.hidden = false;
+      var link = close.querySelector("a");
+      if (link) { link.focus(); }
     }
-    setTimeout(tick, 1000);
   }
 
-  document.querySelectorAll("[data-poll]").forEach(function (b) {
-    if (b.getAttribute("data-poll")) { poll(b); }
+  // watch follows the job through the server's event stream: each step
+  // flips as the worker records it. A failed job reloads the page, which
+  // offers Retry.
+  function watch(block) {
+    var live = block.querySelector("[data-live]");
+    var es = new EventSource(block.getAttribute("data-watch"));
+    es.addEventListener("progress", function (e) {
+      var v = JSON.parse(e.data);
+      apply(block, v);
+      if (v.job_state === "queued" || v.job_state === "running") {
+        if (live) { live.textContent = "Updating live…"; }
+        return;
+      }
+      es.close();
+      if (v.job_state === "done") { finished(block, live); } else { window.location.reload(); }
+    });
+    es.onerror = function () {
+      if (es.readyState !== EventSource.CLOSED && live) { live.textContent = "Lost contact with callrec; reconnecting…"; }
+    };
+  }
+
+  document.querySelectorAll("[data-watch]").forEach(function (b) {
+    if (b.getAttribute("data-watch") && window.EventSource) { watch(b); }
   });
 
   document.querySelectorAll("pre[data-src]").forEach(function (pre) {
