@@ -69,9 +69,12 @@ func TestFullCallWithPause(t *testing.T) {
 		if got.State != store.CallCompleted || got.RecordedUserID == "" || got.Direction != "inbound" || got.ExpiresAt == nil {
 			t.Errorf("call row = %+v", got)
 		}
+		// length is measured here, after the BYE's answer reached this
+		// process: on a busy machine that adds scheduling delay the
+		// recorder never saw, so the bound below allows 1% or 150 ms.
 		dur := time.Duration(got.DurationMS) * time.Millisecond
-		if dur > length || dur < length*99/100 {
-			t.Errorf("duration %v, call lasted %v: not within 1%%", dur, length)
+		if dur > length || dur < length-max(length/100, 150*time.Millisecond) {
+			t.Errorf("duration %v, call lasted %v: not within 1%% (150 ms at least)", dur, length)
 		}
 
 		// Playable from the spool at once, before the upload.
