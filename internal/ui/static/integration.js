@@ -45,7 +45,7 @@
           }
         })
         .catch(function () {
-          if (live) { live.textContent = "Lost contact with callrec; retrying…"; }
+          if (live) { live.textContent = "Lost contact with the server; retrying…"; }
           setTimeout(tick, 5000);
         });
     }
