@@ -87,6 +87,20 @@ func TestDerivedNames(t *testing.T) {
 	}
 }
 
+// TestInputOfBuiltIn: the first save of the admin form, with only the
+// product name changed, must not keep the vendor's Microsoft names.
+func TestInputOfBuiltIn(t *testing.T) {
+	in := InputOf(Default())
+	in.ProductName = "Acme"
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b := Brand{ProductName: in.ProductName, MSAppName: in.MSAppName, MSAppUPN: in.MSAppUPN, MSPolicyPrefix: in.MSPolicyPrefix}
+	if b.AppName() != "Acme" || b.AppUPNLocal() != "acme" || b.PolicyName() != "AcmeRecordingPolicy" {
+		t.Fatalf("names after the first save: %q %q %q", b.AppName(), b.AppUPNLocal(), b.PolicyName())
+	}
+}
+
 func tinyPNG(t *testing.T) []byte {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 4, 2))); err != nil {

@@ -86,11 +86,18 @@ type Input struct {
 	MSPolicyPrefix string `json:"ms_policy_prefix"`
 }
 
-// InputOf is the form of a brand (the admin page fills its fields with it).
+// InputOf is the form of a brand (the admin page fills its fields with
+// it). The built-in brand's Microsoft names are left empty: saved as
+// typed they would keep the vendor's names under the provider's product,
+// while empty they follow the product name the provider types.
 func InputOf(b Brand) Input {
-	return Input{ProductName: b.ProductName, Tagline: b.Tagline, AccentColor: b.AccentColor, SupportEmail: b.SupportEmail,
+	in := Input{ProductName: b.ProductName, Tagline: b.Tagline, AccentColor: b.AccentColor, SupportEmail: b.SupportEmail,
 		SupportPhone: b.SupportPhone, SupportURL: b.SupportURL, TermsText: b.TermsText,
 		MSAppName: b.MSAppName, MSAppUPN: b.MSAppUPN, MSPolicyPrefix: b.MSPolicyPrefix}
+	if !b.Custom {
+		in.MSAppName, in.MSAppUPN, in.MSPolicyPrefix = "", "", ""
+	}
+	return in
 }
 
 var (
