@@ -9,10 +9,10 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"time"
 
 	"callrec/internal/account"
 	"callrec/internal/caller"
+	"callrec/internal/clock"
 	"callrec/internal/roles"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
@@ -140,9 +140,9 @@ func TestCheckLogo(t *testing.T) {
 func TestService(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
-		db := storetest.Open(t, b, func() time.Time { return now })
-		s := New(db, func() time.Time { return now })
+		clk := clock.NewFake()
+		db := storetest.Open(t, b, clk.Now)
+		s := New(db, clk.Now)
 		prov := &caller.Caller{User: store.User{ID: "p1", Login: "provider", Role: roles.ProviderAdmin}}
 		tenantAdmin := &caller.Caller{User: store.User{ID: "a1", Login: "admin", Role: roles.Admin, TenantID: "t1"}, TenantID: "t1"}
 
