@@ -9,6 +9,7 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/brand"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/principal"
@@ -26,6 +27,7 @@ type Handler struct {
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service
+	Brand         *brand.Service    // the provider's white label
 	Recordings    *recorder.Library // call audio; nil when no recorder is configured
 	Events        events.Bus        // live updates for /api/v1/events
 	// Live connects live-monitoring listeners to the recorder holding a call.
@@ -103,6 +105,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	h.registerRecordings(mux)
 	h.registerProvider(mux)
+	h.registerBranding(mux)
 	h.registerWorkspace(mux)
 	h.registerLive(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -134,7 +134,7 @@ func (h *Handler) teamsConsent(w http.ResponseWriter, r *http.Request, p *princi
 }
 
 func (h *Handler) teamsDefaults(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	writeJSON(w, http.StatusOK, map[string]any{"config": integration.DefaultConfig(), "disconnect": integration.DefaultDisconnect(),
+	writeJSON(w, http.StatusOK, map[string]any{"config": integration.DefaultConfigFor(h.Brand.Current(r.Context())), "disconnect": integration.DefaultDisconnect(),
 		"notification_statement": integration.NotificationStatement, "flags_warning": integration.FlagsWarning})
 	return nil
 }

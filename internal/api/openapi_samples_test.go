@@ -23,6 +23,7 @@ import (
 
 	"callrec/internal/api"
 	"callrec/internal/blob"
+	"callrec/internal/brand"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/msemu"
@@ -33,6 +34,12 @@ import (
 	"callrec/internal/store/storetest"
 	"callrec/internal/teams"
 )
+
+// The logo is sent as an image body, which kin-openapi reads as a file.
+func init() {
+	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("image/png", openapi3filter.FileBodyDecoder)
+}
 
 // notExercised lists the documented operations the sample requests do not
 // reach with a success, and why. Keep it short: every other operation must
@@ -91,7 +98,7 @@ func newContract(t *testing.T, b storetest.Backend, doc *openapi3.T) *contract {
 	bus := events.NewLocal()
 	calls := &recordings.Service{DB: e.db, Accounts: e.accounts, Blobs: disk, Bus: bus, Log: log, Now: e.db.Now}
 	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log, Recordings: &recorder.Library{Blobs: disk},
-		Events: bus, Integrations: integ}).Register(mux)
+		Events: bus, Integrations: integ, Brand: brand.New(e.db, e.clock.Now)}).Register(mux)
 	srv.Config.Handler = (&principal.Resolver{Auth: e.auth, DB: e.db}).Middleware(mux)
 	e.srv = srv
 	return &contract{env: e, router: router, blobs: disk, msURL: ms.URL, integ: integ, seen: map[string][]int{},

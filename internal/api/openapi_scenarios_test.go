@@ -311,6 +311,27 @@ func (k *contract) providerSamples() {
 	k.expect(req{c: prov, method: "POST", path: "/api/v1/provider/alerts/al1/resolve", want: 204})
 	k.expect(req{c: prov, method: "PUT", path: "/api/v1/me/tenant", body: map[string]string{"tenant_id": ""}, want: 204})
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/users", want: 400})
+	k.brandingSamples(prov)
+}
+
+// brandingSamples: the provider's brand, its refusals and its logo.
+func (k *contract) brandingSamples(prov *client) {
+	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/branding", want: 200})
+	k.expect(req{c: prov, method: "PUT", path: "/api/v1/provider/branding", want: 400,
+		body: map[string]any{"product_name": "Acme Voice", "accent_color": "#ffcc00"}})
+	got := k.expect(req{c: prov, method: "PUT", path: "/api/v1/provider/branding", want: 200,
+		body: map[string]any{"product_name": "Acme Voice", "accent_color": "#7a1fa2", "support_email": "help@acme.example"}})
+	if got.str("effective_policy_name") != "AcmeVoiceRecordingPolicy" {
+		k.t.Errorf("effective policy name: %v", got.body)
+	}
+	k.expect(req{c: prov, method: "PUT", path: "/api/v1/provider/branding/logo", want: 400, ctype: "image/svg+xml",
+		body: `<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`})
+	k.expect(req{c: prov, method: "PUT", path: "/api/v1/provider/branding/logo", want: 200, ctype: "image/svg+xml",
+		body: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#7a1fa2"/></svg>`})
+	k.expect(req{c: prov, method: "DELETE", path: "/api/v1/provider/branding/logo", want: 200})
+	admin := k.signIn(k.users["A:admin"].Login, "")
+	k.expect(req{c: admin, method: "PUT", path: "/api/v1/provider/branding", want: 403, body: map[string]any{"product_name": "Mine"}})
+	k.expect(req{c: prov, method: "DELETE", path: "/api/v1/provider/branding", want: 200})
 }
 
 // errorSamples: the error body in its common forms.

@@ -21,7 +21,7 @@ func (s *Service) BeginEnrollment(ctx context.Context, u store.User) (TOTPKey, e
 	if u.TOTPEnabled {
 		return TOTPKey{}, ErrStage
 	}
-	key, err := NewTOTPKey(s.issuer, u.Login)
+	key, err := NewTOTPKey(s.productName(ctx), u.Login)
 	if err != nil {
 		return key, err
 	}
@@ -154,9 +154,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, login, ip string) er
 		return err
 	}
 	link := s.publicURL + "/reset-password?token=" + token
-	body := "Someone asked to reset the callrec password for " + u.Login + ".\n\nOpen this link within an hour to choose a new password:\n" +
+	product := s.productName(ctx)
+	body := "Someone asked to reset the " + product + " password for " + u.Login + ".\n\nOpen this link within an hour to choose a new password:\n" +
 		link + "\n\nIf it was not you, ignore this message; your password stays as it is.\n"
-	s.sendLater(ctx, mailTo(u.Email, "Reset your callrec password", body))
+	m := mailTo(u.Email, "Reset your "+product+" password", body)
+	m.FromName = product
+	s.sendLater(ctx, m)
 	return nil
 }
 

@@ -61,6 +61,7 @@ type Service struct {
 	log       *slog.Logger
 	publicURL string
 	issuer    string
+	product   func(ctx context.Context) string
 	hasher    *Hasher
 	limits    *limiter
 	mailing   sync.WaitGroup // reset mails on their way
@@ -74,9 +75,12 @@ type Options struct {
 	Mail      mail.Sender
 	Log       *slog.Logger
 	PublicURL string
-	Issuer    string  // name shown in authenticator apps
-	Hasher    *Hasher // bounds password hashing (nil: one sized to the machine)
-	Limits    Limits  // sign-in rate limits
+	Issuer    string // name shown in authenticator apps, without a Product
+	// Product names the product as the provider brands it, in
+	// authenticator apps and e-mails (nil: Issuer).
+	Product func(ctx context.Context) string
+	Hasher  *Hasher // bounds password hashing (nil: one sized to the machine)
+	Limits  Limits  // sign-in rate limits
 	// Box seals TOTP secrets at rest (nil: stored as given; tests only).
 	Box *secretbox.Box
 }
@@ -98,13 +102,23 @@ func NewService(db *store.DB, o Options) *Service {
 	if o.Hasher == nil {
 		o.Hasher = NewHasher(0, 0, 0)
 	}
-	return &Service{db: db, now: o.Now, mail: o.Mail, log: o.Log, publicURL: o.PublicURL, issuer: o.Issuer,
+	return &Service{db: db, now: o.Now, mail: o.Mail, log: o.Log, publicURL: o.PublicURL, issuer: o.Issuer, product: o.Product,
 		hasher: o.Hasher, limits: newLimiter(o.Limits), box: o.Box}
 }
 
 // Hasher is the service's bounded password hasher, for other services
 // that set passwords and PINs.
 func (s *Service) Hasher() *Hasher { return s.hasher }
+
+// productName is what authenticator apps and e-mails call the product.
+func (s *Service) productName(ctx context.Context) string {
+	if s.product != nil {
+		if n := s.product(ctx); n != "" {
+			return n
+		}
+	}
+	return s.issuer
+}
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 

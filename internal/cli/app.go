@@ -14,6 +14,7 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/brand"
 	"callrec/internal/config"
 	"callrec/internal/events"
 	"callrec/internal/httpserver"
@@ -42,6 +43,7 @@ type app struct {
 	metrics  *prometheus.Registry
 	guard    *recovery.Guard
 	box      *secretbox.Box // seals secrets at rest
+	brand    *brand.Service // the provider's white label
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -100,10 +102,11 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 		}
 		sender = s
 	}
-	a := &app{cfg: cfg, log: log, db: db, accounts: account.New(db, nil), metrics: web.NewRegistry(), box: box}
+	a := &app{cfg: cfg, log: log, db: db, accounts: account.New(db, nil), metrics: web.NewRegistry(), box: box, brand: brand.New(db, nil)}
 	a.guard = recovery.New(log, a.metrics)
 	a.auth = auth.NewService(db, auth.Options{Mail: sender, Log: log, PublicURL: cfg.PublicURL,
-		Limits: auth.Limits{PerIP: cfg.SignInPerIP, PerLogin: cfg.SignInPerLogin}, Box: box})
+		Limits: auth.Limits{PerIP: cfg.SignInPerIP, PerLogin: cfg.SignInPerLogin}, Box: box,
+		Product: func(ctx context.Context) string { return a.brand.Current(ctx).ProductName }})
 	if migrate {
 		if n, err := a.auth.SealStoredSecrets(ctx); err != nil {
 			db.Close()
@@ -137,7 +140,7 @@ func (a *app) warnNoMail() {
 func (a *app) handler() http.Handler {
 	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
-		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(),
+		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(), Brand: a.brand,
 		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl(), Live: a.live(),
 		Metrics: a.metrics, Guard: a.guard, InternalElsewhere: a.cfg.InternalAddr != "", MetricsElsewhere: a.cfg.MetricsAddr != ""})
 }

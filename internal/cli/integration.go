@@ -21,7 +21,7 @@ func (a *app) integrations() *integration.Service {
 	ep := teams.Endpoints{LoginURL: a.cfg.MSLoginURL, GraphURL: a.cfg.MSGraphURL, TeamsAdminURL: a.cfg.MSTeamsAdminURL,
 		ClientID: a.cfg.MSClientID, ClientSecret: a.cfg.MSClientSecret,
 		RedirectURL: strings.TrimRight(a.cfg.PublicURL, "/") + api.CallbackPath}
-	a.integ = integration.New(a.db, a.accounts, integration.Options{Endpoints: ep, Box: a.box, Bus: a.eventBus(), Log: a.log, Guard: a.guard})
+	a.integ = integration.New(a.db, a.accounts, integration.Options{Endpoints: ep, Box: a.box, Bus: a.eventBus(), Log: a.log, Guard: a.guard, Brand: a.brand})
 	return a.integ
 }
 

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"callrec/internal/brand"
 	"callrec/internal/validate"
 )
 
@@ -45,10 +46,14 @@ const NotificationStatement = "By disabling the Recording audio notification, yo
 const FlagsWarning = "Checking a policy flag lets calls of that type proceed only if the recorder has joined them successfully — " +
 	"including when a system error or glitch keeps the recorder from joining. Leave them unchecked to let calls proceed."
 
-// DefaultConfig is Step 3 as the guide fills it in.
-func DefaultConfig() Config {
+// DefaultConfig is Step 3 as the guide fills it in, with the built-in brand.
+func DefaultConfig() Config { return DefaultConfigFor(brand.Default()) }
+
+// DefaultConfigFor is Step 3 as the guide fills it in, with the names the
+// provider's brand gives the application instance and the policy.
+func DefaultConfigFor(b brand.Brand) Config {
 	return Config{Scope: "group", GroupName: "Recorded Users", GroupNickname: "recorded_users", Notification: true,
-		AppName: "CallRec", AppUPNLocal: "callrec", PolicyName: "CallRecRecordingPolicy", PolicyDescription: "Automatically record calls"}
+		AppName: b.AppName(), AppUPNLocal: b.AppUPNLocal(), PolicyName: b.PolicyName(), PolicyDescription: "Automatically record calls"}
 }
 
 var (

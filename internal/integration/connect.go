@@ -290,7 +290,7 @@ func (r *runner) assignToGroup(ctx context.Context) (string, error) {
 			continue
 		}
 		if !strings.EqualFold(a.PolicyName, r.cfg.PolicyName) {
-			return "", permanent("group %q already has compliance recording policy %q assigned (rank %d), which callrec does not displace; remove that assignment or choose another group", r.cfg.GroupName, a.PolicyName, a.Rank)
+			return "", permanent("group %q already has compliance recording policy %q assigned (rank %d), which %s does not displace; remove that assignment or choose another group", r.cfg.GroupName, a.PolicyName, a.Rank, r.s.product(ctx))
 		}
 		r.res.AssignmentRank = a.Rank
 		if r.res.AssignmentCreated {

@@ -209,7 +209,7 @@ func (r *runner) revokeConsent(ctx context.Context) (string, error) {
 	if spID == "" {
 		id, err := r.graph.ServicePrincipalID(ctx, r.s.ep.ClientID)
 		if teams.IsNotFound(err) {
-			return "Already revoked: no consent for callrec in the tenant", nil
+			return "Already revoked: no consent for " + r.s.product(ctx) + " in the tenant", nil
 		}
 		if err != nil {
 			return "", err
@@ -234,12 +234,12 @@ func (r *runner) revokeConsent(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("Revoked %d delegated permission grant(s) and %d application permission(s) of callrec", len(grants), len(roles)), nil
+	return fmt.Sprintf("Revoked %d delegated permission grant(s) and %d application permission(s) of %s", len(grants), len(roles), r.s.product(ctx)), nil
 }
 
 // finishDisconnect lists what the admin chose to leave, as manual steps.
-func (r *runner) finishDisconnect(_ context.Context) (string, error) {
-	r.res.ManualSteps = r.opts.manualSteps(r.cfg, r.res)
+func (r *runner) finishDisconnect(ctx context.Context) (string, error) {
+	r.res.ManualSteps = r.opts.manualSteps(r.cfg, r.res, r.s.product(ctx))
 	if len(r.res.ManualSteps) == 0 {
 		return "Disconnected: nothing is left to do in Microsoft 365", nil
 	}
@@ -247,7 +247,7 @@ func (r *runner) finishDisconnect(_ context.Context) (string, error) {
 }
 
 // manualSteps says, for each unchecked removal, how to do it by hand.
-func (o DisconnectOptions) manualSteps(cfg Config, res Resources) []string {
+func (o DisconnectOptions) manualSteps(cfg Config, res Resources, product string) []string {
 	var out []string
 	if !o.RemoveAssignment {
 		out = append(out, fmt.Sprintf("Teams admin center: remove the assignment of policy %q (Grant-CsTeamsComplianceRecordingPolicy / Remove-CsGroupPolicyAssignment).", cfg.PolicyName))
@@ -265,7 +265,7 @@ func (o DisconnectOptions) manualSteps(cfg Config, res Resources) []string {
 		out = append(out, fmt.Sprintf("Microsoft 365 admin center > Users > Active users: delete the user %s.", res.InstanceUPN))
 	}
 	if !o.RevokeConsent {
-		out = append(out, "Microsoft Entra admin center > Enterprise applications > callrec > Permissions: Revoke consent (delegated and application permissions), or delete the enterprise application.")
+		out = append(out, "Microsoft Entra admin center > Enterprise applications > "+product+" (the application you consented to) > Permissions: Revoke consent (delegated and application permissions), or delete the enterprise application.")
 	}
 	return out
 }

@@ -191,7 +191,7 @@ func (s *Service) consentCallback(ctx context.Context, i *store.Integration, q u
 		return Outcome{Message: "Microsoft reported consent, but " + missing.Message + ". Press Continue and accept every permission for your organization."}, nil
 	}
 	if teams.IsNotFound(err) {
-		return Outcome{Message: "Microsoft reported consent, but no tenant-wide consent for callrec is registered in " + i.OrgDomain + " yet. Wait a minute and press Continue again."}, nil
+		return Outcome{Message: "Microsoft reported consent, but no tenant-wide consent for " + s.product(ctx) + " is registered in " + i.OrgDomain + " yet. Wait a minute and press Continue again."}, nil
 	}
 	if err != nil {
 		var ae *teams.APIError
@@ -254,12 +254,12 @@ func (s *Service) tenantWideGrant(ctx context.Context, g *teams.Graph) (string, 
 		tenantWide = tenantWide || gr.ConsentType == "AllPrincipals"
 	}
 	if !tenantWide {
-		return "", &teams.APIError{Status: 404, Code: "Request_ResourceNotFound", Message: "no tenant-wide grant for callrec"}
+		return "", &teams.APIError{Status: 404, Code: "Request_ResourceNotFound", Message: "no tenant-wide grant for " + s.product(ctx)}
 	}
 	if missing, err := missingAppRoles(ctx, g, id); err != nil || len(missing) > 0 {
 		if err == nil {
 			err = &teams.APIError{Status: 404, Code: codeMissingAppRoles,
-				Message: "callrec does not hold the application permission(s) " + strings.Join(missing, ", ") + " in the tenant yet"}
+				Message: s.product(ctx) + " does not hold the application permission(s) " + strings.Join(missing, ", ") + " in the tenant yet"}
 		}
 		return "", err
 	}

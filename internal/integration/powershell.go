@@ -68,22 +68,22 @@ func (s *Service) Script(ctx context.Context, tenantID, kind string) (string, er
 	}
 	switch kind {
 	case "connect":
-		return connectScript(v, s.ep.ClientID), nil
+		return connectScript(v, s.ep.ClientID, s.product(ctx)), nil
 	case "disconnect":
 		o := DefaultDisconnect()
 		if v.Disconnect != nil {
 			o = *v.Disconnect
 		}
-		return disconnectScript(v, o), nil
+		return disconnectScript(v, o, s.product(ctx)), nil
 	}
 	return "", validateField("kind", "connect or disconnect")
 }
 
-func connectScript(v View, appID string) string {
+func connectScript(v View, appID, product string) string {
 	c := v.Config
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("# callrec: connect Microsoft Teams compliance recording for %s", psComment(v.OrgDomain))
+	w("# %s: connect Microsoft Teams compliance recording for %s", psComment(product), psComment(v.OrgDomain))
 	w("# Run in PowerShell 7 as a Global Administrator. Requires: Install-Module MicrosoftTeams, Microsoft.Graph.Groups")
 	w("$ErrorActionPreference = 'Stop'")
 	w("Connect-MicrosoftTeams -TenantId %s", ps(v.OrgID))
@@ -98,7 +98,7 @@ func connectScript(v View, appID string) string {
 	w("  # An existing instance without a mapping (Sync fails when one exists).")
 	w("  Sync-CsOnlineApplicationInstance -ObjectId $instance.ObjectId -ApplicationId %s", ps(appID))
 	w("} elseif ($instance.ApplicationId -ne %s) {", ps(appID))
-	w("  throw %s", ps("The resource account "+c.AppUPNLocal+"@"+v.OrgDomain+" belongs to another application; choose another Application UPN in callrec (Step 3)."))
+	w("  throw %s", ps("The resource account "+c.AppUPNLocal+"@"+v.OrgDomain+" belongs to another application; choose another Application UPN in "+product+" (Step 3)."))
 	w("}")
 	w("")
 	w("# 2. Recording policy and its recording application (Microsoft defaults the Required* flags to true: set each)")
@@ -119,7 +119,7 @@ func connectScript(v View, appID string) string {
 		w("# Other vendors' compliance recording assignments keep their ranks: take the next free one.")
 		w("$existing = @(Get-CsGroupPolicyAssignment -PolicyType TeamsComplianceRecordingPolicy)")
 		w("$mine = $existing | Where-Object { $_.GroupId -eq $group.Id }")
-		w("if ($mine -and $mine.PolicyName -ne %s) { throw %s }", ps(c.PolicyName), ps("Group "+c.GroupName+" already has another compliance recording policy; callrec does not displace it."))
+		w("if ($mine -and $mine.PolicyName -ne %s) { throw %s }", ps(c.PolicyName), ps("Group "+c.GroupName+" already has another compliance recording policy; "+product+" does not displace it."))
 		w("if (-not $mine) {")
 		w("  New-CsGroupPolicyAssignment -GroupId $group.Id -PolicyType TeamsComplianceRecordingPolicy -PolicyName %s -Rank ($existing.Count + 1)", ps(c.PolicyName))
 		w("}")
@@ -130,15 +130,15 @@ func connectScript(v View, appID string) string {
 		w("Grant-CsTeamsComplianceRecordingPolicy -Global -PolicyName %s", ps(c.PolicyName))
 	}
 	w("")
-	w("# Then return to callrec and press Verify.")
+	w("# Then return to %s and press Verify.", psComment(product))
 	return b.String()
 }
 
-func disconnectScript(v View, o DisconnectOptions) string {
+func disconnectScript(v View, o DisconnectOptions, product string) string {
 	c, res := v.Config, v.Resources
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("# callrec: disconnect Microsoft Teams compliance recording from %s", psComment(v.OrgDomain))
+	w("# %s: disconnect Microsoft Teams compliance recording from %s", psComment(product), psComment(v.OrgDomain))
 	w("# Other recording policies and applications in the tenant are not touched.")
 	w("$ErrorActionPreference = 'Stop'")
 	w("Connect-MicrosoftTeams -TenantId %s", ps(v.OrgID))
@@ -169,7 +169,7 @@ func disconnectScript(v View, o DisconnectOptions) string {
 		w("Get-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $sp.Id | ForEach-Object { Remove-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $sp.Id -AppRoleAssignmentId $_.Id }")
 	}
 	w("")
-	w("# Then return to callrec and press Verify.")
+	w("# Then return to %s and press Verify.", psComment(product))
 	return b.String()
 }
 
@@ -240,7 +240,7 @@ func (r *runner) verifyPresent(ctx context.Context) []string {
 		}
 	}
 	if err != nil || !found {
-		return append(out, "Application instance "+upn+" for callrec's application was not found")
+		return append(out, "Application instance "+upn+" for "+r.s.product(ctx)+"'s application was not found")
 	}
 	if _, err := r.admin.GetPolicy(ctx, r.cfg.PolicyName); err != nil {
 		out = append(out, fmt.Sprintf("Recording policy %q was not found", r.cfg.PolicyName))
@@ -298,7 +298,7 @@ func (r *runner) verifyGone(ctx context.Context) []string {
 		still(err, "The application user "+r.res.InstanceUPN)
 	}
 	if len(out) == 0 {
-		r.res.ManualSteps = o.manualSteps(r.cfg, r.res)
+		r.res.ManualSteps = o.manualSteps(r.cfg, r.res, r.s.product(ctx))
 	}
 	return out
 }

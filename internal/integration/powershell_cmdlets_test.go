@@ -33,7 +33,7 @@ func TestScriptsUseDocumentedCmdletsOnly(t *testing.T) {
 		cfg.Scope = scope
 		v := View{OrgDomain: "contoso.onmicrosoft.com", OrgID: "tid", Config: cfg, ApplicationID: "app",
 			Resources: Resources{InstanceObjectID: "inst", GroupID: "grp"}}
-		scripts := map[string]string{"connect": connectScript(v, "app"), "disconnect": disconnectScript(v, DefaultDisconnect())}
+		scripts := map[string]string{"connect": connectScript(v, "app", "callrec"), "disconnect": disconnectScript(v, DefaultDisconnect(), "callrec")}
 		for kind, s := range scripts {
 			code, _, _ := psTokens(t, s)
 			found := cmdletRe.FindAllString(code, -1)

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"callrec/internal/brand"
 )
 
 // readPSString reads a single-quoted string at the start of s as
@@ -76,15 +78,30 @@ func TestScriptsQuoteNames(t *testing.T) {
 	evil := "Rec\u2019d Users'; Stop-Computer; \u2018\u201a\u201b\nStop-Computer"
 	v := View{OrgID: "11111111-2222-3333-4444-555555555555", OrgDomain: "contoso.example\nStop-Computer", Config: DefaultConfig()}
 	v.Config.GroupName, v.Config.PolicyName, v.Config.AppName = evil, evil, evil
-	for _, script := range []string{connectScript(v, "app-id"), disconnectScript(v, DefaultDisconnect())} {
+	for _, script := range []string{connectScript(v, "app-id", "callrec"), disconnectScript(v, DefaultDisconnect(), "callrec")} {
 		if code, _, _ := psTokens(t, script); strings.Contains(code, "Stop-Computer") {
 			t.Fatalf("a name runs as code:\n%s", code)
 		}
 	}
-	_, values, _ := psTokens(t, connectScript(v, "app-id"))
+	_, values, _ := psTokens(t, connectScript(v, "app-id", "callrec"))
 	for _, want := range []string{evil, "Tag:" + evil} {
 		if !slices.Contains(values, want) {
 			t.Errorf("no string value %q in %q", want, values)
+		}
+	}
+}
+
+// TestScriptsCarryTheBrand: with a provider brand the scripts name the
+// brand and the brand's Microsoft names, never the vendor's.
+func TestScriptsCarryTheBrand(t *testing.T) {
+	b := brand.Brand{ProductName: "Acme Voice"}
+	v := View{OrgID: "11111111-2222-3333-4444-555555555555", OrgDomain: "contoso.example", Config: DefaultConfigFor(b)}
+	for _, script := range []string{connectScript(v, "app-id", b.ProductName), disconnectScript(v, DefaultDisconnect(), b.ProductName)} {
+		if strings.Contains(strings.ToLower(script), "callrec") {
+			t.Fatalf("the vendor's name in a branded script:\n%s", script)
+		}
+		if !strings.Contains(script, "# Acme Voice:") || !strings.Contains(script, "AcmeVoiceRecordingPolicy") {
+			t.Fatalf("the brand is missing:\n%s", script)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/brand"
 	"callrec/internal/clock"
 	"callrec/internal/events"
 	"callrec/internal/recovery"
@@ -117,6 +118,10 @@ type Options struct {
 	// Guard recovers a job that panics, so the runner goes on with the
 	// next (nil: recovered and logged only).
 	Guard *recovery.Guard
+	// Brand names what callrec makes in Microsoft Teams (Step 3's
+	// defaults) and what the scripts and messages call the product (nil:
+	// the built-in brand).
+	Brand *brand.Service
 }
 
 // Service runs Teams integrations.
@@ -134,6 +139,7 @@ type Service struct {
 	owner    string
 	attempts int
 	guard    *recovery.Guard
+	brand    *brand.Service
 	// watchEvery: see Options.WatchEvery.
 	watchEvery time.Duration
 }
@@ -165,7 +171,7 @@ func New(db *store.DB, accounts *account.Service, o Options) *Service {
 		o.Owner = account.NewID()
 	}
 	return &Service{db: db, accounts: accounts, ep: o.Endpoints, hc: o.HTTP, oauth: teams.NewOAuth(o.Endpoints, o.HTTP, o.Now),
-		box: o.Box, bus: o.Bus, log: o.Log, now: o.Now, sleep: o.Sleep, owner: o.Owner, attempts: o.Attempts,
+		box: o.Box, bus: o.Bus, log: o.Log, now: o.Now, sleep: o.Sleep, owner: o.Owner, attempts: o.Attempts, brand: o.Brand,
 		guard: o.Guard, watchEvery: o.WatchEvery}
 }
 
@@ -266,6 +272,10 @@ func progress(steps []store.IntegrationStep) int {
 	return done * 100 / len(steps)
 }
 
+// product is the product's name as the provider brands it, for scripts
+// and messages a tenant reads.
+func (s *Service) product(ctx context.Context) string { return s.brand.Current(ctx).ProductName }
+
 // publish tells the tenant's watchers that the integration changed.
 func (s *Service) publish(ctx context.Context, tenantID string) {
 	v, err := s.Get(ctx, tenantID)
@@ -282,7 +292,7 @@ func (s *Service) Create(ctx context.Context, a account.Actor, tenantID, mode st
 	if mode != ModeAutomation && mode != ModePowerShell {
 		return View{}, validateField("mode", "automation or powershell")
 	}
-	cfg, _ := json.Marshal(DefaultConfig())
+	cfg, _ := json.Marshal(DefaultConfigFor(s.brand.Current(ctx)))
 	err := s.db.InTx(ctx, func(q store.Q) error {
 		i, err := s.load(ctx, q, tenantID)
 		switch {

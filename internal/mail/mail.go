@@ -8,7 +8,9 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
+	netmail "net/mail"
 	"net/smtp"
 	"net/url"
 	"strings"
@@ -19,6 +21,9 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+	// FromName is the sender's display name (the provider's product name);
+	// the address stays the configured one.
+	FromName string
 }
 
 // Sender delivers messages.
@@ -59,7 +64,7 @@ func NewSMTP(raw string) (*SMTPSender, error) {
 	}
 	s := &SMTPSender{addr: u.Host, host: host, from: u.Query().Get("from")}
 	if s.from == "" {
-		s.from = "callrec@" + host
+		s.from = "noreply@" + host // no vendor name: the display name carries the brand
 	}
 	if u.User != nil {
 		pw, _ := u.User.Password()
@@ -70,11 +75,10 @@ func NewSMTP(raw string) (*SMTPSender, error) {
 
 // Send delivers m, within ctx's deadline.
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
-	if strings.ContainsAny(m.To+m.Subject, "\r\n") {
-		return fmt.Errorf("mail: header injection refused")
+	msg, err := s.compose(m)
+	if err != nil {
+		return err
 	}
-	msg := "From: " + s.from + "\r\nTo: " + m.To + "\r\nSubject: " + m.Subject +
-		"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + m.Body
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", s.addr)
 	if err != nil {
@@ -89,10 +93,25 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("mail: send: %w", err)
 	}
 	defer c.Close()
-	if err := s.deliver(c, m.To, []byte(msg)); err != nil {
+	if err := s.deliver(c, m.To, msg); err != nil {
 		return fmt.Errorf("mail: send: %w", err)
 	}
 	return c.Quit()
+}
+
+// compose writes the message's headers and body. Display name and subject
+// are RFC 2047 encoded, so a brand name with accents or quotes reaches the
+// reader as typed and cannot add a header.
+func (s *SMTPSender) compose(m Message) ([]byte, error) {
+	if strings.ContainsAny(m.To+m.Subject+m.FromName, "\r\n") {
+		return nil, fmt.Errorf("mail: header injection refused")
+	}
+	from := s.from
+	if m.FromName != "" {
+		from = (&netmail.Address{Name: m.FromName, Address: s.from}).String()
+	}
+	return []byte("From: " + from + "\r\nTo: " + m.To + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", m.Subject) +
+		"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + m.Body), nil
 }
 
 // deliver speaks SMTP as smtp.SendMail does: STARTTLS when offered, AUTH

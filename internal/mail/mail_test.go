@@ -23,3 +23,27 @@ func TestLogSenderKeepsTheLinkOut(t *testing.T) {
 		t.Errorf("log line: %s", out)
 	}
 }
+
+// TestComposeCarriesTheBrand: the brand is the sender's display name, the
+// address the configured one, and a name or subject cannot add a header.
+func TestComposeCarriesTheBrand(t *testing.T) {
+	s, err := NewSMTP("smtp://mail.example:25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := s.compose(Message{To: "ada@example.com", Subject: "Reset your Acmé Voice password", Body: "hi", FromName: "Acmé Voice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := string(msg)
+	if !strings.Contains(head, "From: =?utf-8?q?Acm=C3=A9_Voice?= <noreply@mail.example>\r\n") ||
+		!strings.Contains(head, "Subject: =?utf-8?q?Reset_your_Acm=C3=A9_Voice_password?=\r\n") {
+		t.Fatalf("headers:\n%s", head)
+	}
+	if strings.Contains(strings.ToLower(head), "callrec") {
+		t.Fatalf("vendor name in a branded mail:\n%s", head)
+	}
+	if _, err := s.compose(Message{To: "ada@example.com", Subject: "x", FromName: "Acme\r\nBcc: eve@example.com"}); err == nil {
+		t.Fatal("a line break in the display name was accepted")
+	}
+}

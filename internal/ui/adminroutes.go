@@ -3,6 +3,8 @@ package ui
 import (
 	"net/http"
 
+	"callrec/internal/brand"
+
 	"callrec/internal/roles"
 )
 
@@ -10,6 +12,9 @@ import (
 // bulk edit, import and export, groups, roles, tenant settings, SIPREC
 // sources, integrations, the provider's tenants and sources, and the
 // audit log.
+// brandFormBytes bounds the Branding form: the logo and the terms text.
+const brandFormBytes = brand.MaxLogoBytes + maxFormBytes
+
 func (h *Handler) registerAdmin(mux *http.ServeMux) {
 	users := access{perm: roles.UsersManage, tenant: true}
 	settings := access{perm: roles.SettingsManage, tenant: true}
@@ -18,6 +23,9 @@ func (h *Handler) registerAdmin(mux *http.ServeMux) {
 	audit := access{perm: roles.AuditView}
 
 	h.route(mux, "GET /admin", access{perm: roles.UsersManage}, h.adminHome)
+	h.route(mux, "GET /admin/provider/branding", provider, h.brandingPage)
+	h.route(mux, "POST /admin/provider/branding", access{perm: roles.TenantsManage, limit: brandFormBytes}, h.saveBranding)
+	h.route(mux, "POST /admin/provider/branding/reset", provider, h.resetBranding)
 	h.route(mux, "GET /admin/roles", access{perm: roles.UsersManage}, h.rolesPage)
 
 	h.route(mux, "GET /admin/users", users, h.usersPage)

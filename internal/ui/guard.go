@@ -177,7 +177,7 @@ func adminFlash(key string) string {
 	case "source_deleted":
 		return "The SIPREC source was deleted. Its recorded calls stay."
 	}
-	return ""
+	return brandFlash(key)
 }
 
 func setFlash(w http.ResponseWriter, key string, secure bool) {

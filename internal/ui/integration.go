@@ -16,12 +16,20 @@ import (
 // the work, as it does for the API.
 
 var errNoTeams = &pageError{Status: http.StatusServiceUnavailable, Title: "Microsoft Teams is not configured",
-	Message: "This installation has no Microsoft app registration (CALLREC_MS_CLIENT_ID and CALLREC_MS_CLIENT_SECRET). Ask your service provider to configure it."}
+	Message: "This installation has no Microsoft app registration. Ask your service provider to configure it."}
+
+// errNoTeamsProvider tells the provider how to configure it (a tenant
+// never sees the product's variable names: the brand is the provider's).
+var errNoTeamsProvider = &pageError{Status: http.StatusServiceUnavailable, Title: "Microsoft Teams is not configured",
+	Message: "This installation has no Microsoft app registration: set CALLREC_MS_CLIENT_ID and CALLREC_MS_CLIENT_SECRET."}
 
 // integrationTenant is the acting tenant, once the installation has a
 // Microsoft app to integrate with.
 func (h *Handler) integrationTenant(p *principal.Principal) (string, error) {
 	if h.Integrations == nil {
+		if p.IsProvider() {
+			return "", errNoTeamsProvider
+		}
 		return "", errNoTeams
 	}
 	return p.TenantID, nil

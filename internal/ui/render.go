@@ -16,6 +16,7 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/brand"
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
@@ -62,8 +63,9 @@ func mustParsePages() map[string]*template.Template {
 // view is what every page template receives.
 type view struct {
 	Title     string
-	Nav       string // the navigation entry to highlight
-	Sub       string // the Administration entry to highlight
+	Brand     brand.Brand // the provider's brand, on every page
+	Nav       string      // the navigation entry to highlight
+	Sub       string      // the Administration entry to highlight
 	P         *principal.Principal
 	CSRF      string
 	Flash     string
@@ -84,6 +86,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		panic("ui: no page " + name)
 	}
 	v.P = principal.From(r.Context())
+	v.Brand = h.Brand.Current(r.Context())
 	if v.P != nil && v.P.Session != nil {
 		v.CSRF = v.P.Session.CSRFToken
 		v.Role = roleName(v.P.User.Role)
@@ -139,9 +142,9 @@ var (
 	errCSRF = &pageError{Status: http.StatusForbidden, Title: "This form has expired",
 		Message: "The page you sent the form from was too old or came from another site, so nothing was changed. Go back, reload the page and try again."}
 	errTooLarge = &pageError{Status: http.StatusRequestEntityTooLarge, Title: "Form too large",
-		Message: "The form was larger than callrec accepts. Nothing was changed."}
+		Message: "The form was larger than this portal accepts. Nothing was changed."}
 	errBadForm = &pageError{Status: http.StatusBadRequest, Title: "Bad form",
-		Message: "callrec could not read the form. Nothing was changed."}
+		Message: "The portal could not read the form. Nothing was changed."}
 	errNotFound = &pageError{Status: http.StatusNotFound, Title: "Page not found",
 		Message: "There is nothing at this address. Check the link, or go back to the home page."}
 	errForbidden = &pageError{Status: http.StatusForbidden, Title: "Not allowed",
@@ -155,7 +158,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.As(err, &pe) {
 		h.Log.Error("ui: request failed", "path", r.URL.Path, "err", err)
 		pe = &pageError{Status: http.StatusInternalServerError, Title: "Something went wrong",
-			Message: "callrec could not finish this request. It has been logged; please try again in a moment."}
+			Message: "The portal could not finish this request. It has been logged; please try again in a moment."}
 	}
 	h.render(w, r, pe.Status, "error", view{Title: pe.Title, Data: pe, Public: principal.From(r.Context()) == nil})
 }

@@ -12,6 +12,7 @@ import (
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
+	"callrec/internal/brand"
 	"callrec/internal/integration"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
@@ -25,6 +26,7 @@ type Handler struct {
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service // nil when no Microsoft app is configured
+	Brand         *brand.Service       // the provider's white label (nil: the built-in brand)
 
 	// pages are parsed once by Register, one template set per page.
 	pages  map[string]*template.Template
@@ -46,6 +48,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	call := func(perm roles.Permission) access { return access{perm: perm, tenant: true} }
 
 	h.publicHandler(mux, "GET /static/", staticFiles())
+	h.publicHandler(mux, "GET /brand/logo", http.HandlerFunc(h.serveLogo))
+	h.publicHandler(mux, "GET /brand/theme.css", http.HandlerFunc(h.serveTheme))
 	h.publicRoute(mux, "GET /login", h.loginForm)
 	h.publicRoute(mux, "POST /login", h.login)
 	h.publicRoute(mux, "GET /forgot-password", h.forgotForm)

@@ -19,6 +19,7 @@ import (
 	"callrec/internal/api"
 	"callrec/internal/auth"
 	"callrec/internal/blob"
+	"callrec/internal/brand"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/principal"
@@ -41,6 +42,8 @@ type Deps struct {
 	Recordings    *recorder.Library // call audio for the API
 	Events        events.Bus        // live updates for /api/v1/events
 	Integrations  *integration.Service
+	// Brand is the provider's white label (nil: one on DB).
+	Brand *brand.Service
 	// SignInOrigins are outside origins a portal form may lead to through
 	// redirects (Microsoft's sign-in for the Teams wizard); CSP's
 	// form-action covers the whole redirect chain of a form post.
@@ -93,12 +96,15 @@ func Build(d Deps) *Server {
 		mux.Handle("GET /metrics", MetricsFor(reg, d.Log))
 	}
 	calls := workspace(d)
+	if d.Brand == nil && d.DB != nil {
+		d.Brand = brand.New(d.DB, nil)
+	}
 	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
-		Guard: guard}
+		Guard: guard, Brand: d.Brand}
 	rest.Register(mux)
 	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations}
+		Integrations: d.Integrations, Brand: d.Brand}
 	portal.Register(mux)
 
 	if d.Bot != nil {

@@ -63,7 +63,7 @@
       if (v.job_state === "done") { finished(block, live); } else { window.location.reload(); }
     });
     es.onerror = function () {
-      if (es.readyState !== EventSource.CLOSED && live) { live.textContent = "Lost contact with callrec; reconnecting…"; }
+      if (es.readyState !== EventSource.CLOSED && live) { live.textContent = "Lost contact with the server; reconnecting…"; }
     };
   }
 
