@@ -33,20 +33,39 @@ type recRow struct {
 	From, To   string // the parties, as numbers or names
 }
 
-// party shows a participant by its number (sip:+1555…@host → +1555…),
-// with its name when the metadata gave one.
+// party shows a participant once, by name and number (sip:+1555…@host →
+// +1555…): a number equal to the name is not repeated, and an address that
+// is no number (a Teams user's id) is left to the call page's
+// participants table.
 func party(name, aor string) string {
 	n := strings.TrimPrefix(strings.TrimPrefix(aor, "sip:"), "tel:")
 	if i := strings.IndexByte(n, '@'); i > 0 {
 		n = n[:i]
 	}
-	switch {
-	case name != "" && n != "":
-		return name + " " + n
-	case n != "":
-		return n
+	if name != "" && !isNumber(n) {
+		n = ""
 	}
-	return name
+	switch {
+	case name != "" && n != "" && name != n:
+		return name + " " + n
+	case name != "":
+		return name
+	}
+	return n
+}
+
+// isNumber reports whether s dials: a phone number or an extension.
+func isNumber(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '*' && r != '#' && r != '-' && r != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 var stateLabels = map[string]string{store.CallActive: "Live", store.CallCompleted: "Completed", store.CallInterrupted: "Interrupted", store.CallFailed: "Failed"}
