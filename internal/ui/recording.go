@@ -85,7 +85,7 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 		CanAnnotate: p.Can(roles.RecordingsAnnotate), CanConfid: p.Can(roles.RecordingsConfid), CanDelete: p.Can(roles.RecordingsDelete),
 		CanPause: p.Can(roles.PauseResume) && d.State == store.CallActive, Playable: d.Recorded && d.State != store.CallActive,
 		CanListen: p.Can(roles.LiveMonitor) && d.State == store.CallActive && d.Recorded,
-		DirLabel: dirLabels[d.Direction], StartedMS: d.StartedAt.UnixMilli()}
+		DirLabel:  dirLabels[d.Direction], StartedMS: d.StartedAt.UnixMilli()}
 	v.From, v.To = party(d.PartyAName, d.PartyA), party(d.PartyBName, d.PartyB)
 	if v.From == "" && v.To == "" {
 		v.From, v.To = party("", d.Caller), party("", d.Callee)
