@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -40,4 +41,17 @@ func byteSize(n int64) string {
 		return fmt.Sprintf("%.0f %cB", v, "KMGT"[exp])
 	}
 	return fmt.Sprintf("%.1f %cB", v, "KMGT"[exp])
+}
+
+// roleCell is a role's name for a table cell: "Teams Supervisor |
+// Supervisor" breaks at its bar, never inside a word pair.
+func roleCell(id string) template.HTML {
+	parts := strings.Split(roleName(id), " | ")
+	for i, p := range parts {
+		if i < len(parts)-1 {
+			p += " |"
+		}
+		parts[i] = `<span class="nowrap">` + template.HTMLEscapeString(p) + `</span>`
+	}
+	return template.HTML(strings.Join(parts, " "))
 }
