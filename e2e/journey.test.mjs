@@ -22,6 +22,7 @@ let shot;
 // check looks at a callrec page (not Microsoft's) for overflow.
 async function check(label) {
   if (new URL(page.url()).origin !== base) return;
+  if (label.startsWith('wizard-')) await page.screenshot({ path: `${process.env.SCREENSHOTS || 'screenshots'}/journey-${label}.png`, fullPage: true });
   await assertNoOverflow(page, label);
   if (label === 'wizard-step2') {
     const ok = page.locator('.flash').filter({ hasText: 'Successfully received permissions' });
@@ -111,8 +112,9 @@ test("the guide's first steps: Manage Users > Roles, Groups, Users, Edit (far ri
   await page.goto(`${base}/admin/integrations/teams`);
   await shot('8-integration-details');
   await clickNav(page, nav.getByRole('link', { name: 'Roles' }));
-  assert.equal(await page.getByRole('navigation', { name: 'Breadcrumb' }).innerText().then((t) => t.replace(/\s+/g, ' ')),
-    'Administration › Manage Users › Roles');
+  assert.deepEqual(await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('listitem').allInnerTexts(),
+    ['Administration', 'Manage Users', 'Roles'], "the guide's words");
+  await nav.getByRole('heading', { name: 'Manage Users' }).waitFor();
   assert.doesNotMatch(await page.locator('table.matrix').innerText(), /recordings\.view_all/, 'permissions in words, not codes');
   await shot('9-roles');
   await clickNav(page, nav.getByRole('link', { name: 'Groups' }));
