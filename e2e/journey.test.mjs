@@ -111,15 +111,15 @@ test("the guide's first steps: Manage Users > Roles, Groups, Users, Edit (far ri
   const nav = page.getByRole('navigation', { name: 'Administration' });
   await page.goto(`${base}/admin/integrations/teams`);
   await shot('8-integration-details');
-  await clickNav(page, nav.getByRole('link', { name: 'Roles' }));
+  await clickNav(page, nav.getByRole('link', { name: 'Roles', exact: true }));
   assert.deepEqual(await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('listitem').allInnerTexts(),
     ['Administration', 'Manage Users', 'Roles'], "the guide's words");
   await nav.getByRole('heading', { name: 'Manage Users' }).waitFor();
   assert.doesNotMatch(await page.locator('table.matrix').innerText(), /recordings\.view_all/, 'permissions in words, not codes');
   await shot('9-roles');
-  await clickNav(page, nav.getByRole('link', { name: 'Groups' }));
+  await clickNav(page, nav.getByRole('link', { name: 'Groups', exact: true }));
   await shot('10-groups');
-  await clickNav(page, nav.getByRole('link', { name: 'Users' }));
+  await clickNav(page, nav.getByRole('link', { name: 'Users', exact: true }));
   await shot('11-users');
   // Alex, provisioned from Teams at his call, has a Teams id for extension.
   const alex = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /Alex Wilber/ }) });
