@@ -63,6 +63,8 @@ test('the list shows a new call live, then its end, without a reload', async () 
   callID = await live.first().getAttribute('data-id');
   assert.ok(callID, 'the live row names its call');
   assert.match(await live.first().innerText(), /Live/);
+  // Its duration counts while it lasts, rather than staying at 0:00.
+  await page.waitForFunction(() => /^0:0[1-9]|^0:[1-5]\d/.test(document.querySelector('#rec-rows tr.is-live .live-clock')?.textContent || ''), null, { timeout: 5000 });
   await shot('recordings-live');
   assert.deepEqual(navigations, [], 'no reload while the call appeared');
   // Pause and resume on the call page while it is still live.
