@@ -127,7 +127,9 @@ test("the guide's first steps: Manage Users > Roles, Groups, Users, Edit (far ri
   await clickNav(page, alex.getByRole('link', { name: /^Edit/ }));
   await page.getByRole('heading', { name: 'User info', exact: true }).waitFor();
   await shot('12-user-edit');
+  await clickNav(page, nav.getByRole('link', { name: 'Unknown extensions', exact: true }));
+  await shot('13-unknown-extensions');
   await page.goto(`${base}/recordings`);
-  await shot('13-recordings');
+  await shot('14-recordings');
   assert.deepEqual(problems, []);
 });
