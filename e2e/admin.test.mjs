@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { launch, signIn as signInAs } from './lib/browser.mjs';
+import { assertNoOverflow } from './lib/layout.mjs';
 
 const base = process.env.BASE_URL;
 const shots = process.env.SCREENSHOTS || 'screenshots';
@@ -21,15 +22,18 @@ let page;
 const problems = [];
 
 before(async () => {
-  ({ browser, page } = await launch({ height: 860, timeout: 10000 }, problems));
+  ({ browser, page } = await launch({ timeout: 10000 }, problems));
 });
 
 after(async () => {
   await browser?.close();
 });
 
+// shot keeps a screenshot of the page and checks that nothing on it
+// overflows at 1366 px.
 async function shot(name, fullPage = true) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage });
+  await assertNoOverflow(page, name);
 }
 
 const signIn = (who) => signInAs(page, base, who);

@@ -1,10 +1,14 @@
 // The README's demo journey in Chromium, as the guide's Teams admin walks
 // it: connect Microsoft Teams, add a user to "Recorded Users" in the
 // (emulated) Microsoft 365 admin center, place a test call there, watch it
-// appear live in callrec's Recordings, and play it back when it ends.
+// appear live in callrec's Recordings, and play it back when it ends;
+// then the guide's first steps: Manage Users > Roles, Groups, Users and a
+// user's Edit (far right). Every callrec page on the way is checked for
+// tables and controls that overflow at 1366 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, shooter, clickNav, signIn, connect, msAdmin } from './lib/teams.mjs';
+import { assertNoOverflow } from './lib/layout.mjs';
 
 const base = process.env.BASE_URL;
 const ms = process.env.MS_URL;
@@ -15,9 +19,21 @@ let page;
 let problems;
 let shot;
 
+// check looks at a callrec page (not Microsoft's) for overflow.
+async function check(label) {
+  if (new URL(page.url()).origin !== base) return;
+  if (label.startsWith('wizard-')) await page.screenshot({ path: `${process.env.SCREENSHOTS || 'screenshots'}/journey-${label}.png`, fullPage: true });
+  await assertNoOverflow(page, label);
+  if (label === 'wizard-step2') {
+    const ok = page.locator('.flash').filter({ hasText: 'Successfully received permissions' });
+    assert.equal(await ok.count(), 1, 'Step 2 says its success once');
+  }
+}
+
 before(async () => {
   ({ browser, page, problems } = await launch());
-  shot = shooter(page, process.env.SCREENSHOTS || 'screenshots', 'journey');
+  const take = shooter(page, process.env.SCREENSHOTS || 'screenshots', 'journey');
+  shot = async (name) => { await take(name); await check(name); };
 });
 
 after(async () => {
@@ -26,7 +42,8 @@ after(async () => {
 
 test('connect Teams, add a user, place a call, see it live, play it back', async () => {
   await signIn(page, base);
-  await connect(page, base, shot);
+  await check('home');
+  await connect(page, base, shot, check);
   await shot('1-connected');
 
   // Microsoft applies a new membership only once it has replicated (the
@@ -80,11 +97,39 @@ test('connect Teams, add a user, place a call, see it live, play it back', async
   await shot('6-playing');
   const details = await page.locator('body').innerText();
   assert.match(details, /Alex Wilber/);
+  assert.doesNotMatch(await page.locator('h1').innerText(), /[0-9a-f]{8}-[0-9a-f]{4}/, 'the heading names people, not Teams ids');
 
   // What each party saw and heard, in the emulator's call list.
   await page.goto(`${ms}/admin/calls`);
   await shot('7-emulator-calls');
   const calls = await page.locator('body').innerText();
   assert.match(calls, /This call is being recorded/i);
+  assert.deepEqual(problems, []);
+});
+
+test("the guide's first steps: Manage Users > Roles, Groups, Users, Edit (far right)", async () => {
+  const nav = page.getByRole('navigation', { name: 'Administration' });
+  await page.goto(`${base}/admin/integrations/teams`);
+  await shot('8-integration-details');
+  await clickNav(page, nav.getByRole('link', { name: 'Roles', exact: true }));
+  assert.deepEqual(await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('listitem').allInnerTexts(),
+    ['Administration', 'Manage Users', 'Roles'], "the guide's words");
+  await nav.getByRole('heading', { name: 'Manage Users' }).waitFor();
+  assert.doesNotMatch(await page.locator('table.matrix').innerText(), /recordings\.view_all/, 'permissions in words, not codes');
+  await shot('9-roles');
+  await clickNav(page, nav.getByRole('link', { name: 'Groups', exact: true }));
+  await shot('10-groups');
+  await clickNav(page, nav.getByRole('link', { name: 'Users', exact: true }));
+  await shot('11-users');
+  // Alex, provisioned from Teams at his call, has a Teams id for extension.
+  const alex = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /Alex Wilber/ }) });
+  assert.equal(await alex.count(), 1, 'one Alex Wilber');
+  await clickNav(page, alex.getByRole('link', { name: /^Edit/ }));
+  await page.getByRole('heading', { name: 'User info', exact: true }).waitFor();
+  await shot('12-user-edit');
+  await clickNav(page, nav.getByRole('link', { name: 'Unknown extensions', exact: true }));
+  await shot('13-unknown-extensions');
+  await page.goto(`${base}/recordings`);
+  await shot('14-recordings');
   assert.deepEqual(problems, []);
 });

@@ -46,8 +46,8 @@ test('a call of an on-demand user is silent until Start recording', async () => 
   assert.equal(await page.getByLabel('Default recording rule').inputValue(), 'on_demand');
   await shot('ondemand-10-tenant-rule');
 
-  await page.goto(`${base}/admin/users?q=Alex`);
-  await page.getByRole('link', { name: /Alex Wilber/ }).first().click();
+  await page.goto(`${base}/admin/users?search=Jordan`);
+  await page.getByRole('link', { name: /Jordan Reyes/ }).first().click();
   await page.locator('#f-record').getByLabel('Default').check();
   await submit('Save');
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startCall } from './lib/siprec.mjs';
 import { launch, signIn as signInAs } from './lib/browser.mjs';
+import { assertNoOverflow } from './lib/layout.mjs';
 
 const base = process.env.BASE_URL;
 const sipTarget = process.env.SIP_TARGET;
@@ -24,7 +25,7 @@ let callID = '';
 let load;
 
 before(async () => {
-  ({ browser, page } = await launch({ height: 800, timeout: 15000 }, problems));
+  ({ browser, page } = await launch({ timeout: 15000 }, problems));
 });
 
 after(async () => {
@@ -32,8 +33,11 @@ after(async () => {
   await browser?.close();
 });
 
+// shot keeps a screenshot of the page and checks that nothing on it
+// overflows at 1366 px.
 async function shot(name, fullPage = true) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage });
+  await assertNoOverflow(page, name);
 }
 
 const signIn = (who) => signInAs(page, base, who);
@@ -59,6 +63,8 @@ test('the list shows a new call live, then its end, without a reload', async () 
   callID = await live.first().getAttribute('data-id');
   assert.ok(callID, 'the live row names its call');
   assert.match(await live.first().innerText(), /Live/);
+  // Its duration counts while it lasts, rather than staying at 0:00.
+  await page.waitForFunction(() => /^0:0[1-9]|^0:[1-5]\d/.test(document.querySelector('#rec-rows tr.is-live .live-clock')?.textContent || ''), null, { timeout: 5000 });
   await shot('recordings-live');
   assert.deepEqual(navigations, [], 'no reload while the call appeared');
   // Pause and resume on the call page while it is still live.

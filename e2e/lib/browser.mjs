@@ -3,7 +3,8 @@
 // error collected (a CSP violation shows up as one).
 import { chromium } from 'playwright-core';
 
-export async function launch({ width = 1280, height = 860, timeout = 15000 } = {}, problems = []) {
+// 1366×900: the laptop screen the layout is checked at (e2e/lib/layout.mjs).
+export async function launch({ width = 1366, height = 900, timeout = 15000 } = {}, problems = []) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -68,17 +68,22 @@ export async function finishedOnScreen(page, timeout = 120000) {
 }
 
 // connect goes through the wizard with the guide's defaults, waits for
-// Step 4 to finish on screen and closes it into the details page.
-export async function connect(page, base, shot) {
+// Step 4 to finish on screen and closes it into the details page; check
+// (if given) looks at each of callrec's pages on the way, e.g. for overflow.
+export async function connect(page, base, shot, check = async () => {}) {
   await page.goto(`${base}/admin/integrations?add=1`);
+  await check('add-integration');
   await clickNav(page, page.getByRole('button', { name: 'Continue' }));
   await page.getByRole('heading', { name: 'Connection to Microsoft Teams' }).waitFor();
+  await check('wizard-step1');
   await clickNav(page, page.getByRole('button', { name: 'Continue' }));
   await microsoft(page, base, shot, 'step1');
   await page.getByText(`Successfully received permissions for organization domain ${domain}`).first().waitFor();
+  await check('wizard-step2');
   await clickNav(page, page.getByRole('button', { name: 'Continue' }));
   await microsoft(page, base, shot, 'step2');
   await page.getByRole('radio', { name: /All users/ }).waitFor();
+  await check('wizard-step3');
   await clickNav(page, page.getByRole('button', { name: 'Continue and apply' }));
   await clickNav(page, await finishedOnScreen(page));
   await page.getByRole('heading', { name: 'Integration', exact: true }).waitFor({ timeout: 90000 });

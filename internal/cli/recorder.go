@@ -189,7 +189,7 @@ func demoSIPSource(ctx context.Context, a *app, tenantName string) error {
 	if _, err := a.db.Q().GetUserByLogin(ctx, login); err == nil {
 		return nil
 	}
-	name, role, pw, record, portal := "Alex Wilber", roles.User, "Contoso#2026", "always", false
+	name, role, pw, record, portal := "Jordan Reyes", roles.User, "Contoso#2026", "always", false
 	exts, lic := []string{"2001"}, []string{"call_recording"}
 	_, err = a.accounts.CreateUser(ctx, account.System, t.ID, account.UserInput{Name: &name, Login: &login, Role: &role, Password: &pw,
 		Email: &login, PortalAccess: &portal, Extensions: &exts, Licenses: &lic, Record: &record})
@@ -201,6 +201,6 @@ func printRecorder(w io.Writer, sipAddr string) {
 	_, port, _ := net.SplitHostPort(sipAddr)
 	target := net.JoinHostPort("127.0.0.1", port)
 	fmt.Fprintf(w, "\nSIPREC recorder listening on %s (UDP and TCP); source 127.0.0.1 is registered for Contoso.\n", sipAddr)
-	fmt.Fprintln(w, "Place recorded test calls (extension 2001, Alex Wilber) and watch them under Calls / GET /api/v1/calls:")
+	fmt.Fprintln(w, "Place recorded test calls (extension 2001, Jordan Reyes) and watch them under Calls / GET /api/v1/calls:")
 	fmt.Fprintf(w, "  go run ./cmd/callrec siprec-load --target %s --calls 5 --concurrency 5 --duration 10s\n", target)
 }

@@ -64,6 +64,8 @@ type recordingView struct {
 	Parts          []partRow
 	Streams        []streamRow
 	Changes        []changeRow
+	DirLabel       string
+	ElapsedMS      int64 // a live call's duration so far
 }
 
 func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -82,10 +84,15 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 		NoteClock: map[string]string{}, CanPlay: p.Can(roles.RecordingsPlay), CanDownload: p.Can(roles.RecordingsDownload),
 		CanAnnotate: p.Can(roles.RecordingsAnnotate), CanConfid: p.Can(roles.RecordingsConfid), CanDelete: p.Can(roles.RecordingsDelete),
 		CanPause: p.Can(roles.PauseResume) && d.State == store.CallActive, Playable: d.Recorded && d.State != store.CallActive,
-		CanListen: p.Can(roles.LiveMonitor) && d.State == store.CallActive && d.Recorded}
+		CanListen: p.Can(roles.LiveMonitor) && d.State == store.CallActive && d.Recorded,
+		DirLabel:  dirLabels[d.Direction]}
 	v.From, v.To = party(d.PartyAName, d.PartyA), party(d.PartyBName, d.PartyB)
 	if v.From == "" && v.To == "" {
 		v.From, v.To = party("", d.Caller), party("", d.Callee)
+	}
+	if d.State == store.CallActive {
+		v.ElapsedMS = max(0, h.now().Sub(d.StartedAt).Milliseconds())
+		v.Duration = clock(v.ElapsedMS)
 	}
 	if d.EndedAt != nil {
 		v.Ended = d.EndedAt.In(loc).Format(layout)

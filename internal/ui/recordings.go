@@ -31,22 +31,42 @@ type recRow struct {
 	StateLabel string
 	DirLabel   string
 	From, To   string // the parties, as numbers or names
+	ElapsedMS  int64  // a live call's duration so far
 }
 
-// party shows a participant by its number (sip:+1555…@host → +1555…),
-// with its name when the metadata gave one.
+// party shows a participant once, by name and number (sip:+1555…@host →
+// +1555…): a number equal to the name is not repeated, and an address that
+// is no number (a Teams user's id) is left to the call page's
+// participants table.
 func party(name, aor string) string {
 	n := strings.TrimPrefix(strings.TrimPrefix(aor, "sip:"), "tel:")
 	if i := strings.IndexByte(n, '@'); i > 0 {
 		n = n[:i]
 	}
-	switch {
-	case name != "" && n != "":
-		return name + " " + n
-	case n != "":
-		return n
+	if name != "" && !isNumber(n) {
+		n = ""
 	}
-	return name
+	switch {
+	case name != "" && n != "" && name != n:
+		return name + " " + n
+	case name != "":
+		return name
+	}
+	return n
+}
+
+// isNumber reports whether s dials: a phone number or an extension.
+func isNumber(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '*' && r != '#' && r != '-' && r != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 var stateLabels = map[string]string{store.CallActive: "Live", store.CallCompleted: "Completed", store.CallInterrupted: "Interrupted", store.CallFailed: "Failed"}
@@ -112,6 +132,10 @@ func (h *Handler) recordingsPage(w http.ResponseWriter, r *http.Request, p *prin
 			From: party(rec.PartyAName, rec.PartyA), To: party(rec.PartyBName, rec.PartyB)}
 		if row.From == "" && row.To == "" {
 			row.From, row.To = party("", rec.Caller), party("", rec.Callee)
+		}
+		if rec.State == store.CallActive {
+			row.ElapsedMS = max(0, h.now().Sub(rec.StartedAt).Milliseconds())
+			row.Duration = clock(row.ElapsedMS)
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -186,6 +210,14 @@ func (h *Handler) recordingsExport(w http.ResponseWriter, r *http.Request, p *pr
 		h.Log.Error("ui: export recordings", "err", err)
 	}
 	return nil
+}
+
+// now is the recordings service's clock, which tests may set.
+func (h *Handler) now() time.Time {
+	if h.Calls != nil && h.Calls.Now != nil {
+		return h.Calls.Now()
+	}
+	return time.Now()
 }
 
 // clock formats milliseconds as h:mm:ss or m:ss.

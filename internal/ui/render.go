@@ -46,6 +46,9 @@ func mustParsePages() map[string]*template.Template {
 		"objectTypes":  func() []option { return objectTypes },
 		"inc":          func(i int) int { return i + 1 },
 		"pair":         func(e map[string]string, f string) fieldRef { return fieldRef{E: e, F: f} },
+		"sentence":     sentence,
+		"roleCell":     roleCell,
+		"size":         byteSize,
 	}
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/layout/*.html"))
 	names, err := fs.Glob(assets, "templates/*.html")

@@ -199,7 +199,10 @@ func TestRolesPage(t *testing.T) {
 		br.signIn(adminLogin, adminPassword)
 		p := br.get("/admin/roles")
 		mustContain(t, p, "Manage Users", "Teams Supervisor | Supervisor", "User Self View", "API User",
-			"cannot be edited", "Listen to active calls", "recordings.pause_resume")
+			"cannot be edited", "Listen to active calls", "Pause and resume recording during a live call")
+		if strings.Contains(p.body, "recordings.pause_resume") {
+			t.Error("the Roles page shows a permission code instead of its description")
+		}
 		if strings.Contains(p.body, "Provider Admin") {
 			t.Error("tenant admin sees the provider role")
 		}
