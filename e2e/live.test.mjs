@@ -101,7 +101,7 @@ test('pause/resume leaves a silent, marked span in the finished recording', asyn
 
   await page.getByRole('button', { name: 'Resume recording' }).click();
   await page.getByRole('button', { name: 'Pause recording' }).waitFor();
-  assert.equal(await page.getByText('Recording paused').count(), 0, 'the paused badge is gone');
+  assert.equal(await page.locator('.badge-paused').count(), 0, 'the paused badge is gone');
   await page.locator('#listen-status', { hasText: /^Listening$/ }).waitFor();
   const resumedAt = await frames();
   await page.waitForFunction((n) => {
