@@ -291,6 +291,14 @@ func (k *contract) providerSamples() {
 	tn := k.expect(req{c: prov, method: "POST", path: "/api/v1/tenants", want: 201, body: map[string]any{"name": "Gamma", "account_number": "3100008477",
 		"licenses": map[string]int{"call_recording": 5}, "max_calls": 20}}).str("id")
 	k.expect(req{c: prov, method: "PATCH", path: "/api/v1/tenants/" + tn, body: map[string]any{"retention_days": 30}, want: 200})
+	st := k.expect(req{c: prov, method: "POST", path: "/api/v1/tenants/" + tn + "/scim-tokens", body: map[string]any{"name": "provider portal"}, want: 201})
+	if !strings.HasPrefix(st.str("token"), "scim_") {
+		k.t.Errorf("SCIM token answer %v", st.body)
+	}
+	k.expect(req{c: prov, method: "GET", path: "/api/v1/tenants/" + tn + "/scim-tokens", want: 200})
+	k.expect(req{c: prov, method: "DELETE", path: "/api/v1/tenants/" + tn + "/scim-tokens/" + st.str("id"), want: 204})
+	k.expect(req{c: prov, method: "DELETE", path: "/api/v1/tenants/" + tn + "/scim-tokens/" + st.str("id"), want: 404})
+	k.expect(req{c: k.signIn(k.users["A:admin"].Login, ""), method: "GET", path: "/api/v1/tenants/" + k.tenantA.ID + "/scim-tokens", want: 403})
 	k.expect(req{c: prov, method: "PUT", path: "/api/v1/me/tenant", body: map[string]string{"tenant_id": k.tenantA.ID}, want: 204})
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/licenses", want: 200})
 	prov.tenant = k.tenantB.ID
