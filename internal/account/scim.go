@@ -177,6 +177,13 @@ func (s *Service) AllUsers(ctx context.Context, c *Caller) ([]store.User, error)
 	}
 }
 
+// ChangesSettle is how old a change must be before the changes feed
+// reports it. A transaction stamps its rows before it commits, so a change
+// stamped earlier than one already reported could still become visible;
+// holding the feed back until every transaction of that time has committed
+// lets the (time, id) cursor never skip one.
+const ChangesSettle = 5 * time.Second
+
 // UserChange is one entry of the changes feed: a user as it is now, or a
 // tombstone when Deleted.
 type UserChange struct {
@@ -206,11 +213,12 @@ func (s *Service) UserChanges(ctx context.Context, c *Caller, cursor string, lim
 		at, id = t, cid
 	}
 	q := s.db.Q()
-	users, err := q.UsersChangedAfter(ctx, tenantID, at, id, limit)
+	until := s.stamp().Add(-ChangesSettle)
+	users, err := q.UsersChangedAfter(ctx, tenantID, at, id, until, limit)
 	if err != nil {
 		return nil, "", err
 	}
-	gone, err := q.TombstonesAfter(ctx, tenantID, at, id, limit)
+	gone, err := q.TombstonesAfter(ctx, tenantID, at, id, until, limit)
 	if err != nil {
 		return nil, "", err
 	}

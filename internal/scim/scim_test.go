@@ -253,7 +253,9 @@ func TestUsersLifecycle(t *testing.T) {
 			t.Errorf("GET after PUT = %v", a.body)
 		}
 
-		// Changes feed: everything so far, then a tombstone after DELETE.
+		// Changes feed: everything so far, then a tombstone after DELETE;
+		// a change shows once it has settled.
+		e.clock.Advance(account.ChangesSettle)
 		ch := e.want(e.do(e.tokenA, "GET", "/scim/v2/Changes", ""), 200)
 		cursor := ch.body["nextCursor"].(string)
 		if n := len(ch.body["Resources"].([]any)); n != 2 {
@@ -262,6 +264,10 @@ func TestUsersLifecycle(t *testing.T) {
 		e.clock.Advance(time.Second)
 		e.want(e.do(e.tokenA, "DELETE", "/scim/v2/Users/"+id, ""), 204)
 		e.wantError(e.do(e.tokenA, "GET", "/scim/v2/Users/"+id, ""), 404, "")
+		if rs := e.want(e.do(e.tokenA, "GET", "/scim/v2/Changes?since="+url.QueryEscape(cursor), ""), 200).body["Resources"].([]any); len(rs) != 0 {
+			t.Errorf("an unsettled change was reported: %v", rs)
+		}
+		e.clock.Advance(account.ChangesSettle)
 		ch = e.want(e.do(e.tokenA, "GET", "/scim/v2/Changes?since="+url.QueryEscape(cursor), ""), 200)
 		rs := ch.body["Resources"].([]any)
 		if len(rs) != 1 || rs[0].(map[string]any)["deleted"] != true || rs[0].(map[string]any)["userName"] != "bjensen@example.com" {

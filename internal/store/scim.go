@@ -137,10 +137,10 @@ type UserTombstone struct {
 }
 
 // UsersChangedAfter returns up to limit users of the tenant changed after
-// (at, id) in (updated_at, id) order.
-func (q Q) UsersChangedAfter(ctx context.Context, tenantID string, at time.Time, id string, limit int) ([]User, error) {
+// (at, id) and no later than until, in (updated_at, id) order.
+func (q Q) UsersChangedAfter(ctx context.Context, tenantID string, at time.Time, id string, until time.Time, limit int) ([]User, error) {
 	rows, err := q.query(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = ? AND (updated_at > ? OR (updated_at = ? AND id > ?))
-		ORDER BY updated_at, id LIMIT ?`, tenantID, at, at, id, limit)
+		AND updated_at <= ? ORDER BY updated_at, id LIMIT ?`, tenantID, at, at, id, until, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: users changed: %w", err)
 	}
@@ -166,10 +166,11 @@ func (q Q) UsersChangedAfter(ctx context.Context, tenantID string, at time.Time,
 }
 
 // TombstonesAfter returns up to limit users of the tenant deleted after
-// (at, id) in (deleted_at, user_id) order.
-func (q Q) TombstonesAfter(ctx context.Context, tenantID string, at time.Time, id string, limit int) ([]UserTombstone, error) {
+// (at, id) and no later than until, in (deleted_at, user_id) order.
+func (q Q) TombstonesAfter(ctx context.Context, tenantID string, at time.Time, id string, until time.Time, limit int) ([]UserTombstone, error) {
 	rows, err := q.query(ctx, `SELECT user_id, login, deleted_at FROM user_tombstones WHERE tenant_id = ?
-		AND (deleted_at > ? OR (deleted_at = ? AND user_id > ?)) ORDER BY deleted_at, user_id LIMIT ?`, tenantID, at, at, id, limit)
+		AND (deleted_at > ? OR (deleted_at = ? AND user_id > ?)) AND deleted_at <= ? ORDER BY deleted_at, user_id LIMIT ?`,
+		tenantID, at, at, id, until, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: tombstones: %w", err)
 	}
