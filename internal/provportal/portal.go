@@ -15,7 +15,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -165,5 +164,3 @@ func randomID() string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
-
-var errNoSession = errors.New("provportal: not signed in")

@@ -14,8 +14,6 @@ import (
 // The SCIM client: written from RFC 7644 and callrec's documented
 // extension, with wire types of its own.
 
-const extURN = "urn:callrec:params:scim:schemas:extension:callrec:2.0:User"
-
 // Holder is a callrec user as the portal synced it, with the portal's own
 // access-link setting (default off, as the guide requires).
 type Holder struct {
