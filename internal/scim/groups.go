@@ -163,10 +163,29 @@ func (h *groupHandler) store(r *http.Request, id string, attrs map[string]any) (
 	return h.view(r, g)
 }
 
+// maxMemberChanges bounds the membership changes one request may make,
+// each being its own transaction.
+const maxMemberChanges = 1000
+
 // setMembers adds and removes members so that the group holds want. Each
 // change is its own audited account call.
 func (h *groupHandler) setMembers(r *http.Request, g store.Group, have, want []string) error {
 	c := callerOf(r)
+	changes := 0
+	for _, id := range want {
+		if !slices.Contains(have, id) {
+			changes++
+		}
+	}
+	for _, id := range have {
+		if !slices.Contains(want, id) {
+			changes++
+		}
+	}
+	if changes > maxMemberChanges {
+		return scimerr.ScimError{ScimType: scimerr.ScimTypeTooMany, Status: http.StatusBadRequest,
+			Detail: "members: at most 1000 changes per request"}
+	}
 	for _, id := range want {
 		if slices.Contains(have, id) {
 			continue
