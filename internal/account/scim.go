@@ -187,11 +187,12 @@ const ChangesSettle = 5 * time.Second
 // UserChange is one entry of the changes feed: a user as it is now, or a
 // tombstone when Deleted.
 type UserChange struct {
-	At      time.Time
-	ID      string
-	Login   string
-	Deleted bool
-	User    store.User
+	At       time.Time
+	TenantID string
+	ID       string
+	Login    string
+	Deleted  bool
+	User     store.User
 }
 
 // UserChanges returns up to limit changes of the acting tenant's users
@@ -202,6 +203,39 @@ func (s *Service) UserChanges(ctx context.Context, c *Caller, cursor string, lim
 	if err != nil {
 		return nil, "", err
 	}
+	q := s.db.Q()
+	return s.changes(cursor, limit, func(at time.Time, id string, until time.Time) ([]store.User, []store.UserTombstone, error) {
+		users, err := q.UsersChangedAfter(ctx, tenantID, at, id, until, limit)
+		if err != nil {
+			return nil, nil, err
+		}
+		gone, err := q.TombstonesAfter(ctx, tenantID, at, id, until, limit)
+		return users, gone, err
+	})
+}
+
+// LicenseHolderChanges is UserChanges over every tenant, for the provider's
+// own systems (a daily poller with a provider admin's API token).
+func (s *Service) LicenseHolderChanges(ctx context.Context, c *Caller, cursor string, limit int) ([]UserChange, string, error) {
+	if err := provider(c); err != nil {
+		return nil, "", err
+	}
+	q := s.db.Q()
+	return s.changes(cursor, limit, func(at time.Time, id string, until time.Time) ([]store.User, []store.UserTombstone, error) {
+		users, err := q.ProviderUsersChangedAfter(ctx, at, id, until, limit)
+		if err != nil {
+			return nil, nil, err
+		}
+		gone, err := q.ProviderTombstonesAfter(ctx, at, id, until, limit)
+		return users, gone, err
+	})
+}
+
+type changeReader func(at time.Time, id string, until time.Time) ([]store.User, []store.UserTombstone, error)
+
+// changes reads one page of the feed after cursor: users and tombstones
+// merged in (time, id) order, only those older than ChangesSettle.
+func (s *Service) changes(cursor string, limit int, read changeReader) ([]UserChange, string, error) {
 	var at time.Time
 	var id string
 	if cursor != "" {
@@ -212,22 +246,16 @@ func (s *Service) UserChanges(ctx context.Context, c *Caller, cursor string, lim
 		}
 		at, id = t, cid
 	}
-	q := s.db.Q()
-	until := s.stamp().Add(-ChangesSettle)
-	users, err := q.UsersChangedAfter(ctx, tenantID, at, id, until, limit)
-	if err != nil {
-		return nil, "", err
-	}
-	gone, err := q.TombstonesAfter(ctx, tenantID, at, id, until, limit)
+	users, gone, err := read(at, id, s.stamp().Add(-ChangesSettle))
 	if err != nil {
 		return nil, "", err
 	}
 	out := make([]UserChange, 0, len(users)+len(gone))
 	for _, u := range users {
-		out = append(out, UserChange{At: u.UpdatedAt.UTC(), ID: u.ID, Login: u.Login, User: u})
+		out = append(out, UserChange{At: u.UpdatedAt.UTC(), TenantID: u.TenantID, ID: u.ID, Login: u.Login, User: u})
 	}
 	for _, g := range gone {
-		out = append(out, UserChange{At: g.DeletedAt, ID: g.UserID, Login: g.Login, Deleted: true})
+		out = append(out, UserChange{At: g.DeletedAt, TenantID: g.TenantID, ID: g.UserID, Login: g.Login, Deleted: true})
 	}
 	sortChanges(out)
 	if len(out) > limit {

@@ -306,6 +306,12 @@ func (k *contract) providerSamples() {
 	prov.tenant = ""
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/sip-sources", want: 200})
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/alerts", want: 200})
+	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/license-holders/changes?since=bogus", want: 400})
+	k.clock.Advance(time.Minute)
+	feed := k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/license-holders/changes?limit=500", want: 200})
+	if items, _ := feed.body["items"].([]any); len(items) == 0 {
+		k.t.Errorf("the license-holder feed is empty: %v", feed.body)
+	}
 	ctx := context.Background()
 	err := k.db.InTx(ctx, func(tx store.Q) error {
 		_, err := tx.RaiseProviderAlert(ctx, store.ProviderAlert{ID: "al1", Kind: "sip_source_ambiguous", Message: "two customers claim 192.0.2.9",

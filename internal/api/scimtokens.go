@@ -60,3 +60,49 @@ func (h *Handler) deleteSCIMToken(w http.ResponseWriter, r *http.Request, p *pri
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// licenseHolderChange is one entry of the provider's changes feed.
+type licenseHolderChange struct {
+	TenantID        string    `json:"tenant_id"`
+	UserID          string    `json:"user_id"`
+	Login           string    `json:"login"`
+	ChangedAt       time.Time `json:"changed_at"`
+	Deleted         bool      `json:"deleted"`
+	Name            string    `json:"name,omitempty"`
+	Email           string    `json:"email,omitempty"`
+	Active          bool      `json:"active"`
+	Licenses        []string  `json:"licenses"`
+	WebPortalAccess bool      `json:"web_portal_access"`
+	AuthType        string    `json:"auth_type,omitempty"`
+}
+
+// listLicenseHolderChanges is the provider's daily feed over every tenant:
+// users created, changed (licenses, portal access, state) or deleted after
+// the cursor. A user without licenses is no (longer a) license holder.
+func (h *Handler) listLicenseHolderChanges(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	limit, err := limitParam(r.URL.Query().Get("limit"))
+	if err != nil {
+		return err
+	}
+	if limit == 0 {
+		limit = 100
+	}
+	cs, next, err := h.Accounts.LicenseHolderChanges(r.Context(), p, r.URL.Query().Get("since"), limit)
+	if err != nil {
+		return err
+	}
+	items := make([]licenseHolderChange, 0, len(cs))
+	for _, c := range cs {
+		e := licenseHolderChange{TenantID: c.TenantID, UserID: c.ID, Login: c.Login, ChangedAt: c.At, Deleted: c.Deleted, Licenses: []string{}}
+		if !c.Deleted {
+			u := c.User
+			e.Name, e.Email, e.Active, e.WebPortalAccess, e.AuthType = u.Name, u.Email, u.Active, u.PortalAccess, u.AuthType
+			if u.Licenses != nil {
+				e.Licenses = u.Licenses
+			}
+		}
+		items = append(items, e)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	return nil
+}

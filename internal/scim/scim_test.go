@@ -359,3 +359,34 @@ func TestGroupsAndDiscovery(t *testing.T) {
 }
 
 func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestLicenseHolderChanges: the provider's feed spans tenants, carries
+// tombstones, pages by cursor, and is the provider's alone.
+func TestLicenseHolderChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		ctx := context.Background()
+		a := e.want(e.do(e.tokenA, "POST", "/scim/v2/Users", bjensen), 201).body["id"].(string)
+		e.want(e.do(e.tokenB, "POST", "/scim/v2/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bob@beta.example"}`), 201)
+		e.clock.Advance(account.ChangesSettle)
+		prov := &caller.Caller{User: store.User{ID: "p", Login: "provider", Role: roles.ProviderAdmin}}
+		first, cur, err := e.accounts.LicenseHolderChanges(ctx, prov, "", 1)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("first page %v %v", first, err)
+		}
+		rest, cur, err := e.accounts.LicenseHolderChanges(ctx, prov, cur, 10)
+		if err != nil || len(rest) != 1 || rest[0].TenantID == first[0].TenantID {
+			t.Fatalf("second page %v %v", rest, err)
+		}
+		e.want(e.do(e.tokenA, "DELETE", "/scim/v2/Users/"+a, ""), 204)
+		e.clock.Advance(account.ChangesSettle)
+		gone, _, err := e.accounts.LicenseHolderChanges(ctx, prov, cur, 10)
+		if err != nil || len(gone) != 1 || !gone[0].Deleted || gone[0].TenantID != e.tenantA.ID || gone[0].Login != "bjensen@example.com" {
+			t.Fatalf("after delete %+v %v", gone, err)
+		}
+		admin := &caller.Caller{User: store.User{ID: "x", TenantID: e.tenantA.ID, Role: roles.Admin}, TenantID: e.tenantA.ID}
+		if _, _, err := e.accounts.LicenseHolderChanges(ctx, admin, "", 10); err == nil {
+			t.Error("a tenant admin read the provider's feed")
+		}
+	})
+}

@@ -131,6 +131,7 @@ func (q Q) InsertUserTombstone(ctx context.Context, tenantID, userID, login stri
 
 // UserTombstone is a deleted user as the changes feed reports it.
 type UserTombstone struct {
+	TenantID  string
 	UserID    string
 	Login     string
 	DeletedAt time.Time
@@ -139,8 +140,19 @@ type UserTombstone struct {
 // UsersChangedAfter returns up to limit users of the tenant changed after
 // (at, id) and no later than until, in (updated_at, id) order.
 func (q Q) UsersChangedAfter(ctx context.Context, tenantID string, at time.Time, id string, until time.Time, limit int) ([]User, error) {
-	rows, err := q.query(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = ? AND (updated_at > ? OR (updated_at = ? AND id > ?))
-		AND updated_at <= ? ORDER BY updated_at, id LIMIT ?`, tenantID, at, at, id, until, limit)
+	return q.usersChanged(ctx, `tenant_id = ? AND `, []any{tenantID}, at, id, until, limit)
+}
+
+// ProviderUsersChangedAfter is UsersChangedAfter over every tenant's users
+// (not the provider's own), for the provider's license-holder feed.
+func (q Q) ProviderUsersChangedAfter(ctx context.Context, at time.Time, id string, until time.Time, limit int) ([]User, error) {
+	return q.usersChanged(ctx, `tenant_id IS NOT NULL AND `, nil, at, id, until, limit)
+}
+
+func (q Q) usersChanged(ctx context.Context, scope string, args []any, at time.Time, id string, until time.Time, limit int) ([]User, error) {
+	args = append(args, at, at, id, until, limit)
+	rows, err := q.query(ctx, `SELECT `+userCols+` FROM users WHERE `+scope+`(updated_at > ? OR (updated_at = ? AND id > ?))
+		AND updated_at <= ? ORDER BY updated_at, id LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: users changed: %w", err)
 	}
@@ -168,9 +180,18 @@ func (q Q) UsersChangedAfter(ctx context.Context, tenantID string, at time.Time,
 // TombstonesAfter returns up to limit users of the tenant deleted after
 // (at, id) and no later than until, in (deleted_at, user_id) order.
 func (q Q) TombstonesAfter(ctx context.Context, tenantID string, at time.Time, id string, until time.Time, limit int) ([]UserTombstone, error) {
-	rows, err := q.query(ctx, `SELECT user_id, login, deleted_at FROM user_tombstones WHERE tenant_id = ?
-		AND (deleted_at > ? OR (deleted_at = ? AND user_id > ?)) AND deleted_at <= ? ORDER BY deleted_at, user_id LIMIT ?`,
-		tenantID, at, at, id, until, limit)
+	return q.tombstones(ctx, `tenant_id = ? AND `, []any{tenantID}, at, id, until, limit)
+}
+
+// ProviderTombstonesAfter is TombstonesAfter over every tenant.
+func (q Q) ProviderTombstonesAfter(ctx context.Context, at time.Time, id string, until time.Time, limit int) ([]UserTombstone, error) {
+	return q.tombstones(ctx, "", nil, at, id, until, limit)
+}
+
+func (q Q) tombstones(ctx context.Context, scope string, args []any, at time.Time, id string, until time.Time, limit int) ([]UserTombstone, error) {
+	args = append(args, at, at, id, until, limit)
+	rows, err := q.query(ctx, `SELECT tenant_id, user_id, login, deleted_at FROM user_tombstones WHERE `+scope+`
+		(deleted_at > ? OR (deleted_at = ? AND user_id > ?)) AND deleted_at <= ? ORDER BY deleted_at, user_id LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: tombstones: %w", err)
 	}
@@ -178,7 +199,7 @@ func (q Q) TombstonesAfter(ctx context.Context, tenantID string, at time.Time, i
 	var out []UserTombstone
 	for rows.Next() {
 		var t UserTombstone
-		if err := rows.Scan(&t.UserID, &t.Login, &t.DeletedAt); err != nil {
+		if err := rows.Scan(&t.TenantID, &t.UserID, &t.Login, &t.DeletedAt); err != nil {
 			return nil, err
 		}
 		t.DeletedAt = t.DeletedAt.UTC()
