@@ -58,7 +58,8 @@ const (
 )
 
 type session struct {
-	id      string
+	id      string // the cookie's value: never leaves the portal
+	index   string // the SAML SessionIndex the SP sees
 	login   string
 	stage   string
 	csrf    string
@@ -85,7 +86,7 @@ func (p *Portal) current(r *http.Request) (*session, *account) {
 
 func (p *Portal) startSession(w http.ResponseWriter, a *account) {
 	now := p.opt.Clock.Now()
-	s := &session{id: randomID(), login: a.Login, csrf: randomID(), created: now, expires: now.Add(8 * time.Hour)}
+	s := &session{id: randomID(), index: randomID(), login: a.Login, csrf: randomID(), created: now, expires: now.Add(8 * time.Hour)}
 	s.stage = stageMFA
 	if a.totpSecret == "" {
 		s.stage = stageEnroll

@@ -23,6 +23,7 @@ import (
 
 	"github.com/crewjam/saml"
 	"github.com/pquerna/otp/totp"
+	dsig "github.com/russellhaering/goxmldsig"
 
 	"callrec/internal/account"
 	"callrec/internal/clock"
@@ -132,7 +133,8 @@ func newSP(t *testing.T, callrec, portal string) *saml.ServiceProvider {
 	acs, _ := url.Parse(callrec + "/saml/acs")
 	slo, _ := url.Parse(callrec + "/saml/slo")
 	return &saml.ServiceProvider{EntityID: md.String(), Key: key, Certificate: cert, MetadataURL: *md, AcsURL: *acs, SloURL: *slo,
-		AllowIDPInitiated: true, AuthnNameIDFormat: saml.EmailAddressNameIDFormat}
+		AllowIDPInitiated: true, AuthnNameIDFormat: saml.EmailAddressNameIDFormat, SignatureMethod: dsig.RSASHA256SignatureMethod,
+		LogoutBindings: []string{saml.HTTPPostBinding, saml.HTTPRedirectBinding}}
 }
 
 func (w *world) user(login string, portal bool, licenses []string) store.User {
@@ -268,6 +270,13 @@ func TestSignInSyncAndConnect(t *testing.T) {
 	if a.Subject.NameID.Value != "agent@acme.example" || a.Subject.NameID.Format != string(saml.EmailAddressNameIDFormat) {
 		t.Errorf("NameID = %+v", a.Subject.NameID)
 	}
+	for _, st := range a.AuthnStatements {
+		for _, c := range w.client.Jar.Cookies(mustURL(w.url)) {
+			if st.SessionIndex == c.Value {
+				t.Error("the SAML SessionIndex is the portal's session cookie")
+			}
+		}
+	}
 	got := map[string]string{}
 	for _, st := range a.AttributeStatements {
 		for _, at := range st.Attributes {
@@ -278,6 +287,28 @@ func TestSignInSyncAndConnect(t *testing.T) {
 	}
 	if got["login"] != "agent@acme.example" || got["email"] != "agent@acme.example" {
 		t.Errorf("attributes = %v", got)
+	}
+
+	// SLO: callrec's logout request ends the portal session too.
+	lo, err := w.sp.MakeRedirectLogoutRequest("agent@acme.example", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noFollow := &http.Client{Jar: w.client.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(lo.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, w.callrec+"/saml/slo?SAMLResponse=") {
+		t.Errorf("SLO answered %d, Location %q; want a LogoutResponse to the SP's SLO", res.StatusCode, loc)
+	}
+	if _, page = w.get("/dashboard"); !strings.Contains(page, `action="/signin"`) {
+		t.Fatal("still signed in after SLO")
+	}
+	at, _, _ = strings.Cut(w.signIn(secret), " ")
+	if at != "/dashboard" {
+		t.Fatalf("sign-in after SLO ends at %s", at)
 	}
 
 	// callrec takes the license away: the changes feed carries it, the link goes.
@@ -337,4 +368,12 @@ func (w *world) userByLogin(login string) store.User {
 	}
 	w.t.Fatalf("no user %s", login)
 	return store.User{}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

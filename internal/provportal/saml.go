@@ -103,7 +103,7 @@ func (p *Portal) samlSession(s *session, a *account) *saml.Session {
 		return saml.Attribute{Name: name, NameFormat: "urn:oasis:names:tc:SAML:2.0:attrname-format:basic",
 			Values: []saml.AttributeValue{{Type: "xs:string", Value: v}}}
 	}
-	return &saml.Session{ID: s.id, CreateTime: s.created, ExpireTime: s.expires, Index: s.id,
+	return &saml.Session{ID: s.index, CreateTime: s.created, ExpireTime: s.expires, Index: s.index,
 		NameID: a.Login, NameIDFormat: string(saml.EmailAddressNameIDFormat),
 		UserName: a.Login, UserEmail: email, UserCommonName: a.Name,
 		CustomAttributes: []saml.Attribute{attr("login", a.Login), attr("email", email)}}
@@ -116,7 +116,7 @@ func (sp *sessions) InvalidateSession(_ http.ResponseWriter, _ *http.Request, re
 	defer p.mu.Unlock()
 	for id, s := range p.sessions {
 		a := p.accounts[strings.ToLower(s.login)]
-		if a != nil && req.MatchesSession(&saml.Session{ID: s.id, Index: s.id, NameID: a.Login,
+		if a != nil && req.MatchesSession(&saml.Session{ID: s.index, Index: s.index, NameID: a.Login,
 			NameIDFormat: string(saml.EmailAddressNameIDFormat)}) {
 			delete(p.sessions, id)
 		}
