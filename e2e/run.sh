@@ -51,10 +51,12 @@ for file in "$here"/${E2E_ONLY:-*}.test.mjs; do
   http_port="$(free_port)"
   base="http://127.0.0.1:$http_port"
   ms_port="$(free_port)"
+  pp_port="$(free_port)"
   sip_target="127.0.0.1:$(free_port)"
   rm -rf "$work/data"
   "$bin" demo --http-addr "127.0.0.1:$http_port" --sip-addr "$sip_target" \
-    --data-dir "$work/data" --public-url "$base" --msemu-addr "127.0.0.1:$ms_port" >"$work/server-$name.log" 2>&1 &
+    --data-dir "$work/data" --public-url "$base" --msemu-addr "127.0.0.1:$ms_port" \
+    --provider-portal-addr "127.0.0.1:$pp_port" >"$work/server-$name.log" 2>&1 &
   server_pid=$!
   echo "e2e: $name: waiting for $base/readyz" >&2
   ready=""
@@ -74,7 +76,7 @@ for file in "$here"/${E2E_ONLY:-*}.test.mjs; do
     exit 1
   fi
   file_status=0
-  (cd "$here" && BASE_URL="$base" MS_URL="http://127.0.0.1:$ms_port" SIP_TARGET="$sip_target" CALLREC_BIN="$bin" SCREENSHOTS="$here/screenshots" node --test --test-reporter=spec "$file") || file_status=$?
+  (cd "$here" && BASE_URL="$base" MS_URL="http://127.0.0.1:$ms_port" PROVIDER_PORTAL_URL="http://127.0.0.1:$pp_port" SIP_TARGET="$sip_target" CALLREC_BIN="$bin" SCREENSHOTS="$here/screenshots" node --test --test-reporter=spec "$file") || file_status=$?
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=""

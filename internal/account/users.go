@@ -180,6 +180,9 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, tenantID, id string) 
 		if err := tx.DeleteUser(ctx, tenantID, id); err != nil {
 			return mapStore(err)
 		}
+		if err := tx.InsertUserTombstone(ctx, tenantID, id, u.Login, s.stamp()); err != nil {
+			return err
+		}
 		return s.Audit(ctx, tx, a, tenantID, "user.delete", "user", id, map[string]string{"name": u.Name, "login": u.Login})
 	})
 }

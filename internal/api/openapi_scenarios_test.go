@@ -291,6 +291,14 @@ func (k *contract) providerSamples() {
 	tn := k.expect(req{c: prov, method: "POST", path: "/api/v1/tenants", want: 201, body: map[string]any{"name": "Gamma", "account_number": "3100008477",
 		"licenses": map[string]int{"call_recording": 5}, "max_calls": 20}}).str("id")
 	k.expect(req{c: prov, method: "PATCH", path: "/api/v1/tenants/" + tn, body: map[string]any{"retention_days": 30}, want: 200})
+	st := k.expect(req{c: prov, method: "POST", path: "/api/v1/tenants/" + tn + "/scim-tokens", body: map[string]any{"name": "provider portal"}, want: 201})
+	if !strings.HasPrefix(st.str("token"), "scim_") {
+		k.t.Errorf("SCIM token answer %v", st.body)
+	}
+	k.expect(req{c: prov, method: "GET", path: "/api/v1/tenants/" + tn + "/scim-tokens", want: 200})
+	k.expect(req{c: prov, method: "DELETE", path: "/api/v1/tenants/" + tn + "/scim-tokens/" + st.str("id"), want: 204})
+	k.expect(req{c: prov, method: "DELETE", path: "/api/v1/tenants/" + tn + "/scim-tokens/" + st.str("id"), want: 404})
+	k.expect(req{c: k.signIn(k.users["A:admin"].Login, ""), method: "GET", path: "/api/v1/tenants/" + k.tenantA.ID + "/scim-tokens", want: 403})
 	k.expect(req{c: prov, method: "PUT", path: "/api/v1/me/tenant", body: map[string]string{"tenant_id": k.tenantA.ID}, want: 204})
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/licenses", want: 200})
 	prov.tenant = k.tenantB.ID
@@ -298,6 +306,12 @@ func (k *contract) providerSamples() {
 	prov.tenant = ""
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/sip-sources", want: 200})
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/alerts", want: 200})
+	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/license-holders/changes?since=bogus", want: 400})
+	k.clock.Advance(time.Minute)
+	feed := k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/license-holders/changes?limit=500", want: 200})
+	if items, _ := feed.body["items"].([]any); len(items) == 0 {
+		k.t.Errorf("the license-holder feed is empty: %v", feed.body)
+	}
 	ctx := context.Background()
 	err := k.db.InTx(ctx, func(tx store.Q) error {
 		_, err := tx.RaiseProviderAlert(ctx, store.ProviderAlert{ID: "al1", Kind: "sip_source_ambiguous", Message: "two customers claim 192.0.2.9",

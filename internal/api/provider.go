@@ -16,6 +16,10 @@ func (h *Handler) registerProvider(mux *http.ServeMux) {
 	h.route(mux, "GET /api/v1/provider/sip-sources", provider, h.listProviderSIPSources)
 	h.route(mux, "GET /api/v1/provider/alerts", provider, h.listProviderAlerts)
 	h.route(mux, "POST /api/v1/provider/alerts/{id}/resolve", provider, h.resolveProviderAlert)
+	h.route(mux, "GET /api/v1/provider/license-holders/changes", provider, h.listLicenseHolderChanges)
+	h.route(mux, "GET /api/v1/tenants/{id}/scim-tokens", provider, h.listSCIMTokens)
+	h.route(mux, "POST /api/v1/tenants/{id}/scim-tokens", provider, h.createSCIMToken)
+	h.route(mux, "DELETE /api/v1/tenants/{id}/scim-tokens/{token_id}", provider, h.deleteSCIMToken)
 }
 
 func (h *Handler) listProviderSIPSources(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {

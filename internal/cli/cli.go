@@ -26,13 +26,14 @@ type Env struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":       {"run the portal, API, recorder, Teams bot and worker", runServe},
-		"migrate":     {"apply database migrations and exit", runMigrate},
-		"admin":       {"bootstrap and recovery: create-tenant, create-user, create-token, reset-password", runAdmin},
-		"demo":        {"run everything on an embedded store with seeded logins", runDemo},
-		"msemu":       {"run the Microsoft cloud emulator on its own port", runMsemu},
-		"siprec-load": {"place SIPREC calls against a recorder and print a JSON summary", runSiprecLoad},
-		"teams":       {"manifest: print the Microsoft app registration manifest with every permission callrec needs", runTeams},
+		"serve":           {"run the portal, API, recorder, Teams bot and worker", runServe},
+		"migrate":         {"apply database migrations and exit", runMigrate},
+		"admin":           {"bootstrap and recovery: create-tenant, create-user, create-token, reset-password", runAdmin},
+		"demo":            {"run everything on an embedded store with seeded logins", runDemo},
+		"msemu":           {"run the Microsoft cloud emulator on its own port", runMsemu},
+		"provider-portal": {"run the simulated provider portal (SAML IdP, SCIM client) on its own port", runProviderPortal},
+		"siprec-load":     {"place SIPREC calls against a recorder and print a JSON summary", runSiprecLoad},
+		"teams":           {"manifest: print the Microsoft app registration manifest with every permission callrec needs", runTeams},
 	}
 }
 

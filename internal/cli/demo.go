@@ -34,9 +34,10 @@ var demoLogins = []demoLogin{
 }
 
 func runDemo(ctx context.Context, env *Env, args []string) int {
-	var msAddr string
+	var msAddr, portalAddr string
 	cfg, _, err := parseConfig(env, "demo", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&msAddr, "msemu-addr", "", "listen address of the in-process Microsoft emulator (default: the HTTP port + 1)")
+		fs.StringVar(&portalAddr, "provider-portal-addr", "", "listen address of the in-process provider portal emulator (default: the HTTP port + 2)")
 	})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "callrec demo:", err)
@@ -45,7 +46,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	// The demo always runs on the embedded store in its data directory.
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(cfg.DataDir, "callrec.db")
 	log := newLogger(env.Stderr, cfg.LogLevel)
-	if err := demo(ctx, env, cfg, msAddr, log); err != nil {
+	if err := demo(ctx, env, cfg, msAddr, portalAddr, log); err != nil {
 		log.Error("demo stopped", "err", err)
 		return 1
 	}
@@ -53,12 +54,17 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 }
 
 // demo serves everything in one process and prints how to use it.
-func demo(ctx context.Context, env *Env, cfg config.Config, msAddr string, log *slog.Logger) error {
+func demo(ctx context.Context, env *Env, cfg config.Config, msAddr, portalAddr string, log *slog.Logger) error {
 	st, err := startStack(ctx, cfg, stackOptions{MSAddr: msAddr, Replication: 3 * time.Second, Seed: true}, log)
 	if err != nil {
 		return err
 	}
+	portalURL, err := startDemoPortal(ctx, st, portalAddr, log)
+	if err != nil {
+		return fmt.Errorf("provider portal: %w", err)
+	}
 	printDemo(env.Stdout, st.URL, st.Emu.Config())
+	printPortal(env.Stdout, portalURL)
 	if st.SIPAddr != "" {
 		printRecorder(env.Stdout, st.SIPAddr)
 	}

@@ -87,6 +87,9 @@ func (h *Handler) registerAdmin(mux *http.ServeMux) {
 	h.route(mux, "POST /admin/tenants/new", provider, h.createTenant)
 	h.route(mux, "GET /admin/tenants/{id}", provider, h.editTenantPage)
 	h.route(mux, "POST /admin/tenants/{id}", provider, h.updateTenant)
+	h.route(mux, "GET /admin/tenants/{id}/scim-tokens", provider, h.scimTokensPage)
+	h.route(mux, "POST /admin/tenants/{id}/scim-tokens", provider, h.createSCIMToken)
+	h.route(mux, "POST /admin/tenants/{id}/scim-tokens/{token_id}/revoke", provider, h.revokeSCIMToken)
 	h.route(mux, "GET /admin/provider/sip-sources", provider, h.providerSourcesPage)
 	h.route(mux, "POST /provider/alerts/{id}/dismiss", provider, h.dismissProviderAlert)
 

@@ -135,10 +135,11 @@ func authenticates(door string, c walker) bool {
 	return portal || roles.Has(c.user.Role, roles.APIAccess)
 }
 
-// seesEveryTenant: a provider admin may open any tenant by its id.
+// seesEveryTenant: a provider admin may open any tenant by its id, and a
+// tenant's SCIM tokens, which are addressed under the tenant.
 func seesEveryTenant(tg target, c walker) bool {
 	for _, k := range tg.kinds {
-		if tenantBound(k) && k != "tenant" {
+		if tenantBound(k) && k != "tenant" && k != "scim_token" {
 			return false
 		}
 	}

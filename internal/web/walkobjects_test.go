@@ -40,6 +40,8 @@ func kindOf(before []string) string {
 		return "note"
 	case "tokens":
 		return "token"
+	case "scim-tokens":
+		return "scim_token"
 	case "tenants":
 		return "tenant"
 	case "alerts":
@@ -164,6 +166,8 @@ func (w *world) make(kind, tenantID string, c walker, s side, call, group string
 			u = c.user
 		}
 		_, id = w.token(u)
+	case "scim_token":
+		err = w.db.Q().InsertSCIMToken(ctx, store.SCIMToken{ID: id, TenantID: tenantID, Name: label, Hash: id, CreatedAt: w.db.Now()})
 	case "tenant":
 		id = tenantID
 	case "alert":

@@ -27,6 +27,7 @@ import (
 	"callrec/internal/recordings"
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
+	"callrec/internal/scim"
 	"callrec/internal/store"
 	"callrec/internal/ui"
 )
@@ -107,6 +108,11 @@ func Build(d Deps) *Server {
 		Integrations: d.Integrations, Brand: d.Brand}
 	portal.Register(mux)
 
+	if sc, err := scim.New(d.Accounts, d.Log, d.PublicURL); err != nil {
+		panic(err) // a fixed configuration: fails in every test or never
+	} else {
+		mux.Handle(scim.Prefix+"/", sc) // its own bearer tokens and RFC 7644 errors
+	}
 	if d.Bot != nil {
 		mux.Handle("POST /api/teams/calling", d.Bot)
 	}
