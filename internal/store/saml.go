@@ -215,3 +215,32 @@ func (q Q) SAMLTenants(ctx context.Context) (ids map[string]bool, all bool, err 
 	}
 	return ids, all, rows.Err()
 }
+
+// SAMLSPKey is callrec's own SAML signing key: the private key sealed
+// (PKCS#8 PEM, sealed when the installation has a secret box) and its
+// self-signed certificate (PEM).
+type SAMLSPKey struct {
+	KeySealed string
+	CertPEM   string
+	CreatedAt time.Time
+}
+
+// GetSAMLSPKey returns the SP key, or ErrNotFound before the first one.
+func (q Q) GetSAMLSPKey(ctx context.Context) (SAMLSPKey, error) {
+	var k SAMLSPKey
+	err := q.row(ctx, `SELECT key_sealed, cert_pem, created_at FROM saml_sp_keys WHERE id = 'sp'`).Scan(&k.KeySealed, &k.CertPEM, &k.CreatedAt)
+	if err != nil {
+		return k, fmt.Errorf("store: get saml sp key: %w", mapErr(err))
+	}
+	return k, nil
+}
+
+// InsertSAMLSPKey stores the SP key; ErrConflict when another node stored
+// one first (the caller then reads that one).
+func (q Q) InsertSAMLSPKey(ctx context.Context, k SAMLSPKey) error {
+	_, err := q.exec(ctx, `INSERT INTO saml_sp_keys (id, key_sealed, cert_pem, created_at) VALUES ('sp', ?, ?, ?)`, k.KeySealed, k.CertPEM, k.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("store: insert saml sp key: %w", err)
+	}
+	return nil
+}

@@ -47,3 +47,13 @@ ALTER TABLE sessions ADD COLUMN saml_idp_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN saml_name_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN saml_session_index TEXT NOT NULL DEFAULT '';
 CREATE INDEX sessions_saml ON sessions (saml_idp_id, saml_name_id);
+
+-- callrec's own SP signing key (one row): it signs AuthnRequests, logout
+-- messages and the SP metadata. Shared by every node through the
+-- database; the private key is sealed with the installation's secret box.
+CREATE TABLE saml_sp_keys (
+    id          TEXT PRIMARY KEY,
+    key_sealed  TEXT NOT NULL,
+    cert_pem    TEXT NOT NULL,
+    created_at  TIMESTAMP NOT NULL
+);
