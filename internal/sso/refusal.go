@@ -2,6 +2,7 @@ package sso
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/crewjam/saml"
 )
@@ -29,6 +30,7 @@ const (
 	RefusedMalformed     = "malformed"
 	RefusedUnknownIdP    = "unknown_idp"
 	RefusedIdPDisabled   = "idp_disabled"
+	RefusedUnsigned      = "unsigned"
 	RefusedSignature     = "bad_signature"
 	RefusedAudience      = "wrong_audience"
 	RefusedDestination   = "wrong_destination"
@@ -51,7 +53,8 @@ var refusalText = map[string]string{
 	RefusedMalformed:     "The sign-in message from the identity provider could not be read.",
 	RefusedUnknownIdP:    "The sign-in came from an identity provider this service does not know.",
 	RefusedIdPDisabled:   "Single sign-on through this identity provider is switched off.",
-	RefusedSignature:     "The sign-in message is not signed, or not signed by the identity provider's certificate.",
+	RefusedUnsigned:      "The sign-in message is not signed by the identity provider.",
+	RefusedSignature:     "The sign-in message is not signed by the identity provider's certificate, or was changed after signing.",
 	RefusedAudience:      "The sign-in message was issued for another service.",
 	RefusedDestination:   "The sign-in message was addressed to another service.",
 	RefusedExpired:       "The sign-in message has expired. Start again from your portal.",
@@ -82,6 +85,10 @@ func classify(err error) *Refusal {
 	}
 	var status saml.ErrBadStatus
 	switch {
+	case strings.Contains(cause.Error(), "signature element not present"):
+		// crewjam/saml leaves a missing signature unclassified (an
+		// unexported error); its text is the only handle.
+		return refuse(RefusedUnsigned, cause)
 	case errors.Is(cause, saml.ErrAssertionReplayed):
 		return refuse(RefusedReplay, cause)
 	case errors.Is(cause, saml.ErrInvalidSignature), errors.Is(cause, saml.ErrUntrustedCertificate),
