@@ -1,6 +1,7 @@
 package sso
 
 import (
+	"crypto/rsa"
 	"errors"
 	"strings"
 
@@ -92,6 +93,7 @@ func classify(err error) *Refusal {
 	case errors.Is(cause, saml.ErrAssertionReplayed):
 		return refuse(RefusedReplay, cause)
 	case errors.Is(cause, saml.ErrInvalidSignature), errors.Is(cause, saml.ErrUntrustedCertificate),
+		errors.Is(cause, rsa.ErrVerification), // a Redirect-binding signature, left unclassified
 		errors.Is(cause, saml.ErrCertificateNotValidNow):
 		return refuse(RefusedSignature, cause)
 	case errors.Is(cause, saml.ErrAudienceMismatch):
