@@ -22,6 +22,7 @@ import (
 	"callrec/internal/recorder"
 	"callrec/internal/recovery"
 	"callrec/internal/secretbox"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 	"callrec/internal/teamsbot"
 	"callrec/internal/web"
@@ -41,6 +42,7 @@ type app struct {
 	metrics  *prometheus.Registry
 	guard    *recovery.Guard
 	box      *secretbox.Box // seals secrets at rest
+	sso      *sso.Service   // SAML 2.0 service provider
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -103,6 +105,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 	a.guard = recovery.New(log, a.metrics)
 	a.auth = auth.NewService(db, auth.Options{Mail: sender, Log: log, PublicURL: cfg.PublicURL,
 		Limits: auth.Limits{PerIP: cfg.SignInPerIP, PerLogin: cfg.SignInPerLogin}, Box: box})
+	if a.sso, err = sso.New(ctx, db, a.auth, sso.Options{Log: log, PublicURL: cfg.PublicURL, Box: box}); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if migrate {
 		if n, err := a.auth.SealStoredSecrets(ctx); err != nil {
 			db.Close()
@@ -131,7 +137,7 @@ func (a *app) warnNoMail() {
 }
 
 func (a *app) handler() http.Handler {
-	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
+	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, SSO: a.sso, Log: a.log,
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
 		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(),
 		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl(), Live: a.live(),

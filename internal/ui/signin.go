@@ -70,6 +70,9 @@ func signInMessage(err error) (int, string) {
 			locked.Until.UTC().Format("15:04 UTC on 2 Jan 2006") + ", or ask your administrator."
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return http.StatusUnauthorized, "The login or password is not correct."
+	case errors.Is(err, auth.ErrUseSSO):
+		return http.StatusForbidden, "This account signs in with single sign-on (SAML 2.0), not a password: open Call Recording " +
+			"from your service provider's portal (the Call Recording link on your Cloud Services Portal dashboard)."
 	case errors.Is(err, auth.ErrNoAccess):
 		return http.StatusForbidden, "This account may not use the web portal: it is inactive, past its valid-till date, " +
 			"or its role or settings give no web portal access. Ask your administrator."
@@ -89,10 +92,21 @@ func (h *Handler) loginFailed(w http.ResponseWriter, r *http.Request, f loginVie
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	idpLogout := ""
+	if h.SSO != nil && p.Session.SAML.IdPID != "" {
+		var err error
+		if idpLogout, err = h.SSO.LogoutURL(r.Context(), *p.Session); err != nil {
+			h.Log.Warn("ui: SAML logout request", "err", err) // the local session ends anyway
+		}
+	}
 	if err := h.Auth.SignOut(r.Context(), *p.Session, p.User, p.IP); err != nil {
 		return err
 	}
 	api.ClearSessionCookie(w, h.SecureCookies)
+	if idpLogout != "" {
+		h.samlLogout(w, r, idpLogout)
+		return nil
+	}
 	h.redirectFlash(w, r, "/login", "signed_out")
 	return nil
 }

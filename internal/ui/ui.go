@@ -15,6 +15,7 @@ import (
 	"callrec/internal/integration"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
+	"callrec/internal/sso"
 )
 
 // Handler serves the portal.
@@ -25,6 +26,7 @@ type Handler struct {
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service // nil when no Microsoft app is configured
+	SSO           *sso.Service         // SAML single sign-on (nil: not offered)
 
 	// pages are parsed once by Register, one template set per page.
 	pages  map[string]*template.Template
@@ -83,5 +85,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "GET /dashboard", call(roles.Reports), h.dashboardPage)
 
 	h.registerAdmin(mux)
+	h.registerSSO(mux)
 	h.publicHandler(mux, "/", http.HandlerFunc(h.notFound)) // every other address: the not-found page
 }

@@ -26,6 +26,7 @@ import (
 	"callrec/internal/recordings"
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 	"callrec/internal/ui"
 )
@@ -35,6 +36,7 @@ type Deps struct {
 	DB            *store.DB
 	Accounts      *account.Service
 	Auth          *auth.Service
+	SSO           *sso.Service // SAML 2.0 single sign-on (nil: not offered)
 	Log           *slog.Logger
 	SecureCookies bool
 	PublicURL     string
@@ -98,7 +100,7 @@ func Build(d Deps) *Server {
 		Guard: guard}
 	rest.Register(mux)
 	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations}
+		Integrations: d.Integrations, SSO: d.SSO}
 	portal.Register(mux)
 
 	if d.Bot != nil {
