@@ -147,7 +147,7 @@ type idpRow struct {
 
 type idpForm struct {
 	Name, TenantID, EntityID, MetadataURL, MetadataXML, SSOURL, SLOURL, Cert1, Cert2, MatchAttr string
-	EnforcesMFA, Enabled                                                                         bool
+	EnforcesMFA, Enabled                                                                        bool
 }
 
 func idpFormOf(x store.SAMLIdP) idpForm {
