@@ -16,6 +16,7 @@ import (
 	"callrec/internal/recordings"
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
+	"callrec/internal/sso"
 )
 
 // Handler serves the API.
@@ -33,6 +34,8 @@ type Handler struct {
 	// Guard recovers a panic in a WebSocket once it is upgraded, where an
 	// HTTP error can no longer be written (nil: recovered and logged only).
 	Guard *recovery.Guard
+	// SSO manages SAML identity providers (nil: the routes are absent).
+	SSO *sso.Service
 
 	routes []Route // as registered
 }
@@ -102,6 +105,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "POST /api/v1/alerts/{id}/resolve", users, h.resolveAlert)
 
 	h.registerRecordings(mux)
+	h.registerSSO(mux)
 	h.registerProvider(mux)
 	h.registerWorkspace(mux)
 	h.registerLive(mux)

@@ -97,7 +97,7 @@ func Build(d Deps) *Server {
 	calls := workspace(d)
 	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
-		Guard: guard}
+		Guard: guard, SSO: d.SSO}
 	rest.Register(mux)
 	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
 		Integrations: d.Integrations, SSO: d.SSO}
