@@ -40,6 +40,7 @@ type world struct {
 	accounts *account.Service
 	auth     *auth.Service
 	server   *web.Server
+	cert     string // the walk IdPs' signing certificate
 	srv      *httptest.Server
 	client   *http.Client
 	a, b     store.Tenant
