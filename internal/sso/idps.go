@@ -330,3 +330,13 @@ func (s *Service) audit(ctx context.Context, q store.Q, a caller.Actor, tenantID
 }
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// TenantsUsingSSO says which tenants have an enabled IdP of their own, and
+// whether an enabled provider-wide IdP serves every tenant (the tenant
+// list's Single sign-on column).
+func (s *Service) TenantsUsingSSO(ctx context.Context, c *caller.Caller) (own map[string]bool, all bool, err error) {
+	if err := mayManage(c); err != nil {
+		return nil, false, err
+	}
+	return s.db.Q().SAMLTenants(ctx)
+}
