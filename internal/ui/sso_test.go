@@ -157,4 +157,3 @@ func TestSSOSettingsAndTenantList(t *testing.T) {
 		mustContain(t, p, "signing certificate is required")
 	})
 }
-
