@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
+	"github.com/crewjam/saml/samlsp"
 
 	"callrec/internal/account"
 	"callrec/internal/auth"
@@ -343,4 +344,28 @@ func wrapped(t *testing.T, x *testIdP, a assertion, inside bool) []byte {
 		root.AddChild(signed)
 	}
 	return write(t, doc)
+}
+
+// The SP metadata offers an encryption key; an IdP that uses it is
+// understood (crewjam's IdP encrypts whenever the metadata has one).
+func TestEncryptedAssertion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		u := e.user(e.tenant.ID, "jane@contoso.example", "saml", nil)
+		md, err := e.sso.Metadata()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.idp.spMD, err = samlsp.ParseMetadata(md); err != nil {
+			t.Fatal(err)
+		}
+		resp := e.idp.signed("", assertion{nameID: "jane@contoso.example"})
+		if !strings.Contains(string(resp), "EncryptedAssertion") {
+			t.Fatal("the IdP did not encrypt")
+		}
+		res, err := e.post(resp, "")
+		if err != nil || res.SignedIn.User.ID != u.ID {
+			t.Fatalf("encrypted assertion: %v", err)
+		}
+	})
 }
