@@ -258,3 +258,25 @@ func LocalPath(p string) string {
 	}
 	return p
 }
+
+// Choice is an IdP the sign-in page offers (SP-initiated sign-in).
+type Choice struct {
+	ID   string
+	Name string
+}
+
+// SignInChoices lists the enabled IdPs with a sign-in URL, for the
+// sign-in page's "Sign in with …" links.
+func (s *Service) SignInChoices(ctx context.Context) ([]Choice, error) {
+	xs, err := s.db.Q().ListSAMLIdPs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Choice
+	for _, x := range xs {
+		if x.Enabled && x.SSOURL != "" {
+			out = append(out, Choice{ID: x.ID, Name: x.Name})
+		}
+	}
+	return out, nil
+}

@@ -8,12 +8,26 @@ import (
 	"callrec/internal/api"
 	"callrec/internal/auth"
 	"callrec/internal/principal"
+	"callrec/internal/sso"
 )
 
 // loginView is the sign-in form's state.
 type loginView struct {
 	Login string
 	Next  string
+	IdPs  []sso.Choice // "Sign in with …" (SAML 2.0)
+}
+
+// withIdPs adds the identity providers users may sign in with.
+func (h *Handler) withIdPs(r *http.Request, f loginView) loginView {
+	if h.SSO == nil {
+		return f
+	}
+	var err error
+	if f.IdPs, err = h.SSO.SignInChoices(r.Context()); err != nil {
+		h.Log.Warn("ui: identity providers for the sign-in page", "err", err)
+	}
+	return f
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -24,7 +38,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	h.render(w, r, http.StatusOK, "login", view{Title: "Sign in", Public: true, Data: loginView{Next: next}})
+	h.render(w, r, http.StatusOK, "login", view{Title: "Sign in", Public: true, Data: h.withIdPs(r, loginView{Next: next})})
 	return nil
 }
 
@@ -87,7 +101,7 @@ func signInMessage(err error) (int, string) {
 }
 
 func (h *Handler) loginFailed(w http.ResponseWriter, r *http.Request, f loginView, status int, msg string) error {
-	h.render(w, r, status, "login", view{Title: "Sign in", Public: true, Data: f, Error: msg})
+	h.render(w, r, status, "login", view{Title: "Sign in", Public: true, Data: h.withIdPs(r, f), Error: msg})
 	return nil
 }
 

@@ -57,10 +57,10 @@ func (e *env) portalIdP(tenantID string) *portalIdP {
 	p := &portalIdP{t: e.t, md: md}
 	p.idp = &saml.IdentityProvider{Key: key, Signer: key, Certificate: cert, MetadataURL: *mdURL, ServiceProviderProvider: p,
 		SignatureMethod: dsig.RSASHA256SignatureMethod, Clock: dsig.NewFakeClockAt(e.clock.Now())}
-	name, entity, slo := "Cloud Services Portal", mdURL.String(), "https://portal.example/slo"
+	name, entity, slo, ssoURL := "Cloud Services Portal", mdURL.String(), "https://portal.example/slo", "https://portal.example/sso"
 	provider := &caller.Caller{User: store.User{Login: "provider", Role: roles.ProviderAdmin}}
 	if _, err := e.sso.CreateIdP(context.Background(), provider, sso.IdPInput{Name: &name, TenantID: &tenantID, EntityID: &entity,
-		SLOURL: &slo, Cert1: &certPEM}); err != nil {
+		SLOURL: &slo, SSOURL: &ssoURL, Cert1: &certPEM}); err != nil {
 		e.t.Fatal(err)
 	}
 	return p
@@ -101,6 +101,7 @@ func TestSAMLSignInThroughThePortal(t *testing.T) {
 		e.acceptTerms(u)
 		br := e.browser()
 
+		mustContain(t, br.get("/login"), "Sign in with Cloud Services Portal", "/saml/login?idp=")
 		md := br.get("/saml/metadata")
 		mustContain(t, md, `entityID="http://portal.test/saml/metadata"`, "SignatureValue")
 
