@@ -2,6 +2,7 @@ package sso_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http/httptest"
 	"net/url"
@@ -136,6 +137,31 @@ func TestSPInitiatedLogout(t *testing.T) {
 		// A password session has no SAML logout.
 		if to, err := e.sso.LogoutURL(context.Background(), store.Session{}); to != "" || err != nil {
 			t.Fatalf("password session: %q %v", to, err)
+		}
+	})
+}
+
+// The IdP may send its LogoutRequest with the HTTP-POST binding.
+func TestIdPInitiatedLogoutByPost(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		e.user(e.tenant.ID, "jane@contoso.example", "saml", nil)
+		if _, err := e.post(e.idp.signed("", assertion{nameID: "jane@contoso.example"}), ""); err != nil {
+			t.Fatal(err)
+		}
+		req, err := e.idp.asSender(e).MakeLogoutRequest(publicURL+"/saml/slo", "jane@contoso.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString(elBytes(t, req.Element()))}, "RelayState": {"p1"}}
+		r := httptest.NewRequest("POST", publicURL+"/saml/slo", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if err := r.ParseForm(); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.sso.SLO(context.Background(), r, "192.0.2.10")
+		if err != nil || res.Ended != 1 || !strings.HasPrefix(res.Redirect, idpSLO+"?SAMLResponse=") {
+			t.Fatalf("POST logout: %+v %v", res, err)
 		}
 	})
 }
