@@ -121,8 +121,12 @@ type SAMLRequest struct {
 	ExpiresAt time.Time
 }
 
-// InsertSAMLRequest remembers an AuthnRequest until it expires.
+// InsertSAMLRequest remembers an AuthnRequest until it expires; requests
+// that expired unanswered are dropped first.
 func (q Q) InsertSAMLRequest(ctx context.Context, r SAMLRequest) error {
+	if _, err := q.exec(ctx, `DELETE FROM saml_requests WHERE expires_at < ?`, q.Now()); err != nil {
+		return fmt.Errorf("store: expire saml requests: %w", err)
+	}
 	_, err := q.exec(ctx, `INSERT INTO saml_requests (id, idp_id, relay, test_mode, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.ID, r.IdPID, r.Relay, r.Test, r.CreatedAt, r.ExpiresAt)
 	if err != nil {
