@@ -265,8 +265,10 @@ type Choice struct {
 	Name string
 }
 
-// SignInChoices lists the enabled IdPs with a sign-in URL, for the
-// sign-in page's "Sign in with …" links.
+// SignInChoices lists the enabled provider-wide IdPs with a sign-in URL,
+// for the sign-in page's "Sign in with …" links. A tenant's own IdP is
+// left out: its name would tell anonymous visitors who the customers are,
+// and its users arrive from their portal's link anyway.
 func (s *Service) SignInChoices(ctx context.Context) ([]Choice, error) {
 	xs, err := s.db.Q().ListSAMLIdPs(ctx)
 	if err != nil {
@@ -274,7 +276,7 @@ func (s *Service) SignInChoices(ctx context.Context) ([]Choice, error) {
 	}
 	var out []Choice
 	for _, x := range xs {
-		if x.Enabled && x.SSOURL != "" {
+		if x.Enabled && x.SSOURL != "" && x.TenantID == "" {
 			out = append(out, Choice{ID: x.ID, Name: x.Name})
 		}
 	}

@@ -101,7 +101,9 @@ func TestSAMLSignInThroughThePortal(t *testing.T) {
 		e.acceptTerms(u)
 		br := e.browser()
 
-		mustContain(t, br.get("/login"), "Sign in with Cloud Services Portal", "/saml/login?idp=")
+		if strings.Contains(br.get("/login").body, "Sign in with") {
+			t.Error("the sign-in page names a tenant's own IdP")
+		}
 		md := br.get("/saml/metadata")
 		mustContain(t, md, `entityID="http://portal.test/saml/metadata"`, "SignatureValue")
 
@@ -143,14 +145,15 @@ func TestSAMLSignInThroughThePortal(t *testing.T) {
 func TestSSOSettingsAndTenantList(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b)
-		e.portalIdP(e.tenant.ID)
+		e.portalIdP("")
+		mustContain(t, e.browser().get("/login"), "Sign in with Cloud Services Portal", "/saml/login?idp=")
 		e.acceptTerms(e.createUser("", "provider@sp.example", "Pat Provider", "provider_admin", adminPassword))
 		br := e.browser()
 		if p := br.signIn("provider@sp.example", adminPassword); p.status != http.StatusSeeOther || p.location != "/" {
 			t.Fatalf("sign-in: %d %s", p.status, p.location)
 		}
 		mustContain(t, br.get("/admin/sso"), "Cloud Services Portal", "http://portal.test/saml/acs", "Test sign-in")
-		mustContain(t, br.get("/admin/tenants"), "SAML 2.0")
+		mustContain(t, br.get("/admin/tenants"), "SAML 2.0 (provider-wide)")
 		p := br.post("/admin/sso", "/admin/sso", url.Values{"name": {"Broken"}, "entity_id": {"https://x.example"}})
 		if p.status != http.StatusUnprocessableEntity {
 			t.Fatalf("IdP without certificate: %d", p.status)

@@ -184,7 +184,8 @@ func (w *world) make(kind, tenantID string, c walker, s side, call, group string
 	case "script":
 		id = "connect"
 	case "saml_idp":
-		err = w.db.Q().InsertSAMLIdP(ctx, store.SAMLIdP{ID: id, Name: label, EntityID: "https://idp.example/" + id,
+		// The provider's, not a tenant's: named without a tenant's mark.
+		err = w.db.Q().InsertSAMLIdP(ctx, store.SAMLIdP{ID: id, Name: fmt.Sprintf("walk idp %d", n), EntityID: "https://idp.example/" + id,
 			SSOURL: "https://idp.example/sso", Cert1: w.idpCert(), MatchAttr: "nameid", Enabled: true,
 			CreatedAt: w.db.Now(), UpdatedAt: w.db.Now()})
 	}
