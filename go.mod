@@ -3,6 +3,7 @@ module callrec
 go 1.26.8
 
 require (
+	github.com/beevik/etree v1.8.1
 	github.com/coder/websocket v1.8.14
 	github.com/crewjam/saml v0.6.3
 	github.com/elimity-com/scim v0.0.0-20260728105928-2641426a1539
@@ -31,7 +32,6 @@ require (
 )
 
 require (
-	github.com/beevik/etree v1.8.1 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

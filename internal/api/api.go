@@ -17,6 +17,7 @@ import (
 	"callrec/internal/recordings"
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
+	"callrec/internal/sso"
 )
 
 // Handler serves the API.
@@ -35,6 +36,8 @@ type Handler struct {
 	// Guard recovers a panic in a WebSocket once it is upgraded, where an
 	// HTTP error can no longer be written (nil: recovered and logged only).
 	Guard *recovery.Guard
+	// SSO manages SAML identity providers (nil: the routes are absent).
+	SSO *sso.Service
 
 	routes []Route // as registered
 }
@@ -104,6 +107,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "POST /api/v1/alerts/{id}/resolve", users, h.resolveAlert)
 
 	h.registerRecordings(mux)
+	h.registerSSO(mux)
 	h.registerProvider(mux)
 	h.registerBranding(mux)
 	h.registerWorkspace(mux)

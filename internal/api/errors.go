@@ -33,6 +33,7 @@ var (
 	errTwoFactor    = &Error{http.StatusForbidden, "two_factor_required", "this account uses 2-step verification: send the 6-digit code as \"code\"", nil, 0}
 	errForbidden    = &Error{http.StatusForbidden, "forbidden", "your role does not allow this", nil, 0}
 	errNoAccess     = &Error{http.StatusForbidden, "forbidden", "this account may not sign in to the portal: it is inactive, expired, or has no web portal access", nil, 0}
+	errUseSSO       = &Error{http.StatusForbidden, "sso_required", "this account signs in with single sign-on (SAML 2.0) through the service provider's portal, not a password", nil, 0}
 	errCSRF         = &Error{http.StatusForbidden, "csrf_failed", "missing or wrong X-CSRF-Token header", nil, 0}
 	errStage        = &Error{http.StatusForbidden, "sign_in_incomplete", "finish signing in first (2-step verification or terms)", nil, 0}
 	errNotFound     = &Error{http.StatusNotFound, "not_found", "no such resource", nil, 0}
@@ -83,6 +84,8 @@ func toAPIError(err error) *Error {
 		return errTwoFactor
 	case errors.Is(err, auth.ErrNoAccess):
 		return errNoAccess
+	case errors.Is(err, auth.ErrUseSSO):
+		return errUseSSO
 	case errors.Is(err, auth.ErrInvalidCode):
 		return errInvalidCode
 	case errors.Is(err, auth.ErrExpired):

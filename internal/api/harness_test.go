@@ -20,6 +20,7 @@ import (
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 )
@@ -33,6 +34,7 @@ type env struct {
 	auth     *auth.Service
 	mailbox  mailbox
 	clock    *clock.Fake
+	sso      *sso.Service
 	srv      *httptest.Server
 	tenantA  store.Tenant
 	tenantB  store.Tenant
@@ -55,7 +57,11 @@ func newEnv(t *testing.T, b storetest.Backend, tune ...func(*auth.Options)) *env
 	e.auth = auth.NewService(db, opts)
 	mux := http.NewServeMux()
 	calls := &recordings.Service{DB: db, Accounts: e.accounts, Log: log, Now: db.Now}
-	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log}).Register(mux)
+	var err error
+	if e.sso, err = sso.New(context.Background(), db, e.auth, sso.Options{Now: c.Now, Log: log, PublicURL: "http://callrec.test"}); err != nil {
+		t.Fatal(err)
+	}
+	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log, SSO: e.sso}).Register(mux)
 	resolver := &principal.Resolver{Auth: e.auth, DB: db}
 	e.srv = httptest.NewServer(resolver.Middleware(mux))
 	t.Cleanup(e.srv.Close)

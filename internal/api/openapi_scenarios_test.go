@@ -3,6 +3,8 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -16,6 +18,7 @@ import (
 	"callrec/internal/msemu"
 	"callrec/internal/msemu/mstest"
 	"callrec/internal/roles"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 )
 
@@ -305,6 +308,7 @@ func (k *contract) providerSamples() {
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/users", want: 200})
 	prov.tenant = ""
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/sip-sources", want: 200})
+	k.samlSamples(prov)
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/alerts", want: 200})
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/license-holders/changes?since=bogus", want: 400})
 	k.clock.Advance(time.Minute)
@@ -400,4 +404,24 @@ func (k *contract) defaultGroupID() string {
 	}
 	k.t.Fatal("no default group")
 	return ""
+}
+
+// samlSamples: the provider admin's SAML identity providers.
+func (k *contract) samlSamples(prov *client) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	cert, err := sso.SelfSigned(key, "portal idp", k.clock.Now())
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	id := k.expect(req{c: prov, method: "POST", path: "/api/v1/provider/saml-idps", want: 201, body: map[string]any{
+		"name": "Cloud Services Portal", "tenant_id": k.tenantA.ID, "entity_id": "https://portal.example/saml", "sso_url": "https://portal.example/sso",
+		"slo_url": "https://portal.example/slo", "cert1": cert, "match_attribute": "login"}}).str("id")
+	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/saml-idps", want: 200})
+	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/saml-idps/" + id, want: 200})
+	k.expect(req{c: prov, method: "PATCH", path: "/api/v1/provider/saml-idps/" + id, body: map[string]any{"enforces_mfa": true, "cert2": cert}, want: 200})
+	k.expect(req{c: prov, method: "POST", path: "/api/v1/provider/saml-idps", want: 400, body: map[string]any{"name": "No cert", "entity_id": "https://x.example"}})
+	k.expect(req{c: prov, method: "DELETE", path: "/api/v1/provider/saml-idps/" + id, want: 204})
 }

@@ -143,6 +143,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, login, ip string) er
 		s.attempt(ctx, &u, u.Login, "password_reset.request_refused", ip, map[string]string{"reason": "inactive or no email"})
 		return nil
 	}
+	if u.AuthType == AuthTypeSAML {
+		// A password would not let them sign in; the answer stays the same
+		// as for any login so it tells nothing.
+		s.attempt(ctx, &u, u.Login, "password_reset.request_refused", ip, map[string]string{"reason": "SAML 2.0 user"})
+		return nil
+	}
 	token := RandomToken("r_")
 	err = s.db.InTx(ctx, func(q store.Q) error {
 		if err := q.InsertPasswordReset(ctx, HashToken(token), u.ID, s.stamp().Add(resetTTL)); err != nil {

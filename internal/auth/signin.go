@@ -58,6 +58,14 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error)
 	if err != nil {
 		return SignedIn{}, err
 	}
+	if u.AuthType == AuthTypeSAML {
+		// Costs a hash like any other answer; says where to sign in instead.
+		if err := s.hasher.Run(ctx, func() error { VerifySecret(dummyHash, r.Password); return nil }); err != nil {
+			return SignedIn{}, err
+		}
+		s.attempt(ctx, &u, r.Login, "signin.denied", r.IP, map[string]string{"reason": "SAML 2.0 user tried a password"})
+		return SignedIn{}, ErrUseSSO
+	}
 	// The attempt is admitted and counted before the slow hash, in one
 	// statement, so parallel guesses cannot pass the lockout.
 	var att store.LoginAttempt
@@ -160,10 +168,15 @@ func (s *Service) checkCode(ctx context.Context, u store.User, code string) bool
 }
 
 func (s *Service) startSession(ctx context.Context, q store.Q, u store.User, stage, ip string) (SignedIn, error) {
+	return s.newSession(ctx, q, u, stage, ip, store.SAMLSession{})
+}
+
+// newSession starts a session; saml names the IdP sign-in behind it, if any.
+func (s *Service) newSession(ctx context.Context, q store.Q, u store.User, stage, ip string, saml store.SAMLSession) (SignedIn, error) {
 	token := RandomToken("s_")
 	now := s.stamp()
 	sess := store.Session{IDHash: HashToken(token), UserID: u.ID, Stage: stage, CSRFToken: RandomToken(""), IP: ip,
-		CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
+		CreatedAt: now, ExpiresAt: now.Add(sessionTTL), SAML: saml}
 	if err := q.InsertSession(ctx, sess); err != nil {
 		return SignedIn{}, err
 	}

@@ -23,6 +23,7 @@ import (
 	"callrec/internal/recorder"
 	"callrec/internal/recovery"
 	"callrec/internal/secretbox"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 	"callrec/internal/teamsbot"
 	"callrec/internal/web"
@@ -44,6 +45,7 @@ type app struct {
 	guard    *recovery.Guard
 	box      *secretbox.Box // seals secrets at rest
 	brand    *brand.Service // the provider's white label
+	sso      *sso.Service   // SAML 2.0 service provider
 }
 
 // parseConfig reads the environment, then the subcommand's flags.
@@ -107,6 +109,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate b
 	a.auth = auth.NewService(db, auth.Options{Mail: sender, Log: log, PublicURL: cfg.PublicURL,
 		Limits: auth.Limits{PerIP: cfg.SignInPerIP, PerLogin: cfg.SignInPerLogin}, Box: box,
 		Product: func(ctx context.Context) string { return a.brand.Current(ctx).ProductName }})
+	if a.sso, err = sso.New(ctx, db, a.auth, sso.Options{Log: log, PublicURL: cfg.PublicURL, Box: box}); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if migrate {
 		if n, err := a.auth.SealStoredSecrets(ctx); err != nil {
 			db.Close()
@@ -138,7 +144,7 @@ func (a *app) warnNoMail() {
 }
 
 func (a *app) handler() http.Handler {
-	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, Log: a.log,
+	return web.New(web.Deps{DB: a.db, Accounts: a.accounts, Auth: a.auth, SSO: a.sso, Log: a.log,
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
 		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(), Brand: a.brand,
 		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl(), Live: a.live(),

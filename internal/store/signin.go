@@ -140,12 +140,24 @@ type Session struct {
 	IP             string
 	CreatedAt      time.Time
 	ExpiresAt      time.Time
+	// SAML names the IdP sign-in behind the session (zero for a password
+	// sign-in), for Single Logout.
+	SAML SAMLSession
+}
+
+// SAMLSession is what Single Logout needs to know of a SAML sign-in.
+type SAMLSession struct {
+	IdPID        string
+	NameID       string
+	SessionIndex string
 }
 
 // InsertSession stores a new session under the hash of its id.
 func (q Q) InsertSession(ctx context.Context, s Session) error {
-	_, err := q.exec(ctx, `INSERT INTO sessions (id_hash, user_id, stage, csrf_token, acting_tenant_id, ip, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.IDHash, s.UserID, s.Stage, s.CSRFToken, nullable(s.ActingTenantID), s.IP, s.CreatedAt, s.ExpiresAt)
+	_, err := q.exec(ctx, `INSERT INTO sessions (id_hash, user_id, stage, csrf_token, acting_tenant_id, ip, created_at, expires_at,
+		saml_idp_id, saml_name_id, saml_session_index)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.IDHash, s.UserID, s.Stage, s.CSRFToken, nullable(s.ActingTenantID), s.IP, s.CreatedAt, s.ExpiresAt,
+		s.SAML.IdPID, s.SAML.NameID, s.SAML.SessionIndex)
 	if err != nil {
 		return fmt.Errorf("store: insert session: %w", err)
 	}
@@ -156,9 +168,11 @@ func (q Q) InsertSession(ctx context.Context, s Session) error {
 func (q Q) GetSession(ctx context.Context, idHash string) (Session, error) {
 	var s Session
 	var acting sql.NullString
-	err := q.row(ctx, `SELECT id_hash, user_id, stage, csrf_token, acting_tenant_id, ip, created_at, expires_at FROM sessions
+	err := q.row(ctx, `SELECT id_hash, user_id, stage, csrf_token, acting_tenant_id, ip, created_at, expires_at,
+		saml_idp_id, saml_name_id, saml_session_index FROM sessions
 		WHERE id_hash = ? AND expires_at > ?`, idHash, q.Now()).
-		Scan(&s.IDHash, &s.UserID, &s.Stage, &s.CSRFToken, &acting, &s.IP, &s.CreatedAt, &s.ExpiresAt)
+		Scan(&s.IDHash, &s.UserID, &s.Stage, &s.CSRFToken, &acting, &s.IP, &s.CreatedAt, &s.ExpiresAt,
+			&s.SAML.IdPID, &s.SAML.NameID, &s.SAML.SessionIndex)
 	if err != nil {
 		return s, fmt.Errorf("store: get session: %w", mapErr(err))
 	}

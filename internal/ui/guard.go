@@ -176,6 +176,10 @@ func adminFlash(key string) string {
 		return "The past Unassigned calls of that address now belong to the user."
 	case "source_deleted":
 		return "The SIPREC source was deleted. Its recorded calls stay."
+	case "idp_saved":
+		return "The identity provider was saved."
+	case "idp_deleted":
+		return "The identity provider was deleted. Sessions it started stay until they end."
 	}
 	return brandFlash(key)
 }

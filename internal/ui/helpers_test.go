@@ -17,6 +17,7 @@ import (
 	"callrec/internal/auth"
 	"callrec/internal/clock"
 	"callrec/internal/mail"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 	"callrec/internal/web"
@@ -52,6 +53,7 @@ type env struct {
 	db       *store.DB
 	accounts *account.Service
 	auth     *auth.Service
+	sso      *sso.Service
 	clock    *clock.Fake
 	mail     *mailbox
 	tenant   store.Tenant
@@ -69,7 +71,11 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, db: db, clock: c, mail: &mailbox{}, accounts: account.New(db, c.Now)}
 	e.auth = auth.NewService(db, auth.Options{Now: c.Now, Mail: e.mail, Log: log, PublicURL: "http://portal.test"})
-	e.srv = httptest.NewServer(web.New(web.Deps{DB: db, Accounts: e.accounts, Auth: e.auth, Log: log}))
+	var err error
+	if e.sso, err = sso.New(context.Background(), db, e.auth, sso.Options{Now: c.Now, Log: log, PublicURL: "http://portal.test"}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(web.New(web.Deps{DB: db, Accounts: e.accounts, Auth: e.auth, SSO: e.sso, Log: log}))
 	t.Cleanup(e.srv.Close)
 	e.tenant = e.createTenant("Contoso", "3100008477", false)
 	e.createUser(e.tenant.ID, adminLogin, "Ada Admin", "admin", adminPassword)

@@ -8,12 +8,26 @@ import (
 	"callrec/internal/api"
 	"callrec/internal/auth"
 	"callrec/internal/principal"
+	"callrec/internal/sso"
 )
 
 // loginView is the sign-in form's state.
 type loginView struct {
 	Login string
 	Next  string
+	IdPs  []sso.Choice // "Sign in with …" (SAML 2.0)
+}
+
+// withIdPs adds the identity providers users may sign in with.
+func (h *Handler) withIdPs(r *http.Request, f loginView) loginView {
+	if h.SSO == nil {
+		return f
+	}
+	var err error
+	if f.IdPs, err = h.SSO.SignInChoices(r.Context()); err != nil {
+		h.Log.Warn("ui: identity providers for the sign-in page", "err", err)
+	}
+	return f
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -24,7 +38,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	h.render(w, r, http.StatusOK, "login", view{Title: "Sign in", Public: true, Data: loginView{Next: next}})
+	h.render(w, r, http.StatusOK, "login", view{Title: "Sign in", Public: true, Data: h.withIdPs(r, loginView{Next: next})})
 	return nil
 }
 
@@ -70,6 +84,9 @@ func signInMessage(err error) (int, string) {
 			locked.Until.UTC().Format("15:04 UTC on 2 Jan 2006") + ", or ask your administrator."
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return http.StatusUnauthorized, "The login or password is not correct."
+	case errors.Is(err, auth.ErrUseSSO):
+		return http.StatusForbidden, "This account signs in with single sign-on (SAML 2.0), not a password: open Call Recording " +
+			"from your service provider's portal (the Call Recording link on your Cloud Services Portal dashboard)."
 	case errors.Is(err, auth.ErrNoAccess):
 		return http.StatusForbidden, "This account may not use the web portal: it is inactive, past its valid-till date, " +
 			"or its role or settings give no web portal access. Ask your administrator."
@@ -84,15 +101,26 @@ func signInMessage(err error) (int, string) {
 }
 
 func (h *Handler) loginFailed(w http.ResponseWriter, r *http.Request, f loginView, status int, msg string) error {
-	h.render(w, r, status, "login", view{Title: "Sign in", Public: true, Data: f, Error: msg})
+	h.render(w, r, status, "login", view{Title: "Sign in", Public: true, Data: h.withIdPs(r, f), Error: msg})
 	return nil
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
+	idpLogout := ""
+	if h.SSO != nil && p.Session.SAML.IdPID != "" {
+		var err error
+		if idpLogout, err = h.SSO.LogoutURL(r.Context(), *p.Session); err != nil {
+			h.Log.Warn("ui: SAML logout request", "err", err) // the local session ends anyway
+		}
+	}
 	if err := h.Auth.SignOut(r.Context(), *p.Session, p.User, p.IP); err != nil {
 		return err
 	}
 	api.ClearSessionCookie(w, h.SecureCookies)
+	if idpLogout != "" {
+		h.samlLogout(w, r, idpLogout)
+		return nil
+	}
 	h.redirectFlash(w, r, "/login", "signed_out")
 	return nil
 }

@@ -160,6 +160,7 @@ type tenantListRow struct {
 	Tenant store.Tenant
 	Users  int
 	Pools  []pool
+	SSO    string // "tenant": its own IdP; "provider": the provider-wide IdP; "": none
 }
 
 func (h *Handler) tenantsPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -168,8 +169,22 @@ func (h *Handler) tenantsPage(w http.ResponseWriter, r *http.Request, p *princip
 		return serviceErr(err)
 	}
 	var v tenantsView
+	var own map[string]bool
+	all := false
+	if h.SSO != nil {
+		if own, all, err = h.SSO.TenantsUsingSSO(r.Context(), p); err != nil {
+			return serviceErr(err)
+		}
+	}
 	for _, u := range usages {
-		v.Rows = append(v.Rows, tenantListRow{Tenant: u.Tenant, Users: u.Users, Pools: poolsOf(u.Pools)})
+		row := tenantListRow{Tenant: u.Tenant, Users: u.Users, Pools: poolsOf(u.Pools)}
+		switch {
+		case own[u.Tenant.ID]:
+			row.SSO = "tenant"
+		case all:
+			row.SSO = "provider"
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	h.adminView(w, r, http.StatusOK, "tenants", "Tenants", "tenants", v, "")
 	return nil

@@ -16,6 +16,7 @@ import (
 	"callrec/internal/integration"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
+	"callrec/internal/sso"
 )
 
 // Handler serves the portal.
@@ -27,6 +28,7 @@ type Handler struct {
 	SecureCookies bool
 	Integrations  *integration.Service // nil when no Microsoft app is configured
 	Brand         *brand.Service       // the provider's white label (nil: the built-in brand)
+	SSO           *sso.Service         // SAML single sign-on (nil: not offered)
 
 	// pages are parsed once by Register, one template set per page.
 	pages  map[string]*template.Template
@@ -87,5 +89,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "GET /dashboard", call(roles.Reports), h.dashboardPage)
 
 	h.registerAdmin(mux)
+	h.registerSSO(mux)
 	h.publicHandler(mux, "/", http.HandlerFunc(h.notFound)) // every other address: the not-found page
 }

@@ -2,11 +2,14 @@ package web_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"strings"
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 )
 
@@ -48,13 +51,17 @@ func kindOf(before []string) string {
 		return "alert"
 	case "powershell":
 		return "script"
+	case "sso", "saml-idps":
+		return "saml_idp"
 	}
 	return ""
 }
 
 // tenantBound reports whether a kind of object belongs to one tenant, so
 // that naming another tenant's makes sense.
-func tenantBound(kind string) bool { return kind != "provider_alert" && kind != "script" }
+func tenantBound(kind string) bool {
+	return kind != "provider_alert" && kind != "script" && kind != "saml_idp"
+}
 
 // target is a route's path with its parameters filled for one request.
 type target struct {
@@ -180,6 +187,11 @@ func (w *world) make(kind, tenantID string, c walker, s side, call, group string
 		})
 	case "script":
 		id = "connect"
+	case "saml_idp":
+		// The provider's, not a tenant's: named without a tenant's mark.
+		err = w.db.Q().InsertSAMLIdP(ctx, store.SAMLIdP{ID: id, Name: fmt.Sprintf("walk idp %d", n), EntityID: "https://idp.example/" + id,
+			SSOURL: "https://idp.example/sso", Cert1: w.idpCert(), MatchAttr: "nameid", Enabled: true,
+			CreatedAt: w.db.Now(), UpdatedAt: w.db.Now()})
 	}
 	if err != nil {
 		w.t.Fatalf("make %s in %q: %v", kind, tenantID, err)
@@ -193,4 +205,19 @@ func (w *world) callOf(id, tenantID, userID, label string) store.Call {
 	return store.Call{ID: id, TenantID: tenantID, State: store.CallCompleted, Direction: "inbound", StartedAt: now.Add(-time.Hour),
 		DurationMS: 90_000, Recorded: true, DecisionReason: "walk", RecordedUserID: userID, Caller: label, Callee: "2001",
 		CreatedAt: now, UpdatedAt: now}
+}
+
+// idpCert is a signing certificate for the walk's identity providers.
+func (w *world) idpCert() string {
+	w.t.Helper()
+	if w.cert == "" {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if w.cert, err = sso.SelfSigned(key, "walk idp", w.db.Now()); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	return w.cert
 }

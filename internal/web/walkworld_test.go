@@ -20,6 +20,7 @@ import (
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/roles"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 	"callrec/internal/store/storetest"
 	"callrec/internal/teams"
@@ -39,6 +40,7 @@ type world struct {
 	accounts *account.Service
 	auth     *auth.Service
 	server   *web.Server
+	cert     string // the walk IdPs' signing certificate
 	srv      *httptest.Server
 	client   *http.Client
 	a, b     store.Tenant
@@ -63,7 +65,11 @@ func newWorld(t *testing.T, b storetest.Backend) *world {
 		RedirectURL: "http://callrec.test/integrations/teams/callback"}
 	bus := events.NewLocal()
 	teamsSvc := integration.New(db, w.accounts, integration.Options{Endpoints: ep, Bus: bus, Log: log, Now: c.Now})
-	w.server = web.Build(web.Deps{DB: db, Accounts: w.accounts, Auth: w.auth, Log: log, Events: bus, Integrations: teamsSvc})
+	ssoSvc, err := sso.New(context.Background(), db, w.auth, sso.Options{Now: db.Now, Log: log, PublicURL: "http://callrec.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.server = web.Build(web.Deps{DB: db, Accounts: w.accounts, Auth: w.auth, SSO: ssoSvc, Log: log, Events: bus, Integrations: teamsSvc})
 	w.srv = httptest.NewServer(w.server)
 	t.Cleanup(w.srv.Close)
 	w.client = &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {

@@ -28,6 +28,7 @@ import (
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
 	"callrec/internal/scim"
+	"callrec/internal/sso"
 	"callrec/internal/store"
 	"callrec/internal/ui"
 )
@@ -37,6 +38,7 @@ type Deps struct {
 	DB            *store.DB
 	Accounts      *account.Service
 	Auth          *auth.Service
+	SSO           *sso.Service // SAML 2.0 single sign-on (nil: not offered)
 	Log           *slog.Logger
 	SecureCookies bool
 	PublicURL     string
@@ -102,10 +104,10 @@ func Build(d Deps) *Server {
 	}
 	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
-		Guard: guard, Brand: d.Brand}
+		Guard: guard, Brand: d.Brand, SSO: d.SSO}
 	rest.Register(mux)
 	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations, Brand: d.Brand}
+		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO}
 	portal.Register(mux)
 
 	if sc, err := scim.New(d.Accounts, d.Log, d.PublicURL); err != nil {
