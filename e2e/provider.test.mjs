@@ -3,7 +3,8 @@
 // password, TOTP enrolment and terms; no "Call Recording – Connect" link
 // for a license holder until the customer's admin, after a SCIM "Sync now",
 // ticks that holder's access link; then the link shows, opening a new tab.
-// (Clicking it into callrec and SLO come with callrec's SAML SP.)
+// Connect then signs the holder in to callrec in that new tab (IdP-initiated
+// SAML), and signing out of callrec ends the portal session too (SLO).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { launch } from './lib/browser.mjs';
 
 const portal = process.env.PROVIDER_PORTAL_URL;
+const base = process.env.BASE_URL;
 const shots = process.env.SCREENSHOTS || 'screenshots';
 assert.ok(portal, 'PROVIDER_PORTAL_URL is required (run e2e/run.sh)');
 
@@ -96,5 +98,25 @@ test('the Connect link appears only once the admin ticks the holder', async () =
   await connect.waitFor();
   assert.equal(await connect.getAttribute('target'), '_blank', 'Connect opens in a new window or tab');
   await agentPage.screenshot({ path: path.join(shots, 'provider-agent-connect.png') });
+
+  // Connect: a new tab lands in callrec, signed in as the holder (callrec's
+  // own terms still apply at a first sign-in).
+  const [tab] = await Promise.all([agentPage.context().waitForEvent('page'), connect.click()]);
+  await tab.waitForURL((u) => u.href.startsWith(base) && !u.pathname.startsWith('/saml/'), { timeout: 15000 });
+  if (new URL(tab.url()).pathname === '/terms') {
+    await Promise.all([tab.waitForNavigation(), tab.getByRole('button', { name: 'I accept the terms and conditions' }).click()]);
+  }
+  assert.equal(new URL(tab.url()).pathname, '/', `landed at ${tab.url()}`);
+  await tab.locator('.usermenu summary', { hasText: 'Lynne Robbins' }).waitFor();
+  await tab.screenshot({ path: path.join(shots, 'provider-connect-landed.png') });
+
+  // Single Logout: signing out of callrec signs out of the portal as well.
+  await tab.locator('.usermenu summary').click();
+  await tab.getByRole('button', { name: 'Sign out' }).click();
+  await tab.waitForURL((u) => u.href.startsWith(base) && !u.pathname.startsWith('/saml/'), { timeout: 15000 });
+  const me = await tab.request.get(`${base}/api/v1/me`);
+  assert.equal(me.status(), 401, 'callrec still knows the holder after signing out');
+  await agentPage.goto(`${portal}/dashboard`);
+  await agentPage.waitForURL(/\/signin/);
   assert.deepEqual(problems, []);
 });

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -140,7 +141,40 @@ func startDemoPortal(ctx context.Context, st *stack, addr string, log *slog.Logg
 			log.Error("provider portal stopped", "err", err)
 		}
 	}()
+	// callrec trusts the portal as Contoso's SAML IdP, from its metadata.
+	md, err := fetchMetadata(ctx, public+"/saml/metadata")
+	if err != nil {
+		return "", fmt.Errorf("provider portal's IdP metadata: %w", err)
+	}
+	if _, err := a.sso.RegisterFromMetadata(ctx, md, t.ID, "Provider portal (demo)"); err != nil {
+		return "", fmt.Errorf("register the provider portal as Contoso's IdP: %w", err)
+	}
 	return public, nil
+}
+
+// fetchMetadata reads a SAML metadata document, waiting up to 5 s for the
+// server that was just started to answer.
+func fetchMetadata(ctx context.Context, u string) ([]byte, error) {
+	var last error
+	for range 50 {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			b, rerr := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK && rerr == nil {
+				return b, nil
+			}
+			err = fmt.Errorf("%s: %s", u, res.Status)
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil, last
 }
 
 // seedLicenseHolder creates Contoso's Call Recording user who reaches
