@@ -52,5 +52,12 @@
   ["call.started", "call.ended", "call.stored", "call.updated", "call.deleted", "call.paused", "call.resumed", "lagged"].forEach(function (kind) {
     es.addEventListener(kind, schedule);
   });
-  es.addEventListener("open", function () { table.dataset.connected = "1"; });
+  // The server subscribes before it answers, so reading the rows once the
+  // stream is open (and again after each reconnect) catches a call that
+  // started between the page's render and the subscription.
+  var opened = false;
+  es.addEventListener("open", function () {
+    if (opened) { schedule(); } else { opened = true; refresh(); }
+    table.dataset.connected = "1";
+  });
 })();
