@@ -1,13 +1,14 @@
 // The README's demo journey in Chromium, as the guide's Teams admin walks
 // it: connect Microsoft Teams, add a user to "Recorded Users" in the
 // (emulated) Microsoft 365 admin center, place a test call there, watch it
-// appear live in callrec's Recordings, and play it back when it ends;
-// then the guide's first steps: Manage Users > Roles, Groups, Users and a
-// user's Edit (far right). Every callrec page on the way is checked for
+// appear live in callrec's Recordings, listen to it live through a pause
+// and a resume, and play it back when it ends; then the guide's first
+// steps: Manage Users > Roles, Groups, Users and a user's Edit (far right),
+// and the disconnect, to 100%. Every callrec page on the way is checked for
 // tables and controls that overflow at 1366 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, shooter, clickNav, signIn, connect, msAdmin } from './lib/teams.mjs';
+import { launch, shooter, clickNav, signIn, connect, msAdmin, microsoft, finishedOnScreen, domain } from './lib/teams.mjs';
 import { assertNoOverflow } from './lib/layout.mjs';
 
 const base = process.env.BASE_URL;
@@ -69,11 +70,11 @@ test('connect Teams, add a user, place a call, see it live, play it back', async
   await clickNav(page, page.getByRole('button', { name: /^Add/ }));
   assert.match(await page.locator('body').innerText(), /AlexW@contoso\.onmicrosoft\.com/);
 
-  // Place a test call: Alex calls a phone number for 15 s.
+  // Place a test call: Alex calls a phone number for 30 s.
   await page.goto(`${ms}/admin/calls`);
   await page.locator('#from').selectOption({ label: 'Alex Wilber (AlexW@contoso.onmicrosoft.com)' });
   await page.locator('#to_phone').fill('+15551230000');
-  await page.locator('#duration').fill('15');
+  await page.locator('#duration').fill('30');
   await shot('3-place-call');
   await clickNav(page, page.getByRole('button', { name: 'Place call' }));
 
@@ -83,8 +84,36 @@ test('connect Teams, add a user, place a call, see it live, play it back', async
   await row.waitFor({ timeout: 15000 });
   await page.locator('#rec-table .state-active').first().waitFor({ timeout: 15000 });
   await shot('4-live');
+
+  // On the live call's page: Listen live, and the listener keeps hearing
+  // through Pause recording and Resume recording, which change the call in
+  // place without leaving the page.
+  await clickNav(page, row.locator('a').first());
+  await page.getByRole('button', { name: 'Listen live' }).click();
+  await page.locator('#listen[data-listening="1"]').waitFor();
+  const frames = async () => Number(await page.locator('#listen').getAttribute('data-frames'));
+  await page.waitForFunction(() => Number(document.getElementById('listen').dataset.frames || 0) >= 50, null, { timeout: 10000 });
+  let navigations = 0;
+  const count = (f) => { if (f === page.mainFrame()) navigations++; };
+  page.on('framenavigated', count);
+  await page.getByRole('button', { name: 'Pause recording' }).click();
+  await page.getByRole('button', { name: 'Resume recording' }).waitFor();
+  const pausedAt = await frames();
+  await page.waitForTimeout(1500);
+  assert.ok(await frames() > pausedAt + 25, 'the listener kept hearing while the recording was paused');
+  await shot('4b-listening-paused');
+  await page.getByRole('button', { name: 'Resume recording' }).click();
+  await page.getByRole('button', { name: 'Pause recording' }).waitFor();
+  const resumedAt = await frames();
+  await page.waitForTimeout(1000);
+  assert.ok(await frames() > resumedAt + 15, 'the listener kept hearing after the resume');
+  page.off('framenavigated', count);
+  assert.equal(navigations, 0, 'pause or resume left the page and stopped the listener');
+  await page.getByRole('button', { name: 'Stop listening' }).click();
+  await page.goto(`${base}/recordings`);
+
   // When it ends the row turns completed, still without a reload.
-  await page.locator('#rec-table .state-completed').first().waitFor({ timeout: 40000 });
+  await page.locator('#rec-table .state-completed').first().waitFor({ timeout: 60000 });
   await shot('5-completed');
 
   // The call page plays it.
@@ -131,5 +160,19 @@ test("the guide's first steps: Manage Users > Roles, Groups, Users, Edit (far ri
   await shot('13-unknown-extensions');
   await page.goto(`${base}/recordings`);
   await shot('14-recordings');
+
+  // The guide's last step: disconnect, and Step 2. Finish reaches 100%.
+  await page.goto(`${base}/admin/integrations/teams`);
+  await clickNav(page, page.getByRole('link', { name: 'Disconnect' }));
+  await page.getByLabel(/Confirm domain/).fill(domain);
+  await clickNav(page, page.getByRole('button', { name: 'Continue' }));
+  await microsoft(page, base, shot, 'disconnect');
+  await page.getByRole('heading', { name: 'Disconnect from Microsoft Teams' }).waitFor();
+  const removed = await finishedOnScreen(page);
+  await shot('15-disconnect-finished');
+  await clickNav(page, removed);
+  await page.getByRole('heading', { name: 'Integrations', exact: true }).waitFor();
+  assert.match(await page.locator('table').first().innerText(), /Disconnected/);
+  await shot('16-disconnected');
   assert.deepEqual(problems, []);
 });
