@@ -3,6 +3,7 @@ package recorder
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"callrec/internal/extension"
 	"callrec/internal/policy"
@@ -33,7 +34,7 @@ func (r *Recorder) decide(ctx context.Context, tenantID, tenantRule string, md *
 	}
 	q := r.db.Q()
 	for i, p := range md.Participants {
-		cp := store.CallParticipant{ParticipantID: p.ID, Name: p.Name}
+		cp := store.CallParticipant{ParticipantID: p.ID, Name: p.Name, AORs: slices.Clone(p.AORs)}
 		if len(p.AORs) > 0 {
 			cp.AOR = p.AORs[0]
 		}

@@ -114,19 +114,6 @@ func (s *session) logChange(c store.CallChange) {
 	s.changed = true
 }
 
-// participantsFrom makes the call's participants of the initial metadata's.
-func participantsFrom(md *siprec.Metadata, parts []store.CallParticipant) []store.CallParticipant {
-	if md == nil {
-		return parts
-	}
-	for i := range parts {
-		if i < len(md.Participants) {
-			parts[i].AORs = slices.Clone(md.Participants[i].AORs)
-		}
-	}
-	return parts
-}
-
 // newParticipants lists the participants of md the session does not know
 // yet, so their owners can be looked up before the session is locked.
 func (s *session) newParticipants(md *siprec.Metadata) []siprec.Participant {

@@ -198,7 +198,7 @@ func (r *Recorder) Start(ctx context.Context, o siprec.Offer) ([]byte, error) {
 		call.Caller, call.Callee = caller, callee
 	}
 	s := &session{call: call, dir: r.spoolPath(call.ID), start: r.now(), md: o.Metadata, record: d.record,
-		dialog: o.Dialog, sourceAddr: src.Address, parts: slices.Clone(participantsFrom(o.Metadata, parts))}
+		dialog: o.Dialog, sourceAddr: src.Address, parts: slices.Clone(parts)}
 	if d.participant >= 0 {
 		s.recordedPID = parts[d.participant].ParticipantID
 	}
