@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"callrec/internal/account"
 	"callrec/internal/blob"
 	"callrec/internal/recorder"
@@ -39,6 +41,11 @@ func main() {
 	cps := flag.Float64("cps", 100, "call setup rate")
 	probes := flag.Int("probes", 10, "calls per step whose BYE-to-playable latency is measured")
 	cpuProfile := flag.String("cpuprofile", "", "write the recorder's CPU profile (all steps) to this file")
+	sustain := flag.Duration("sustain", 0, "sustained mode: keep each step's calls up this long (e.g. 30m), each replaced as it ends")
+	shortest := flag.Duration("min-duration", time.Minute, "sustained mode: the shortest call")
+	longest := flag.Duration("max-duration", 5*time.Minute, "sustained mode: the longest call")
+	sample := flag.Duration("sample", time.Minute, "sustained mode: how often the backlog is printed")
+	within := flag.Duration("stored-within", 2*time.Minute, "sustained mode: the longest acceptable wait from BYE to stored")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -49,14 +56,16 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*bin, *steps, *hold, *cps, *probes); err != nil {
+	sus := sustainedRun{hold: *sustain, shortest: *shortest, longest: *longest, sample: *sample, storedWithin: *within,
+		waitForStoredAfter: 10 * time.Minute, cps: *cps}
+	if err := run(*bin, *steps, *hold, *cps, *probes, sus); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, steps string, hold time.Duration, cps float64, probes int) error {
+func run(bin, steps string, hold time.Duration, cps float64, probes int, sus sustainedRun) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir, err := os.MkdirTemp("", "callrec-bench-")
@@ -68,13 +77,15 @@ func run(bin, steps string, hold time.Duration, cps float64, probes int) error {
 	if err != nil {
 		return err
 	}
-	blobs, err := blob.NewDisk(filepath.Join(dir, "blobs"))
+	disk, err := blob.NewDisk(filepath.Join(dir, "blobs"))
 	if err != nil {
 		return err
 	}
+	blobs := &storeClock{Store: disk, stored: map[string]time.Time{}}
+	metrics := prometheus.NewRegistry()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rec, err := recorder.New(recorder.Config{SIPAddr: "127.0.0.1:0", RTPPorts: "40000-49999", MediaIP: netip.MustParseAddr("127.0.0.1"),
-		SpoolDir: filepath.Join(dir, "spool"), Node: "bench", MaxCalls: 5000}, db, blobs, nil, log, nil)
+		SpoolDir: filepath.Join(dir, "spool"), Node: "bench", MaxCalls: 5000, Metrics: metrics}, db, blobs, nil, log, nil)
 	if err != nil {
 		return err
 	}
@@ -83,6 +94,18 @@ func run(bin, steps string, hold time.Duration, cps float64, probes int) error {
 	sipAddr := <-ready
 	lib := &recorder.Library{Spool: filepath.Join(dir, "spool"), Blobs: blobs}
 	fmt.Printf("machine: %d vCPU (%s), Go %s\n", runtime.NumCPU(), cpuModel(), runtime.Version())
+	if sus.hold > 0 {
+		sus.bin, sus.sipAddr, sus.rec, sus.db, sus.tenantID, sus.blobs, sus.metrics = bin, sipAddr, rec, db, tenantID, blobs, metrics
+		for _, f := range strings.Split(steps, ",") {
+			if sus.n, err = strconv.Atoi(strings.TrimSpace(f)); err != nil {
+				return err
+			}
+			if err := sus.run(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	fmt.Printf("%8s %9s %9s %10s %12s %12s %14s %13s %13s\n", "calls", "loss", "late", "rec-cpu%", "cpu-ms/call-s", "gen-cpu%", "setup-p99-ms", "playable-p50", "playable-max")
 	for _, f := range strings.Split(steps, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))

@@ -110,4 +110,16 @@ func TestDemoRecordsSiprecLoad(t *testing.T) {
 	if recorded != 2 {
 		t.Errorf("%d completed recorded calls in the API, want 2: %+v", recorded, page.Items)
 	}
+
+	// Sustained mode keeps two calls up for two seconds, replacing each as
+	// it ends, so it places more calls than it holds at once.
+	start := time.Now()
+	sum, err = siprecload.Run(ctx, siprecload.Config{Target: sipAddr, Concurrency: 2, For: 2 * time.Second,
+		Duration: 300 * time.Millisecond, MaxDuration: 600 * time.Millisecond, CPS: 20})
+	if err != nil || sum.Failed != 0 || sum.Completed != sum.Calls || sum.Calls <= 2 {
+		t.Fatalf("sustained siprec-load: %+v, %v; want every call completed and more than 2 placed", sum, err)
+	}
+	if took := time.Since(start); took < 2*time.Second {
+		t.Errorf("sustained run ended after %v, before its 2 s", took)
+	}
 }

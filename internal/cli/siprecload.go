@@ -18,6 +18,8 @@ func runSiprecLoad(ctx context.Context, env *Env, args []string) int {
 	fs.IntVar(&cfg.Calls, "calls", 10, "calls to place")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 10, "calls at once at most")
 	fs.DurationVar(&cfg.Duration, "duration", 10e9, "length of each call")
+	fs.DurationVar(&cfg.MaxDuration, "max-duration", 0, "with it, each call lasts between --duration and this")
+	fs.DurationVar(&cfg.For, "for", 0, "sustained: keep --concurrency calls up this long, replacing each as it ends (--calls is ignored)")
 	fs.Float64Var(&cfg.CPS, "cps", 10, "new calls per second")
 	fs.StringVar(&cfg.Audio, "audio", "", "8 kHz 16-bit WAV to send (stereo: one channel per stream); default two tones")
 	fs.StringVar(&cfg.User, "user", "", "request-URI user (the SIPREC source's domain, if it has one)")

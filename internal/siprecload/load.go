@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -18,12 +19,19 @@ type Config struct {
 	Target      string        // recorder SIP host:port
 	Calls       int           // calls to place
 	Concurrency int           // at most this many at once
-	Duration    time.Duration // each call's length
-	CPS         float64       // new calls per second
-	Audio       string        // WAV file (8 kHz 16-bit, mono or stereo); empty: two tones
-	User        string        // request-URI user (a source's domain), default "srs"
-	AgentAOR    string        // the recorded party's address, default sip:2001@pbx.example
-	IP          string        // local address, default 127.0.0.1
+	Duration    time.Duration // each call's length (with MaxDuration: the shortest)
+	// MaxDuration, when above Duration, makes each call's length uniform
+	// in [Duration, MaxDuration].
+	MaxDuration time.Duration
+	// For, when set, is a sustained run: Concurrency calls are kept up for
+	// this long, each replaced as it ends, and Calls is ignored. Calls
+	// placed before it runs out last their full length.
+	For      time.Duration
+	CPS      float64 // new calls per second
+	Audio    string  // WAV file (8 kHz 16-bit, mono or stereo); empty: two tones
+	User     string  // request-URI user (a source's domain), default "srs"
+	AgentAOR string  // the recorded party's address, default sip:2001@pbx.example
+	IP       string  // local address, default 127.0.0.1
 }
 
 // Summary is what siprec-load prints.
@@ -50,8 +58,11 @@ type Percentiles struct {
 
 // Run places the calls and returns the summary.
 func Run(ctx context.Context, cfg Config) (Summary, error) {
-	if cfg.Calls <= 0 || cfg.Concurrency <= 0 || cfg.CPS <= 0 || cfg.Duration <= 0 {
-		return Summary{}, errors.New("siprecload: calls, concurrency, cps and duration must be positive")
+	if (cfg.Calls <= 0 && cfg.For <= 0) || cfg.Concurrency <= 0 || cfg.CPS <= 0 || cfg.Duration <= 0 {
+		return Summary{}, errors.New("siprecload: calls (or a sustained time), concurrency, cps and duration must be positive")
+	}
+	if cfg.MaxDuration != 0 && cfg.MaxDuration < cfg.Duration {
+		return Summary{}, errors.New("siprecload: the longest call is shorter than the shortest")
 	}
 	if cfg.IP == "" {
 		cfg.IP = "127.0.0.1"
@@ -92,10 +103,28 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	sem := make(chan struct{}, cfg.Concurrency)
 	interval := time.Duration(float64(time.Second) / cfg.CPS)
 	next := time.Now()
-	for i := 0; i < cfg.Calls && ctx.Err() == nil; i++ {
+	deadline := start.Add(cfg.For)
+	placed := 0
+	for i := 0; ctx.Err() == nil; i++ {
+		if cfg.For == 0 && i >= cfg.Calls {
+			break
+		}
 		time.Sleep(time.Until(next))
 		next = next.Add(interval)
 		sem <- struct{}{}
+		if cfg.For > 0 && time.Now().After(deadline) {
+			<-sem
+			break
+		}
+		// Replacements that waited for a free slot don't burst to catch up.
+		if now := time.Now(); next.Before(now) {
+			next = now
+		}
+		placed++
+		length := cfg.Duration
+		if cfg.MaxDuration > cfg.Duration {
+			length += rand.N(cfg.MaxDuration - cfg.Duration)
+		}
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -121,7 +150,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 				p.Add(f)
 			}
 			select {
-			case <-time.After(cfg.Duration):
+			case <-time.After(length):
 			case <-ctx.Done():
 			}
 			for _, f := range flows {
@@ -137,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}(i)
 	}
 	wg.Wait()
-	s := Summary{Calls: cfg.Calls, Completed: len(setups), Failures: failures, SetupMS: percentiles(setups),
+	s := Summary{Calls: placed, Completed: len(setups), Failures: failures, SetupMS: percentiles(setups),
 		ElapsedS: time.Since(start).Seconds(), CPUSeconds: cpuSeconds() - cpu0}
 	for _, n := range failures {
 		s.Failed += n
