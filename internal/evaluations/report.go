@@ -249,7 +249,7 @@ func (t *questionTally) add(ctx context.Context, row store.Evaluation) error {
 }
 
 func (t *questionTally) list() []QuestionStats {
-	var out []QuestionStats
+	out := []QuestionStats{}
 	for _, f := range t.forms {
 		for _, q := range f.Definition.Questions() {
 			if st := t.stats[f.ID+"/"+q.ID]; st != nil {

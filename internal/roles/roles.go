@@ -155,3 +155,13 @@ var (
 	// manages integrations; each event goes only where its kind allows.
 	FollowEvents = Rule{Name: "events.any", AnyOf: []Permission{RecordingsViewAll, RecordingsViewMgd, RecordingsViewOwn, IntegrationsManage}}
 )
+
+// Rules of the evaluations.
+var (
+	// ReadForms opens the QA forms to those who build them and those who
+	// evaluate with them.
+	ReadForms = Rule{Name: "evaluations.forms", AnyOf: []Permission{EvaluationsManage, EvaluationsEval}}
+	// SeeEvaluations opens evaluations to evaluators (those of their
+	// scope) and agents (their own); the evaluations service tells which.
+	SeeEvaluations = Rule{Name: "evaluations.any", AnyOf: []Permission{EvaluationsEval, EvaluationsViewOwn}}
+)
