@@ -90,6 +90,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "POST /recordings/{id}/resume", call(roles.PauseResume), h.pauseRecording)
 	h.route(mux, "GET /dashboard", call(roles.Reports), h.dashboardPage)
 
+	h.registerQA(mux)
 	h.registerAdmin(mux)
 	h.registerSSO(mux)
 	h.publicHandler(mux, "/", http.HandlerFunc(h.notFound)) // every other address: the not-found page
