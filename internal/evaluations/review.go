@@ -27,13 +27,18 @@ func comment(field, text string, required bool) (string, error) {
 
 // setStatus moves an evaluation the caller is the right party to from one
 // of the statuses from to status, audited.
-func (s *Service) setStatus(ctx context.Context, p *caller.Caller, id string, asAgent bool, status, text string, from ...string) (Evaluation, error) {
+// The evaluation is found before the comment is checked, so that one of
+// another tenant answers not found whatever the comment.
+func (s *Service) setStatus(ctx context.Context, p *caller.Caller, id string, asAgent bool, status, text string, required bool, from ...string) (Evaluation, error) {
 	e, agent, reviewer, err := s.load(ctx, p, id)
 	if err != nil {
 		return Evaluation{}, err
 	}
 	if asAgent && !agent || !asAgent && !reviewer {
 		return Evaluation{}, ErrParty
+	}
+	if text, err = comment("comment", text, required); err != nil {
+		return Evaluation{}, err
 	}
 	agentComment, reply := e.AgentComment, e.Reply
 	if asAgent {
@@ -61,31 +66,19 @@ var verb = map[string]string{store.EvalAcknowledged: "acknowledge", store.EvalDi
 // Acknowledge is the agent's acceptance of an evaluation (or of the
 // evaluator's answer to their dispute), with an optional comment.
 func (s *Service) Acknowledge(ctx context.Context, p *caller.Caller, id, text string) (Evaluation, error) {
-	text, err := comment("comment", text, false)
-	if err != nil {
-		return Evaluation{}, err
-	}
-	return s.setStatus(ctx, p, id, true, store.EvalAcknowledged, text, store.EvalSubmitted, store.EvalUpheld)
+	return s.setStatus(ctx, p, id, true, store.EvalAcknowledged, text, false, store.EvalSubmitted, store.EvalUpheld)
 }
 
 // Dispute is the agent's objection, with the comment that says why; it
 // goes back to the evaluators ("Disputed" in their QA list).
 func (s *Service) Dispute(ctx context.Context, p *caller.Caller, id, text string) (Evaluation, error) {
-	text, err := comment("comment", text, true)
-	if err != nil {
-		return Evaluation{}, err
-	}
-	return s.setStatus(ctx, p, id, true, store.EvalDisputed, text, store.EvalSubmitted)
+	return s.setStatus(ctx, p, id, true, store.EvalDisputed, text, true, store.EvalSubmitted)
 }
 
 // Uphold is the evaluator's answer to a dispute that keeps the score,
 // with the reply that says why.
 func (s *Service) Uphold(ctx context.Context, p *caller.Caller, id, text string) (Evaluation, error) {
-	text, err := comment("reply", text, true)
-	if err != nil {
-		return Evaluation{}, err
-	}
-	return s.setStatus(ctx, p, id, false, store.EvalUpheld, text, store.EvalDisputed)
+	return s.setStatus(ctx, p, id, false, store.EvalUpheld, text, true, store.EvalDisputed)
 }
 
 // Revise answers an evaluation again (with the form version it was made
