@@ -12,9 +12,9 @@ import (
 // qaReportView is the QA report page.
 type qaReportView struct {
 	evaluations.Report
-	From, To string // the filter's dates, as the inputs take them
-	FormID   string
-	GroupID  string
+	From, To    string // the filter's dates, as the inputs take them
+	FormID      string
+	GroupID     string
 	FormChoices []evaluations.Form
 	Groups      []*evaluations.Row // the groups the report counts
 	Query       string             // the filter, for the CSV link
@@ -25,7 +25,7 @@ type qaReportView struct {
 // rowTable is one of the report's tables of rows.
 type rowTable struct {
 	Title, ID, Key string
-	Rows          []*evaluations.Row
+	Rows           []*evaluations.Row
 }
 
 // questionDist is a question's answers, labelled.
