@@ -57,7 +57,8 @@ async function api(method, url, data, csrf) {
 
 test('setup: the agent is licensed, in a group the supervisor manages, and may sign in', async () => {
   await page.context().clearCookies();
-  const { csrf_token: csrf } = await api('POST', '/session', admin);
+  const { csrf_token: csrf, stage } = await api('POST', '/session', admin);
+  if (stage === 'terms') await api('POST', '/me/terms', { version: 1 }, csrf);
   const group = await api('POST', '/groups', { name: 'QA team' }, csrf);
   const { items: found } = await api('GET', '/users?search=Jordan');
   const jordan = found[0];
@@ -115,11 +116,11 @@ test('the supervisor evaluates the call beside the player', async () => {
   const [pl, ev] = await Promise.all([page.locator('#player').boundingBox(), panel.boundingBox()]);
   assert.ok(ev.x > pl.x + pl.width - 1 && Math.abs(ev.y - pl.y) < 40, `panel beside the player: ${JSON.stringify({ pl, ev })}`);
   await page.evaluate(() => window.callrecPlayer.setTime(2.4));
-  await panel.getByLabel(/Greeted the caller/).selectOption('1');
+  await panel.getByRole('combobox', { name: /Greeted the caller/ }).selectOption('1');
   await panel.locator('button.qa-pin').first().click();
   assert.equal(await panel.locator('[name="at.q1"]').inputValue(), '0:02');
-  await panel.getByLabel(/Friendly, calm tone/).selectOption('3');
-  await panel.getByLabel(/Verified the caller/).selectOption('1');
+  await panel.getByRole('combobox', { name: /Friendly, calm tone/ }).selectOption('3');
+  await panel.getByRole('combobox', { name: /Verified the caller/ }).selectOption('1');
   await panel.getByLabel('Comment').fill('Good opening; tone a little rushed.');
   await shot('evaluations-20-call-page');
   await submit('Submit evaluation');
