@@ -10,6 +10,7 @@ import (
 	"callrec/internal/account"
 	"callrec/internal/auth"
 	"callrec/internal/brand"
+	"callrec/internal/evaluations"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/principal"
@@ -24,7 +25,8 @@ import (
 type Handler struct {
 	Accounts      *account.Service
 	Auth          *auth.Service
-	Calls         *recordings.Service // calls, recordings and the dashboard; web builds it
+	Calls         *recordings.Service  // calls, recordings and the dashboard; web builds it
+	Evaluations   *evaluations.Service // QA forms, evaluations and their reports
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service
@@ -112,6 +114,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerBranding(mux)
 	h.registerWorkspace(mux)
 	h.registerLive(mux)
+	h.registerEvaluations(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)
 	})

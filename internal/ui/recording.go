@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"callrec/internal/evaluations"
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
@@ -65,7 +66,8 @@ type recordingView struct {
 	Streams        []streamRow
 	Changes        []changeRow
 	DirLabel       string
-	ElapsedMS      int64 // a live call's duration so far
+	ElapsedMS      int64      // a live call's duration so far
+	Eval           *evalPanel // evaluations beside the player (nil: not for this role)
 }
 
 func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -73,6 +75,12 @@ func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *princ
 }
 
 func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, msg string) error {
+	return h.showRecordingWith(w, r, p, status, msg, nil)
+}
+
+// showRecordingWith shows the call page; posted is an evaluation that was
+// refused, shown again in the evaluation panel.
+func (h *Handler) showRecordingWith(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, msg string, posted *evaluations.Input) error {
 	svc := h.Calls
 	d, err := svc.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
@@ -113,6 +121,9 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 		v.NoteClock[n.ID] = clock(n.OffsetMS)
 	}
 	v.Parts, v.Streams, v.Changes = siprecRows(d)
+	if v.Eval, err = h.evalPanel(r, p, d, posted); err != nil {
+		return err
+	}
 	title := v.From + " → " + v.To
 	h.render(w, r, status, "recording", view{Title: "Call " + title, Nav: "recordings", Data: v, Error: msg, Flash: doneMessage(r)})
 	return nil

@@ -53,6 +53,10 @@ func kindOf(before []string) string {
 		return "script"
 	case "sso", "saml-idps":
 		return "saml_idp"
+	case "evaluation-forms", "forms":
+		return "evaluation_form"
+	case "evaluations":
+		return "evaluation"
 	}
 	return ""
 }
@@ -185,6 +189,15 @@ func (w *world) make(kind, tenantID string, c walker, s side, call, group string
 				CreatedAt: w.db.Now()}, w.db.Now().Add(-time.Hour))
 			return err
 		})
+	case "evaluation_form":
+		err = w.db.Q().InsertEvaluationForm(ctx, w.formOf(id, tenantID, label), "")
+	case "evaluation":
+		form := account.NewID()
+		if err = w.db.Q().InsertEvaluationForm(ctx, w.formOf(form, tenantID, label), ""); err == nil {
+			err = w.db.Q().InsertEvaluation(ctx, store.Evaluation{ID: id, TenantID: tenantID, CallID: id, AgentID: w.owner(tenantID, c),
+				EvaluatorID: w.owner(tenantID, c), FormID: form, FormVersion: 1, Answers: "[]", Comment: label, Status: store.EvalSubmitted,
+				CallStartedAt: w.db.Now(), CreatedAt: w.db.Now(), UpdatedAt: w.db.Now()})
+		}
 	case "script":
 		id = "connect"
 	case "saml_idp":
@@ -205,6 +218,12 @@ func (w *world) callOf(id, tenantID, userID, label string) store.Call {
 	return store.Call{ID: id, TenantID: tenantID, State: store.CallCompleted, Direction: "inbound", StartedAt: now.Add(-time.Hour),
 		DurationMS: 90_000, Recorded: true, DecisionReason: "walk", RecordedUserID: userID, Caller: label, Callee: "2001",
 		CreatedAt: now, UpdatedAt: now}
+}
+
+// formOf is a one-question evaluation form.
+func (w *world) formOf(id, tenantID, label string) store.EvaluationForm {
+	def := `{"sections":[{"title":"` + label + `","questions":[{"id":"q1","text":"` + label + `","kind":"yes_no","weight":1}]}]}`
+	return store.EvaluationForm{ID: id, TenantID: tenantID, Name: label, Definition: def, CreatedAt: w.db.Now(), UpdatedAt: w.db.Now()}
 }
 
 // idpCert is a signing certificate for the walk's identity providers.

@@ -20,6 +20,7 @@ import (
 	"callrec/internal/auth"
 	"callrec/internal/blob"
 	"callrec/internal/brand"
+	"callrec/internal/evaluations"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/principal"
@@ -102,11 +103,12 @@ func Build(d Deps) *Server {
 	if d.Brand == nil && d.DB != nil {
 		d.Brand = brand.New(d.DB, nil)
 	}
-	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
+	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls}
+	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
 		Guard: guard, Brand: d.Brand, SSO: d.SSO}
 	rest.Register(mux)
-	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
+	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO}
 	portal.Register(mux)
 
