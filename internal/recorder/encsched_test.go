@@ -161,6 +161,12 @@ func TestEncodeMetrics(t *testing.T) {
 // signing key.
 func workerNodes(t *testing.T, reclaimAfter time.Duration) *twoNodes {
 	t.Helper()
+	return workerNodesOffloading(t, &recorder.Offload{Backlog: 0, ReclaimAfter: reclaimAfter, Poll: 50 * time.Millisecond, Lease: time.Minute})
+}
+
+// workerNodesOffloading is workerNodes with A offloading as o says.
+func workerNodesOffloading(t *testing.T, o *recorder.Offload) *twoNodes {
+	t.Helper()
 	b := storetest.Backends()
 	if len(b) < 2 {
 		t.Skip("encoding on worker nodes needs PostgreSQL: set CALLREC_TEST_POSTGRES_URL")
@@ -168,7 +174,7 @@ func workerNodes(t *testing.T, reclaimAfter time.Duration) *twoNodes {
 	return newTwoNodesTuned(t, b[1], func(n *twoNodes, mux *http.ServeMux) {
 		mux.HandleFunc(recorder.SpoolRoute, (&recorder.Library{Spool: n.spool, Nodes: n.nodeA}).ServeSpool)
 	}, func(n *twoNodes, h *api.Handler) {}, func(c *recorder.Config) {
-		c.Offload = &recorder.Offload{Backlog: 0, ReclaimAfter: reclaimAfter, Poll: 50 * time.Millisecond, Lease: time.Minute}
+		c.Offload = o
 	})
 }
 
@@ -306,6 +312,22 @@ func TestRecorderReclaimsOfferedCalls(t *testing.T) {
 	n.storedOnce(t, id)
 	if got := metricValue(t, n.metrics, "callrec_encode_jobs_total", "local"); got != 1 {
 		t.Errorf("recorder encoded %v calls, want 1", got)
+	}
+}
+
+// TestOffloadThreshold: below the backlog threshold the recorder encodes
+// the call itself and offers nothing, though a worker is there.
+func TestOffloadThreshold(t *testing.T) {
+	n := workerNodesOffloading(t, &recorder.Offload{Backlog: time.Hour, Poll: 50 * time.Millisecond})
+	ctx := context.Background()
+	reg, _ := n.worker(t, nil)
+	evs, stop := n.bus.Subscribe(n.tenant.ID)
+	defer stop()
+	id := n.recordCall(ctx)
+	waitEvent(t, evs, "call.stored", id, 20*time.Second)
+	n.storedOnce(t, id)
+	if l, w := metricValue(t, n.metrics, "callrec_encode_jobs_total", "local"), metricValue(t, reg, "callrec_encode_jobs_total", "worker"); l != 1 || w != 0 {
+		t.Errorf("encoded by the recorder %v, by the worker %v; want 1 and 0", l, w)
 	}
 }
 

@@ -113,7 +113,7 @@ func (w *EncodeWorker) loop(ctx context.Context) {
 // next claims and runs one job, reporting whether there was one.
 func (w *EncodeWorker) next(ctx context.Context) (bool, error) {
 	owner, now := leaseOwner(w.Nodes.Self), w.Now()
-	j, ok, err := w.DB.Q().ClaimEncodeJob(ctx, store.EncodeClaim{Owner: owner, Now: now, LeaseUntil: now.Add(w.Lease)})
+	j, ok, err := w.DB.Q().ClaimEncodeJob(ctx, store.EncodeClaim{Owner: owner, Now: now, LeaseUntil: now.Add(w.Lease), NotNode: w.Nodes.Self})
 	if err != nil || !ok {
 		return false, err
 	}

@@ -136,7 +136,11 @@ func (r *Recorder) finishOrRetry(ctx context.Context, dir, owner string) {
 	}
 	r.log.Warn("recorder: recording not stored yet; will retry", "dir", filepath.Base(dir), "err", err)
 	if owner != "" {
-		return // the job's lease runs out and it is claimed again
+		// Claimable again (here or by a worker) once RetryEvery passed.
+		if call, err := readCall(dir); err == nil {
+			_ = r.db.Q().RenewEncodeLease(ctx, call.TenantID, call.ID, owner, r.now().Add(r.cfg.RetryEvery))
+		}
+		return
 	}
 	r.cfg.Guard.Go("recorder finisher retry", func() {
 		select {

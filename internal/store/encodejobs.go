@@ -60,6 +60,9 @@ type EncodeClaim struct {
 	// Node, when set, limits the claim to jobs that node offered (a
 	// recorder taking back its own).
 	Node string
+	// NotNode, when set, skips jobs that node offered (a worker beside a
+	// recorder leaves it its own: they share the CPUs anyway).
+	NotNode string
 	// OfferedBefore, when set, skips jobs offered later (a recorder leaves
 	// workers the first chance).
 	OfferedBefore time.Time
@@ -78,6 +81,10 @@ func (q Q) ClaimEncodeJob(ctx context.Context, c EncodeClaim) (EncodeJob, bool, 
 	if c.Node != "" {
 		where += ` AND recorder_node = ?`
 		args = append(args, c.Node)
+	}
+	if c.NotNode != "" {
+		where += ` AND recorder_node <> ?`
+		args = append(args, c.NotNode)
 	}
 	if !c.OfferedBefore.IsZero() {
 		where += ` AND created_at <= ?`

@@ -59,12 +59,18 @@ func TestEncodeJobQueue(t *testing.T) {
 		if _, ok := claim("rec-b", "rec-b", c.Now().Add(-time.Hour)); ok {
 			t.Fatal("claimed a job offered within the grace period")
 		}
+		if j, ok, err := q.ClaimEncodeJob(ctx, store.EncodeClaim{Owner: "rec-a/w", Now: c.Now(), LeaseUntil: c.Now().Add(lease), NotNode: "rec-a"}); err != nil || !ok || j.CallID != "c2" {
+			t.Fatalf("claim skipping rec-a's jobs = %+v, %v, %v; want c2", j, ok, err)
+		}
+		if err := q.RenewEncodeLease(ctx, "tenant-a", "c2", "rec-a/w", c.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err) // deferred into the past: claimable again
+		}
 		j, ok := claim("worker-1", "", time.Time{})
 		if !ok || j.CallID != "c1" || j.RecorderNode != "rec-a" || j.AudioMS != 60000 || j.Attempts != 1 || j.LeaseOwner != "worker-1" {
 			t.Fatalf("first claim = %+v, %v; want c1 of rec-a (oldest), attempt 1", j, ok)
 		}
 		j2, ok := claim("rec-b", "rec-b", time.Time{})
-		if !ok || j2.CallID != "c2" {
+		if !ok || j2.CallID != "c2" || j2.Attempts != 2 {
 			t.Fatalf("own claim = %+v, %v; want c2", j2, ok)
 		}
 		if _, ok := claim("worker-2", "", time.Time{}); ok {
