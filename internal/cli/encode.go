@@ -29,25 +29,6 @@ func (a *app) offload() *recorder.Offload {
 	return &recorder.Offload{Backlog: a.cfg.OffloadBacklog}
 }
 
-// reserveEncoderProcs raises GOMAXPROCS by the encoder threads this node
-// runs. An encoding goroutine holds its runtime P while it works, so with
-// only one P per CPU busy encoders would keep capture goroutines waiting
-// for the Go scheduler, whatever the kernel's priorities; with a P each
-// the kernel sees capture threads and nice encoder threads side by side
-// and runs capture first.
-func (a *app) reserveEncoderProcs() {
-	n := 0
-	if a.cfg.HasRole("recorder") {
-		n += a.encoders()
-	}
-	if a.cfg.HasRole("worker") && a.db.Dialect() == store.Postgres {
-		n += a.encoders()
-	}
-	if n > 0 {
-		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + n)
-	}
-}
-
 // startEncodeWorker runs the worker role's part in encoding: the calls
 // recorder nodes offer in the encode queue (PostgreSQL only).
 func (a *app) startEncodeWorker(ctx context.Context) {

@@ -37,7 +37,6 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if cfg.HasRole("web") {
 		a.warnNoMail()
 	}
-	a.reserveEncoderProcs()
 	if cfg.HasRole("recorder") {
 		wait, err := a.startRecorder(ctx)
 		if err != nil {

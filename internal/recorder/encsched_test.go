@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -98,10 +99,15 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 }
 
 // TestEncoderThreadsRunNiced: every encoder thread runs at the configured
-// nice value while the test's own threads (capture's) keep 0.
+// nice value while the main thread keeps 0, and the Go scheduler has a P
+// for each encoder beside the ones capture uses.
 func TestEncoderThreadsRunNiced(t *testing.T) {
 	b := storetest.Backends()[0]
+	procs := runtime.GOMAXPROCS(0)
 	e := newEnv(t, b, 0, func(c *recorder.Config) { c.Encoders, c.EncodeNice = 3, 13 })
+	if p := runtime.GOMAXPROCS(0); p != procs+3 {
+		t.Errorf("GOMAXPROCS %d while 3 encoders run, want %d: a P for each beside capture's", p, procs+3)
+	}
 	waitFor(t, "encoder threads started", 5*time.Second, func() bool { return len(e.rec.EncoderThreads()) == 3 })
 	for _, tid := range e.rec.EncoderThreads() {
 		if n := threadNice(t, tid); n != 13 {

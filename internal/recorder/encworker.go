@@ -75,6 +75,7 @@ func (w *EncodeWorker) Run(ctx context.Context) {
 		w.Guard = recovery.New(w.Log, w.Metrics)
 	}
 	w.stats = newEncodeStats(w.Metrics)
+	defer reserveProcs(w.Encoders)()
 	var wg sync.WaitGroup
 	for range w.Encoders {
 		wg.Add(1)

@@ -33,6 +33,17 @@ func onLowPriorityThread(nice int, fn func(tid int, err error)) {
 	fn(tid, unix.Setpriority(unix.PRIO_PROCESS, tid, nice))
 }
 
+// reserveProcs raises GOMAXPROCS by n encoder threads until the returned
+// function. An encoding goroutine holds its runtime P while it works, so
+// with only one P per CPU busy encoders would keep capture goroutines
+// waiting for the Go scheduler, whatever the kernel's priorities; with a
+// P each, the kernel sees capture threads and nice encoder threads side by
+// side and runs capture first.
+func reserveProcs(n int) func() {
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + n)
+	return func() { runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0)-n, 1)) }
+}
+
 // threadCPU is the CPU time the calling thread used so far (user and
 // system), for a goroutine locked to it.
 func threadCPU() time.Duration {

@@ -15,5 +15,9 @@ func onLowPriorityThread(_ int, fn func(tid int, err error)) {
 	fn(0, errors.New("per-thread priority needs Linux"))
 }
 
+// reserveProcs leaves GOMAXPROCS alone: without per-thread priority the
+// encoders share the CPUs with capture anyway.
+func reserveProcs(int) func() { return func() {} }
+
 // threadCPU is not measured outside Linux.
 func threadCPU() time.Duration { return 0 }

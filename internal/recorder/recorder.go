@@ -191,6 +191,7 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.cfg.Guard.Loop(ctx, where, fn) }()
 	}
+	defer reserveProcs(r.cfg.Encoders)()
 	for i := 0; i < r.cfg.Encoders; i++ {
 		wg.Add(1)
 		go func() {
