@@ -186,6 +186,9 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 	}
 	// A panic in a loop is logged and counted, and the loop started again:
 	// one bad spool or row must not stop the recording of every call.
+	// The loops end with Run, also when Serve fails to start.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	loop := func(where string, fn func(context.Context)) {
 		wg.Add(1)
@@ -214,6 +217,7 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 	})
 	r.stopAll()
 	r.ending.Wait()
+	cancel()
 	wg.Wait()
 	return err
 }
