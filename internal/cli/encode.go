@@ -45,7 +45,10 @@ func (a *app) startEncodeWorker(ctx context.Context) {
 		a.log.Error("encode worker disabled: blob store unavailable", "err", err)
 		return
 	}
+	// What a worker killed mid-job left here is of no use: its job is
+	// claimed again and fetched anew.
 	tmp := filepath.Join(a.cfg.DataDir, "encode-tmp")
+	_ = os.RemoveAll(tmp)
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		a.log.Error("encode worker disabled", "err", err)
 		return
