@@ -28,7 +28,7 @@ type encodeStats struct {
 
 func newEncodeStats(reg prometheus.Registerer) *encodeStats {
 	where := []string{"where"}
-	return &encodeStats{
+	return (&encodeStats{
 		audio: registered(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callrec_encode_audio_seconds_total",
 			Help: "Seconds of recorded audio compressed for the archive, by where it ran (local: the recorder; worker: a worker node)."}, where)),
 		cpu: registered(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callrec_encode_cpu_seconds_total",
@@ -39,7 +39,18 @@ func newEncodeStats(reg prometheus.Registerer) *encodeStats {
 			Help: "Seconds of audio of ended calls this recorder holds that are not stored yet (queued here or offered to workers)."})),
 		oldest: registered(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "callrec_encode_oldest_seconds",
 			Help: "Age of the oldest ended call this recorder holds that is not stored yet (0: none)."})),
+	}).init()
+}
+
+// init exports every series from the start (0 until something ran), so
+// a rate over a fresh process has a first sample.
+func (s *encodeStats) init() *encodeStats {
+	for _, where := range []string{ranLocal, ranWorker} {
+		s.audio.WithLabelValues(where)
+		s.cpu.WithLabelValues(where)
+		s.jobs.WithLabelValues(where)
 	}
+	return s
 }
 
 // registered registers c, or returns the collector of that name already
