@@ -28,6 +28,7 @@ func (a *app) integrations() *integration.Service {
 // startWorker runs durable jobs (Teams provisioning) until ctx ends.
 func (a *app) startWorker(ctx context.Context) {
 	a.startRecordingJobs(ctx)
+	a.startEncodeWorker(ctx)
 	if svc := a.integrations(); svc != nil {
 		go svc.Work(ctx, 2*time.Second)
 		go svc.SyncPhoneNumbersEvery(ctx, integration.PhoneSyncInterval)

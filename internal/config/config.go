@@ -77,6 +77,18 @@ type Config struct {
 	// password, 2-step and reset requests (CALLREC_SIGNIN_PER_IP, default
 	// 30; CALLREC_SIGNIN_PER_LOGIN, default 10).
 	SignInPerIP, SignInPerLogin int
+	// Encoders is how many threads compress recordings, for the recorder
+	// and for the worker role each (CALLREC_ENCODERS, default 0: one per
+	// CPU). They run at a lower priority than capture.
+	Encoders int
+	// EncodeOffload says when a recorder on PostgreSQL offers ended calls
+	// to nodes with the worker role (CALLREC_ENCODE_OFFLOAD): "always",
+	// "never", or how much audio may wait for its own encoders before it
+	// does (a Go duration, default 2m). Finish parses it into
+	// OffloadNever and OffloadBacklog.
+	EncodeOffload  string
+	OffloadNever   bool
+	OffloadBacklog time.Duration
 	// loadErr is a malformed number or duration in the environment,
 	// reported by Finish.
 	loadErr error
@@ -115,6 +127,8 @@ func Load(getenv Getenv) Config {
 	}
 	c.RTPTimeout = 60 * time.Second
 	c.MaxCalls = c.number(getenv, "CALLREC_MAX_CALLS", 1000)
+	c.Encoders = c.number(getenv, "CALLREC_ENCODERS", 0)
+	c.EncodeOffload = or(getenv("CALLREC_ENCODE_OFFLOAD"), "2m")
 	c.SignInPerIP = c.number(getenv, "CALLREC_SIGNIN_PER_IP", 30)
 	c.SignInPerLogin = c.number(getenv, "CALLREC_SIGNIN_PER_LOGIN", 10)
 	if v := getenv("CALLREC_RTP_TIMEOUT"); v != "" {
@@ -159,6 +173,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MediaIP, "media-ip", c.MediaIP, "IP address for RTP and SDP answers (default the SIP address's host, else 127.0.0.1)")
 	fs.IntVar(&c.MaxCalls, "max-calls", c.MaxCalls, "concurrent calls the recorder takes before answering 503")
 	fs.DurationVar(&c.RTPTimeout, "rtp-timeout", c.RTPTimeout, "end (and keep) a call whose RTP stopped this long")
+	fs.IntVar(&c.Encoders, "encoders", c.Encoders, "threads compressing recordings, at low priority (0: one per CPU)")
+	fs.StringVar(&c.EncodeOffload, "encode-offload", c.EncodeOffload, "when a recorder on PostgreSQL offers calls to worker nodes: always, never, or audio waiting beyond a duration")
 }
 
 // Finish fills the defaults that depend on other settings, after flags.
@@ -174,6 +190,12 @@ func (c *Config) Finish() error {
 	}
 	if c.RTPTimeout < time.Second || c.RTPTimeout > time.Hour {
 		return fmt.Errorf("config: RTP timeout %v: between 1s and 1h", c.RTPTimeout)
+	}
+	if c.Encoders < 0 || c.Encoders > 1024 {
+		return fmt.Errorf("config: encoders %d: between 0 (one per CPU) and 1024", c.Encoders)
+	}
+	if err := c.parseOffload(); err != nil {
+		return err
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "callrec.db")
@@ -218,6 +240,23 @@ func (c *Config) Finish() error {
 	default:
 		return fmt.Errorf("config: unknown log level %q", c.LogLevel)
 	}
+	return nil
+}
+
+func (c *Config) parseOffload() error {
+	switch c.EncodeOffload {
+	case "never":
+		c.OffloadNever = true
+		return nil
+	case "always":
+		c.OffloadBacklog = 0
+		return nil
+	}
+	d, err := time.ParseDuration(c.EncodeOffload)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("config: encode offload %q: always, never, or a positive duration of audio such as 2m", c.EncodeOffload)
+	}
+	c.OffloadBacklog = d
 	return nil
 }
 

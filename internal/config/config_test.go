@@ -7,6 +7,42 @@ import (
 	"time"
 )
 
+// TestEncodeSettings: encoders and the offload threshold from the
+// environment, overridden by flags, with their defaults.
+func TestEncodeSettings(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		encoders int
+		never    bool
+		backlog  time.Duration
+	}{
+		{name: "defaults", backlog: 2 * time.Minute},
+		{name: "environment", env: map[string]string{"CALLREC_ENCODERS": "6", "CALLREC_ENCODE_OFFLOAD": "30s"}, encoders: 6, backlog: 30 * time.Second},
+		{name: "always", env: map[string]string{"CALLREC_ENCODE_OFFLOAD": "always"}, backlog: 0},
+		{name: "never", env: map[string]string{"CALLREC_ENCODE_OFFLOAD": "never"}, never: true},
+		{name: "flags override", env: map[string]string{"CALLREC_ENCODERS": "6"}, args: []string{"--encoders", "2", "--encode-offload", "10m"},
+			encoders: 2, backlog: 10 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Load(func(k string) string { return tt.env[k] })
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			c.RegisterFlags(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			if c.Encoders != tt.encoders || c.OffloadNever != tt.never || c.OffloadBacklog != tt.backlog {
+				t.Errorf("encoders %d, never %v, backlog %v; want %d %v %v", c.Encoders, c.OffloadNever, c.OffloadBacklog, tt.encoders, tt.never, tt.backlog)
+			}
+		})
+	}
+}
+
 func TestRecorderSettings(t *testing.T) {
 	host, _ := os.Hostname()
 	tests := []struct {
@@ -34,6 +70,9 @@ func TestRecorderSettings(t *testing.T) {
 		{name: "flags override", env: map[string]string{"CALLREC_NODE": "rec-1"}, args: []string{"--node", "rec-2", "--media-ip", "::1"},
 			node: "rec-2", mediaIP: "::1", maxCalls: 1000, rtpTimeout: time.Minute},
 		{name: "bad media IP", env: map[string]string{"CALLREC_MEDIA_IP": "not-an-ip"}, wantErr: true},
+		{name: "bad encoders", env: map[string]string{"CALLREC_ENCODERS": "-1"}, wantErr: true},
+		{name: "bad encode offload", env: map[string]string{"CALLREC_ENCODE_OFFLOAD": "sometimes"}, wantErr: true},
+		{name: "negative encode offload", args: []string{"--encode-offload", "-5s"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

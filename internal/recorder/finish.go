@@ -42,6 +42,7 @@ func (r *Recorder) afterEnd(ctx context.Context, dir string) {
 }
 
 func (r *Recorder) enqueue(dir string) {
+	r.track(dir)
 	select {
 	case r.jobs <- dir:
 	default:
@@ -98,36 +99,62 @@ func (r *Recorder) endRow(ctx context.Context, dir string, call *store.Call, m *
 	return markRowDone(dir, *m)
 }
 
-// finisher compresses and uploads ended calls one at a time; a step that
-// fails (blob store or database down) is retried after Config.RetryEvery, with the
-// spool kept until the recording is stored.
+// finisher compresses and uploads ended calls one at a time, on a thread
+// of its own at a lower priority than capture (Config.EncodeNice); a step
+// that fails (blob store or database down) is retried after
+// Config.RetryEvery, with the spool kept until the recording is stored.
+// When idle it takes back calls this node offered to worker nodes.
 func (r *Recorder) finisher(ctx context.Context) {
+	var idle <-chan time.Time
+	if r.cfg.Offload != nil {
+		t := time.NewTicker(r.cfg.Offload.Poll)
+		defer t.Stop()
+		idle = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case dir := <-r.jobs:
-			var err error
-			if r.cfg.Guard.Handle("recorder finisher", func() { err = r.finish(ctx, dir) }) {
-				// Retrying would panic again; the next start queues it anew.
-				r.log.Error("recorder: finishing a spool panicked; left for the next start", "dir", filepath.Base(dir))
-				continue
-			}
-			if err != nil {
-				r.log.Warn("recorder: recording not stored yet; will retry", "dir", filepath.Base(dir), "err", err)
-				r.cfg.Guard.Go("recorder finisher retry", func() {
-					select {
-					case <-ctx.Done():
-					case <-time.After(r.cfg.RetryEvery):
-						r.enqueue(dir)
-					}
-				})
-			}
+			r.finishOrRetry(ctx, dir, "")
+		case <-idle:
+			r.reclaim(ctx)
 		}
 	}
 }
 
-func (r *Recorder) finish(ctx context.Context, dir string) error {
+// finishOrRetry runs finish, and queues the spool again later if it failed.
+func (r *Recorder) finishOrRetry(ctx context.Context, dir, owner string) {
+	var err error
+	if r.cfg.Guard.Handle("recorder finisher", func() { err = r.finish(ctx, dir, owner) }) {
+		// Retrying would panic again; the next start queues it anew.
+		r.log.Error("recorder: finishing a spool panicked; left for the next start", "dir", filepath.Base(dir))
+		return
+	}
+	if err == nil {
+		return
+	}
+	r.log.Warn("recorder: recording not stored yet; will retry", "dir", filepath.Base(dir), "err", err)
+	if owner != "" {
+		// Claimable again (here or by a worker) once RetryEvery passed.
+		if call, err := readCall(dir); err == nil {
+			_ = r.db.Q().RenewEncodeLease(ctx, call.TenantID, call.ID, owner, r.now().Add(r.cfg.RetryEvery))
+		}
+		return
+	}
+	r.cfg.Guard.Go("recorder finisher retry", func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(r.cfg.RetryEvery):
+			r.enqueue(dir)
+		}
+	})
+}
+
+// finish stores an ended call's recording and removes its spool. owner is
+// the lease of an encode-queue job this node claimed back, "" for a call
+// from its own queue (which it may offer to worker nodes instead).
+func (r *Recorder) finish(ctx context.Context, dir, owner string) error {
 	call, m, err := readSpool(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // already finished
@@ -141,14 +168,20 @@ func (r *Recorder) finish(ctx context.Context, dir string) error {
 		return fmt.Errorf("end row: %w", err)
 	}
 	if !call.Recorded {
-		removeSpool(dir)
+		r.release(dir)
 		return nil
 	}
 	// Compressing audio nobody may keep would only cost a core.
-	if deleted, err := r.callDeleted(ctx, call); err != nil {
-		return fmt.Errorf("call row: %w", err)
-	} else if deleted {
+	row, err := r.db.Q().GetCall(ctx, call.TenantID, call.ID)
+	if errors.Is(err, store.ErrNotFound) {
 		return r.dropDeleted(ctx, dir, call)
+	} else if err != nil {
+		return fmt.Errorf("call row: %w", err)
+	}
+	if row.BlobKey != "" {
+		// A worker node stored it (while this node was down, or it
+		// offered the call before).
+		return r.settled(ctx, dir, call)
 	}
 	archive := filepath.Join(dir, archiveFile)
 	if _, err := os.Stat(archive); err != nil {
@@ -157,32 +190,64 @@ func (r *Recorder) finish(ctx context.Context, dir string) error {
 				return err
 			}
 		}
-		pace := func(in io.Reader) io.Reader {
-			return &pacedReader{r: in, ctx: ctx, busy: r.busy, share: r.cfg.BusyEncodeShare}
+		if owner == "" {
+			if offered, err := r.maybeOffer(ctx, dir, call, m); offered || err != nil {
+				return err
+			}
 		}
-		if err := encodeWAV(filepath.Join(dir, mixFile), archive+".tmp", DefaultEncode, pace); err != nil {
-			return err
-		}
-		if err := os.Rename(archive+".tmp", archive); err != nil {
+		if err := r.encode(dir, m.Samples); err != nil {
 			return err
 		}
 	}
+	return r.store(ctx, dir, call, archive, owner)
+}
+
+// encode compresses the spool's mix into its archive file, counting the
+// thread's CPU time (the finisher is locked to its thread).
+func (r *Recorder) encode(dir string, samples int64) error {
+	archive := filepath.Join(dir, archiveFile)
+	cpu := threadCPU()
+	if err := EncodeWAV(filepath.Join(dir, mixFile), archive+".tmp", DefaultEncode); err != nil {
+		return err
+	}
+	if err := os.Rename(archive+".tmp", archive); err != nil {
+		return err
+	}
+	r.stats.ran(ranLocal, time.Duration(samples)*time.Second/media.Rate, threadCPU()-cpu)
+	return nil
+}
+
+// store uploads the archive, records it on the row and removes the spool.
+func (r *Recorder) store(ctx context.Context, dir string, call store.Call, archive, owner string) error {
 	sum, size, err := hashFile(archive)
 	if err != nil {
 		return err
+	}
+	if owner != "" {
+		if err := r.db.Q().RenewEncodeLease(ctx, call.TenantID, call.ID, owner, r.now().Add(r.cfg.Offload.Lease)); errors.Is(err, store.ErrNotFound) {
+			return nil // another node holds the job now; the spool stays for it
+		} else if err != nil {
+			return fmt.Errorf("encode lease: %w", err)
+		}
 	}
 	key := audioKey(call)
 	if err := r.blobs.Put(ctx, key, archive); err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
-	if err := r.recordAudio(ctx, call, key, sum, size); errors.Is(err, errCallDeleted) {
+	switch err := recordAudio(ctx, r.db, call, key, sum, size, owner); {
+	case errors.Is(err, errCallDeleted):
 		return r.dropDeleted(ctx, dir, call)
-	} else if err != nil {
+	case errors.Is(err, errLeaseLost):
+		return nil // the new holder stores the same object; the spool stays for it
+	case err != nil:
 		return fmt.Errorf("call row: %w", err)
 	}
 	call.BlobKey, call.SHA256, call.SizeBytes, call.AudioFormat = key, sum, size, "opus"
 	r.publish(ctx, call, "call.stored")
-	removeSpool(dir)
+	if owner != "" {
+		return r.settled(ctx, dir, call)
+	}
+	r.release(dir)
 	return nil
 }
 
@@ -243,44 +308,4 @@ func (r *Recorder) recover(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// busy reports whether live calls need the CPU more than the archive does.
-func (r *Recorder) busy() bool { return r.ActiveCalls() > 0 }
-
-// pacedReader keeps background compression from taking the CPU that live
-// calls need (performance-anchors.md: compression, not receiving, is the
-// cost, and on two cores it must yield). While busy() it sleeps after each
-// slice of encoding work so that the encoder uses at most share of a core;
-// when no call is live it runs flat out and catches up. A finished call is
-// playable from its spooled mix meanwhile, so pacing delays nothing a user
-// sees.
-type pacedReader struct {
-	r     io.Reader
-	ctx   context.Context
-	busy  func() bool
-	share float64
-	last  time.Time     // when the previous Read returned
-	work  time.Duration // encoding time since the last pause
-}
-
-func (p *pacedReader) Read(b []byte) (int, error) {
-	now := time.Now()
-	if !p.last.IsZero() {
-		p.work += now.Sub(p.last)
-	}
-	if p.work >= 20*time.Millisecond {
-		if p.share > 0 && p.share < 1 && p.busy() {
-			pause := time.Duration(float64(p.work) * (1 - p.share) / p.share)
-			select {
-			case <-p.ctx.Done():
-				return 0, p.ctx.Err()
-			case <-time.After(pause):
-			}
-		}
-		p.work = 0
-	}
-	n, err := p.r.Read(b)
-	p.last = time.Now()
-	return n, err
 }

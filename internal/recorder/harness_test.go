@@ -331,11 +331,18 @@ type twoNodes struct {
 // configureB completes B's API handler (its Live or Recordings).
 func newTwoNodes(t *testing.T, b storetest.Backend, mountA func(n *twoNodes, mux *http.ServeMux), configureB func(n *twoNodes, h *api.Handler)) *twoNodes {
 	t.Helper()
+	return newTwoNodesTuned(t, b, mountA, configureB)
+}
+
+// newTwoNodesTuned is newTwoNodes with A's recorder configured further.
+func newTwoNodesTuned(t *testing.T, b storetest.Backend, mountA func(n *twoNodes, mux *http.ServeMux), configureB func(n *twoNodes, h *api.Handler),
+	tune ...func(*recorder.Config)) *twoNodes {
+	t.Helper()
 	key := []byte("shared between the nodes")
 	internalMux := http.NewServeMux()
 	n := &twoNodes{internalA: httptest.NewServer(internalMux)}
 	t.Cleanup(n.internalA.Close)
-	n.env = newEnv(t, b, 0, func(c *recorder.Config) { c.Node, c.InternalURL = "node-a", n.internalA.URL })
+	n.env = newEnv(t, b, 0, append([]func(*recorder.Config){func(c *recorder.Config) { c.Node, c.InternalURL = "node-a", n.internalA.URL }}, tune...)...)
 	n.nodeA = &recorder.Nodes{DB: n.db, Self: "node-a", Key: key}
 	n.nodeB = &recorder.Nodes{DB: n.db, Self: "node-b", Key: key}
 	mountA(n, internalMux)

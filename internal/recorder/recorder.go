@@ -7,12 +7,14 @@ package recorder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,13 +39,18 @@ type Config struct {
 	Node       string        // this recorder's name on call rows
 	MaxCalls   int           // above it INVITEs get 503 (0: 4000)
 	RTPTimeout time.Duration // a call without RTP this long is ended (0: 60 s)
-	Encoders   int           // background compression workers (0: 1)
+	// Encoders is how many threads compress ended calls (0: one per CPU).
+	// They run at nice EncodeNice, so the kernel serves capture first and
+	// gives them every core capture leaves.
+	Encoders int
+	// EncodeNice is the encoder threads' nice value, 1–19 (0: DefaultEncodeNice).
+	EncodeNice int
+	// Offload, when set, hands compression to worker nodes through the
+	// database's encode queue; PostgreSQL only (SQLite is one node).
+	Offload *Offload
 	// InternalURL is registered as where web nodes fetch this node's
 	// spooled audio (Library.ServeSpool); empty registers nothing.
 	InternalURL string
-	// BusyEncodeShare is the share of a core background compression may
-	// use while calls are live (0: 0.2; 1: unpaced).
-	BusyEncodeShare float64
 	// RetryEvery is how long a failed upload or row update waits (0: 2 s).
 	RetryEvery time.Duration
 	// Admit decides sessions that carry a Teams correlation token (the
@@ -90,7 +97,12 @@ type Recorder struct {
 	load     tenantLoad    // each tenant's live calls against its max_calls
 	alerts   alertThrottle // provider alerts about ambiguous sources
 
-	jobs chan string // spool dirs ready to compress and upload
+	jobs          chan string // spool dirs ready to compress and upload
+	backlog       backlog     // ended calls not stored yet
+	stats         *encodeStats
+	noClaimsUntil atomic.Int64 // unix ns: the encode queue had nothing of ours
+	encoderMu     sync.Mutex
+	encoderTIDs   []int // the encoder threads (tests read their nice value)
 
 	ending   sync.WaitGroup // calls whose end is being written (Stop)
 	endSlots chan struct{}  // bounds how many at once
@@ -126,11 +138,20 @@ func New(cfg Config, db *store.DB, blobs blob.Store, bus events.Bus, log *slog.L
 	if cfg.RetryEvery == 0 {
 		cfg.RetryEvery = 2 * time.Second
 	}
-	if cfg.BusyEncodeShare == 0 {
-		cfg.BusyEncodeShare = 0.2
-	}
 	if cfg.Encoders == 0 {
-		cfg.Encoders = 1
+		cfg.Encoders = runtime.NumCPU()
+	}
+	if cfg.EncodeNice == 0 {
+		cfg.EncodeNice = DefaultEncodeNice
+	}
+	if cfg.EncodeNice < 1 || cfg.EncodeNice > 19 || cfg.Encoders < 0 {
+		return nil, fmt.Errorf("recorder: encoders %d at nice %d: want at least one, at nice 1–19", cfg.Encoders, cfg.EncodeNice)
+	}
+	if cfg.Offload != nil {
+		if db.Dialect() != store.Postgres || cfg.InternalURL == "" {
+			return nil, errors.New("recorder: offloading encoding needs PostgreSQL and an internal URL workers fetch the audio from")
+		}
+		cfg.Offload = cfg.Offload.withDefaults()
 	}
 	if !cfg.MediaIP.IsValid() {
 		cfg.MediaIP = netip.MustParseAddr("127.0.0.1")
@@ -149,7 +170,8 @@ func New(cfg Config, db *store.DB, blobs blob.Store, bus events.Bus, log *slog.L
 		return nil, fmt.Errorf("recorder: spool: %w", err)
 	}
 	return &Recorder{cfg: cfg, db: db, blobs: blobs, bus: bus, log: log, now: now, ports: ports, rejects: rejectCounters(cfg.Metrics),
-		sessions: map[string]*session{}, jobs: make(chan string, 100000), endSlots: make(chan struct{}, 8)}, nil
+		sessions: map[string]*session{}, jobs: make(chan string, 100000), endSlots: make(chan struct{}, 8),
+		backlog: backlog{calls: map[string]pendingAudio{}}, stats: newEncodeStats(cfg.Metrics)}, nil
 }
 
 // Run recovers orphaned spools, then serves SIP until ctx ends. ready is
@@ -164,14 +186,26 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 	}
 	// A panic in a loop is logged and counted, and the loop started again:
 	// one bad spool or row must not stop the recording of every call.
+	// The loops end with Run, also when Serve fails to start.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	loop := func(where string, fn func(context.Context)) {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.cfg.Guard.Loop(ctx, where, fn) }()
 	}
+	defer reserveProcs(r.cfg.Encoders)()
 	for i := 0; i < r.cfg.Encoders; i++ {
-		loop("recorder finisher", r.finisher)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			onLowPriorityThread(r.cfg.EncodeNice, func(tid int, err error) {
+				r.noteEncoder(tid, err)
+				r.cfg.Guard.Loop(ctx, "recorder finisher", r.finisher)
+			})
+		}()
 	}
+	loop("recorder encode backlog", r.watchBacklog)
 	loop("recorder rtp timeouts", r.watchTimeouts)
 	loop("recorder node heartbeat", r.register)
 	loop("recorder pause poll", r.watchPauses)
@@ -183,6 +217,7 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 	})
 	r.stopAll()
 	r.ending.Wait()
+	cancel()
 	wg.Wait()
 	return err
 }
@@ -226,14 +261,20 @@ func (r *Recorder) watchTimeouts(ctx context.Context) {
 }
 
 func (r *Recorder) publish(ctx context.Context, c store.Call, kind string) {
-	if r.bus == nil {
+	publishCall(ctx, r.bus, r.now(), c, kind)
+}
+
+// publishCall tells the call's tenant what happened to it (an encode
+// worker stores calls too).
+func publishCall(ctx context.Context, bus events.Bus, at time.Time, c store.Call, kind string) {
+	if bus == nil {
 		return
 	}
-	r.bus.Publish(ctx, events.New(c.TenantID, kind, map[string]any{
+	bus.Publish(ctx, events.New(c.TenantID, kind, map[string]any{
 		"id": c.ID, "state": c.State, "recorded": c.Recorded, "recorded_user_id": c.RecordedUserID,
 		"direction": c.Direction, "started_at": c.StartedAt, "ended_at": c.EndedAt, "duration_ms": c.DurationMS,
 		"confidential": c.Confidential,
-	}, r.now()))
+	}, at))
 }
 
 // sourceCache keeps the registered sources for a few seconds, so a burst of
