@@ -1,21 +1,9 @@
-// Command encoder measures archive encoder candidates on this machine:
-// bitrate (MB per stereo hour), CPU (seconds per channel-hour, one
-// thread) and a quality proxy (log-spectral distance between the input
-// and the decoded output over the 300–3400 Hz speech band, lower is better)
-// on a synthetic voiced signal. bench/encoder.sh runs it.
 package main
 
 import (
-	"bytes"
-	"encoding/binary"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"syscall"
-
-	"callrec/internal/recorder"
 )
 
 const rate = 8000
@@ -55,6 +43,7 @@ func voiced(seconds int, seed uint64) []int16 {
 	return out
 }
 
+// cpu is the CPU time this process has used, in seconds.
 func cpu() float64 {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -94,43 +83,4 @@ func power(x []int16, k int) float64 {
 		im -= float64(v) * math.Sin(w)
 	}
 	return (re*re + im*im) / float64(len(x))
-}
-
-func main() {
-	const seconds = 120
-	l, r := voiced(seconds, 1), voiced(seconds, 2)
-	pcm := make([]byte, 4*len(l))
-	for i := range l {
-		binary.LittleEndian.PutUint16(pcm[4*i:], uint16(l[i]))
-		binary.LittleEndian.PutUint16(pcm[4*i+2:], uint16(r[i]))
-	}
-	fmt.Printf("%-34s %10s %16s %14s %10s\n", "candidate", "MB/st-hour", "CPU-s/chan-hour", "chans/core", "LSD dB")
-	fmt.Printf("%-34s %10.1f %16.1f %14s %10.2f\n", "G.711 µ-law passthrough", 8000.0*2*3600/1e6, 0.5, "~7000", 0.0)
-	dir, _ := os.MkdirTemp("", "enc")
-	defer os.RemoveAll(dir)
-	for _, c := range []recorder.EncodeOptions{{Bitrate: 16000, Complexity: 0}, {Bitrate: 16000, Complexity: 5}, {Bitrate: 16000, Complexity: 10}, {Bitrate: 24000, Complexity: 5}} {
-		var out bytes.Buffer
-		c0 := cpu()
-		if err := recorder.EncodePCM(bytes.NewReader(pcm), &out, c); err != nil {
-			fmt.Println(err)
-			return
-		}
-		spent := cpu() - c0
-		size := out.Len()
-		p := filepath.Join(dir, "x.wav")
-		f, _ := os.Create(p)
-		if _, err := recorder.DecodeToWAV(bytes.NewReader(out.Bytes()), f); err != nil {
-			fmt.Println(err)
-			return
-		}
-		f.Close()
-		wav, _ := os.ReadFile(p)
-		dl := make([]int16, 0, len(l))
-		for i := 44; i+3 < len(wav); i += 4 {
-			dl = append(dl, int16(binary.LittleEndian.Uint16(wav[i:])))
-		}
-		perChanHour := spent / 2 / seconds * 3600
-		name := fmt.Sprintf("Opus 2x%d kbit/s, complexity %d", c.Bitrate/2000, c.Complexity)
-		fmt.Printf("%-34s %10.2f %16.1f %14.0f %10.2f\n", name, float64(size)/seconds*3600/1e6, perChanHour, 3600/perChanHour, lsd(l, dl))
-	}
 }
