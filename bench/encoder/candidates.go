@@ -30,8 +30,12 @@ func candidates(only string) []candidate {
 	for _, o := range []recorder.EncodeOptions{
 		{Complexity: 0}, {Complexity: 1}, {Complexity: 2}, {Complexity: 3}, {Complexity: 5},
 		{Complexity: 0, FrameMs: 60}, {Complexity: 5, FrameMs: 60},
+		{Complexity: 0, FrameMs: 60, Bitrate: 18000}, {Complexity: 0, FrameMs: 60, Bitrate: 20000},
 	} {
-		o.Library, o.Bitrate = recorder.LibGopus, 16000
+		o.Library = recorder.LibGopus
+		if o.Bitrate == 0 {
+			o.Bitrate = 16000
+		}
 		all = append(all, opus(o))
 	}
 	if libopusBuilt() {
@@ -39,7 +43,8 @@ func candidates(only string) []candidate {
 			{Complexity: 0}, {Complexity: 1}, {Complexity: 2}, {Complexity: 3}, {Complexity: 4}, {Complexity: 5},
 			{Complexity: 0, FrameMs: 40},
 			{Complexity: 0, FrameMs: 60}, {Complexity: 1, FrameMs: 60}, {Complexity: 2, FrameMs: 60}, {Complexity: 3, FrameMs: 60},
-			{Complexity: 0, FrameMs: 60, Bitrate: 12000}, {Complexity: 2, FrameMs: 60, Bitrate: 12000},
+			{Complexity: 0, FrameMs: 60, Bitrate: 12000},
+			{Complexity: 0, FrameMs: 60, Bitrate: 18000}, {Complexity: 0, FrameMs: 60, Bitrate: 20000}, {Complexity: 1, FrameMs: 60, Bitrate: 20000},
 		} {
 			o.Library = recorder.LibOpus
 			if o.Bitrate == 0 {
@@ -73,11 +78,13 @@ func measure(c candidate, voice, speech []int16) (result, []int16, error) {
 	r.cpuVoiced = spent / 2 / seconds * 3600
 	r.lag = lag(channel(voice, 0), channel(dec, 0))
 	r.lsd = (lsd(channel(voice, 0), shift(channel(dec, 0), r.lag)) + lsd(channel(voice, 1), shift(channel(dec, 1), r.lag))) / 2
-	_, spent, dec, err = c.encode(speech)
+	size, spent, dec, err = c.encode(speech)
 	if err != nil {
 		return r, nil, err
 	}
-	r.cpuSpeech = spent / 2 / (float64(len(speech)/2) / rate) * 3600
+	seconds = float64(len(speech)/2) / rate
+	r.mbSpeech = float64(size) / seconds * 3600 / 1e6
+	r.cpuSpeech = spent / 2 / seconds * 3600
 	return r, dec, nil
 }
 

@@ -1,6 +1,7 @@
 // Command encoder measures archive encoder candidates on this machine:
-// size (MB per stereo hour), CPU (seconds per channel-hour, one thread)
-// and speech quality two ways — log-spectral distance (LSD, 300–3400 Hz,
+// size (MB per stereo hour) and CPU (seconds per channel-hour, one thread),
+// each on the synthetic voiced signal and on the speech, and speech quality
+// two ways — log-spectral distance (LSD, 300–3400 Hz,
 // lower is better) on a synthetic voiced signal, and the word error rate
 // (WER) of a speech recognizer (pocketsphinx) on espeak-ng speech sent
 // through G.711, decoded after each candidate, next to the WER of the
@@ -21,7 +22,7 @@ const voicedSeconds = 120
 // result is one candidate's row.
 type result struct {
 	name                 string
-	mbPerHour            float64
+	mbPerHour, mbSpeech  float64
 	cpuVoiced, cpuSpeech float64 // CPU-s per channel-hour
 	lsd, wer             float64
 	lag                  int // decoded output's delay, samples
@@ -65,7 +66,7 @@ func run(only string, header bool) error {
 		return err
 	}
 	if header {
-		fmt.Printf("%-38s %10s %10s %9s %7s %7s %9s %5s\n", "candidate", "MB/st-hour", "CPU-s/ch-h", "(speech)", "LSD dB", "WER %", "WER orig", "lag")
+		fmt.Printf("%-38s %10s %8s %10s %8s %7s %6s %8s %4s\n", "candidate", "MB/st-hour", "(speech)", "CPU-s/ch-h", "(speech)", "LSD dB", "WER %", "WER orig", "lag")
 	}
 	// Encode every candidate first, one at a time, so the CPU figures are
 	// not disturbed by the recognizer, then recognise two at a time.
@@ -96,7 +97,7 @@ func run(only string, header bool) error {
 		if errs[i] != nil {
 			return fmt.Errorf("%s: %w", r.name, errs[i])
 		}
-		fmt.Printf("%-38s %10.2f %10.1f %9.1f %7.2f %7.1f %9.1f %5d\n", r.name, r.mbPerHour, r.cpuVoiced, r.cpuSpeech, r.lsd, r.wer, base, r.lag)
+		fmt.Printf("%-38s %10.2f %8.2f %10.1f %8.1f %7.2f %6.1f %8.1f %4d\n", r.name, r.mbPerHour, r.mbSpeech, r.cpuVoiced, r.cpuSpeech, r.lsd, r.wer, base, r.lag)
 	}
 	return nil
 }
