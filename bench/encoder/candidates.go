@@ -21,7 +21,7 @@ type candidate struct {
 	encode       func(stereo []int16) (size int, cpuSeconds float64, decoded []int16, err error)
 }
 
-func candidates(only string) []candidate {
+func candidates(only, match string) []candidate {
 	var all []candidate
 	all = append(all,
 		reference("G.711 µ-law original", 1, 0),
@@ -30,7 +30,7 @@ func candidates(only string) []candidate {
 	for _, o := range []recorder.EncodeOptions{
 		{Complexity: 0}, {Complexity: 1}, {Complexity: 2}, {Complexity: 3}, {Complexity: 5},
 		{Complexity: 0, FrameMs: 60}, {Complexity: 5, FrameMs: 60},
-		{Complexity: 0, FrameMs: 60, Bitrate: 18000}, {Complexity: 0, FrameMs: 60, Bitrate: 20000},
+		{Complexity: 0, FrameMs: 60, Bitrate: 18000}, {Complexity: 0, FrameMs: 60, Bitrate: 19000}, {Complexity: 0, FrameMs: 60, Bitrate: 20000},
 	} {
 		o.Library = recorder.LibGopus
 		if o.Bitrate == 0 {
@@ -44,7 +44,7 @@ func candidates(only string) []candidate {
 			{Complexity: 0, FrameMs: 40},
 			{Complexity: 0, FrameMs: 60}, {Complexity: 1, FrameMs: 60}, {Complexity: 2, FrameMs: 60}, {Complexity: 3, FrameMs: 60},
 			{Complexity: 0, FrameMs: 60, Bitrate: 12000},
-			{Complexity: 0, FrameMs: 60, Bitrate: 18000}, {Complexity: 0, FrameMs: 60, Bitrate: 20000}, {Complexity: 1, FrameMs: 60, Bitrate: 20000},
+			{Complexity: 0, FrameMs: 60, Bitrate: 18000}, {Complexity: 0, FrameMs: 60, Bitrate: 19000}, {Complexity: 0, FrameMs: 60, Bitrate: 20000}, {Complexity: 1, FrameMs: 60, Bitrate: 20000},
 		} {
 			o.Library = recorder.LibOpus
 			if o.Bitrate == 0 {
@@ -54,11 +54,10 @@ func candidates(only string) []candidate {
 		}
 	}
 	all = append(all, lame(8), lame(16))
-	if only == "" {
-		return all
-	}
 	fams := strings.Split(only, ",")
-	return slices.DeleteFunc(all, func(c candidate) bool { return !slices.Contains(fams, c.family) })
+	return slices.DeleteFunc(all, func(c candidate) bool {
+		return only != "" && !slices.Contains(fams, c.family) || !strings.Contains(c.name, match)
+	})
 }
 
 func libopusBuilt() bool {

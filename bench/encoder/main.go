@@ -30,15 +30,16 @@ type result struct {
 
 func main() {
 	only := flag.String("only", "", "comma-separated families to measure (g711, gopus, libopus, lame); empty = all in this build")
+	match := flag.String("match", "", "measure only candidates whose name contains this")
 	header := flag.Bool("header", true, "print the table header and the G.711 original's WER")
 	flag.Parse()
-	if err := run(*only, *header); err != nil {
+	if err := run(*only, *match, *header); err != nil {
 		fmt.Fprintln(os.Stderr, "encoder:", err)
 		os.Exit(1)
 	}
 }
 
-func run(only string, header bool) error {
+func run(only, match string, header bool) error {
 	dir, err := os.MkdirTemp("", "bench-encoder")
 	if err != nil {
 		return err
@@ -72,7 +73,7 @@ func run(only string, header bool) error {
 	// not disturbed by the recognizer, then recognise two at a time.
 	var rows []result
 	var decoded [][]int16
-	for _, c := range candidates(only) {
+	for _, c := range candidates(only, match) {
 		r, dec, err := measure(c, voice, speech)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)

@@ -16,12 +16,11 @@ import (
 
 // Archive settings: Opus, 8 kHz, two uncoupled mono streams (Ogg channel
 // mapping family 1) so that each party keeps a channel of its own — a
-// coupled stereo stream at this rate collapses towards mono — 8 kbit/s
-// each. That is about 7 MB per recorded hour including the container, inside
-// the 7.5 MB target; docs/recorder.md "Archive encoder" has the measurements
-// behind the choice of library, complexity and frame length.
+// coupled stereo stream at this rate collapses towards mono. DefaultEncode
+// (archive_gopus_default.go, archive_libopus.go) picks the library, bitrate,
+// frame length and complexity; docs/benchmarks.md "Archive encoder" has the
+// measurements behind them.
 const (
-	ArchiveBitrate = 16000
 	// archivePreSkip is the decoder delay to drop, at 48 kHz (RFC 7845's
 	// recommended 3.25 ms plus SILK's look-ahead at 8 kHz).
 	archivePreSkip = 312

@@ -8,8 +8,8 @@ import (
 	"callrec/internal/media"
 )
 
-// gopusEncoder is the pure-Go Opus encoder: no C toolchain needed, about
-// three times the CPU of libopus at equal settings (bench/encoder.sh).
+// gopusEncoder is the pure-Go Opus encoder: no C toolchain needed; as fast
+// as Debian's libopus at 20 ms frames, slower at 60 ms (bench/encoder.sh).
 type gopusEncoder struct{ e *gopus.MultistreamEncoder }
 
 func newGopusEncoder(opt EncodeOptions) (packetEncoder, error) {

@@ -20,9 +20,11 @@ import (
 	"callrec/internal/media"
 )
 
-// DefaultEncode is what the recorder uses: libopus, the build that keeps
-// pace with the recorder (docs/recorder.md "Archive encoder").
-var DefaultEncode = EncodeOptions{Library: LibOpus, Bitrate: ArchiveBitrate, Complexity: 5, FrameMs: 20}
+// DefaultEncode is what the recorder uses: libopus in 60 ms frames at
+// complexity 0 and 10 kbit/s a channel, the cheapest setting measured at the
+// quality of gopus complexity 5 (README "Archive encoder"); libopus pays per
+// packet, so 60 ms frames matter more to it than to gopus.
+var DefaultEncode = EncodeOptions{Library: LibOpus, Bitrate: 20000, Complexity: 0, FrameMs: 60}
 
 // libopusEncoder is libopus's multistream encoder. No Go binding offers
 // the multistream API (hraban/opus lists it as a non-goal), and four C
