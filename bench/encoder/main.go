@@ -1,136 +1,141 @@
 // Command encoder measures archive encoder candidates on this machine:
-// bitrate (MB per stereo hour), CPU (seconds per channel-hour, one
-// thread) and a quality proxy (log-spectral distance between the input
-// and the decoded output over the 300–3400 Hz speech band, lower is better)
-// on a synthetic voiced signal. bench/encoder.sh runs it.
+// size (MB per stereo hour) and CPU (seconds per channel-hour, one thread),
+// each on the synthetic voiced signal and on the speech, and speech quality
+// two ways — log-spectral distance (LSD, 300–3400 Hz,
+// lower is better) on a synthetic voiced signal, and the word error rate
+// (WER) of a speech recognizer (pocketsphinx) on espeak-ng speech sent
+// through G.711, decoded after each candidate, next to the WER of the
+// G.711 original. Pure-Go candidates run in the default build; libopus
+// ones need -tags libopus. bench/encoder.sh runs both builds.
 package main
 
 import (
-	"bytes"
-	"encoding/binary"
+	"flag"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"syscall"
-
-	"callrec/internal/recorder"
+	"strings"
+	"sync"
 )
 
-const rate = 8000
+const voicedSeconds = 120
 
-// voiced makes speech-like audio: a glottal pulse train whose pitch glides
-// between 100 and 240 Hz, shaped by two moving formants, with pauses.
-func voiced(seconds int, seed uint64) []int16 {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	out := make([]int16, seconds*rate)
-	var phase, f1, f2 float64
-	y1, y2, z1, z2 := 0.0, 0.0, 0.0, 0.0
-	for i := range out {
-		t := float64(i) / rate
-		pitch := 170 + 70*math.Sin(2*math.Pi*0.7*t)
-		f1 = 500 + 300*math.Sin(2*math.Pi*1.3*t)
-		f2 = 1500 + 700*math.Sin(2*math.Pi*0.9*t+1)
-		phase += pitch / rate
-		x := 0.0
-		if phase >= 1 {
-			phase--
-			x = 1
+// result is one candidate's row.
+type result struct {
+	name                 string
+	mbPerHour, mbSpeech  float64
+	cpuVoiced, cpuSpeech float64 // CPU-s per channel-hour
+	lsd, wer             float64
+	lag                  int // decoded output's delay, samples
+}
+
+func main() {
+	only := flag.String("only", "", "comma-separated families to measure (g711, gopus, libopus, lame); empty = all in this build")
+	match := flag.String("match", "", "measure only candidates whose name contains this")
+	header := flag.Bool("header", true, "print the table header and the G.711 original's WER")
+	flag.Parse()
+	if err := run(*only, *match, *header); err != nil {
+		fmt.Fprintln(os.Stderr, "encoder:", err)
+		os.Exit(1)
+	}
+}
+
+func run(only, match string, header bool) error {
+	dir, err := os.MkdirTemp("", "bench-encoder")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	left, right := sentences()
+	sl, err := speak(dir, left)
+	if err != nil {
+		return err
+	}
+	sr, err := speak(dir, right)
+	if err != nil {
+		return err
+	}
+	rec, err := newRecognizer(dir, append(append([]string{}, left...), right...))
+	if err != nil {
+		return err
+	}
+	ref := [2][]string{words(strings.Join(left, " ")), words(strings.Join(right, " "))}
+	speech := interleave(sl, sr)
+	voice := interleave(voiced(voicedSeconds, 1), voiced(voicedSeconds, 2))
+
+	base, err := werOf(rec, speech, ref)
+	if err != nil {
+		return err
+	}
+	if header {
+		fmt.Printf("%-38s %10s %8s %10s %8s %7s %6s %8s %4s\n", "candidate", "MB/st-hour", "(speech)", "CPU-s/ch-h", "(speech)", "LSD dB", "WER %", "WER orig", "lag")
+	}
+	// Encode every candidate first, one at a time, so the CPU figures are
+	// not disturbed by the recognizer, then recognise two at a time.
+	var rows []result
+	var decoded [][]int16
+	for _, c := range candidates(only, match) {
+		r, dec, err := measure(c, voice, speech)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
 		}
-		x += 0.02 * rng.NormFloat64()
-		r := 0.97
-		a1, a2 := 2*r*math.Cos(2*math.Pi*f1/rate), -r*r
-		y := x + a1*y1 + a2*y2
-		y2, y1 = y1, y
-		b1 := 2 * r * math.Cos(2*math.Pi*f2/rate)
-		z := y + b1*z1 - r*r*z2
-		z2, z1 = z1, z
-		gate := 1.0
-		if math.Mod(t, 3) > 2.2 {
-			gate = 0.01
+		rows = append(rows, r)
+		decoded = append(decoded, dec)
+	}
+	errs := make([]error, len(rows))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i := range rows {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			rows[i].wer, errs[i] = werOf(rec, decoded[i], ref)
+		}()
+	}
+	wg.Wait()
+	for i, r := range rows {
+		if errs[i] != nil {
+			return fmt.Errorf("%s: %w", r.name, errs[i])
 		}
-		out[i] = int16(max(min(z*gate*150, 32767), -32768))
+		fmt.Printf("%-38s %10.2f %8.2f %10.1f %8.1f %7.2f %6.1f %8.1f %4d\n", r.name, r.mbPerHour, r.mbSpeech, r.cpuVoiced, r.cpuSpeech, r.lsd, r.wer, base, r.lag)
+	}
+	return nil
+}
+
+// werOf is the word error rate, in percent, of the recognizer on stereo
+// audio against each channel's reference.
+func werOf(rec *recognizer, stereo []int16, ref [2][]string) (float64, error) {
+	errs, n := 0, 0
+	for ch := range 2 {
+		hyp, err := rec.transcribe(channel(stereo, ch))
+		if err != nil {
+			return 0, err
+		}
+		errs += editDistance(ref[ch], words(hyp))
+		n += len(ref[ch])
+	}
+	return 100 * float64(errs) / float64(n), nil
+}
+
+func interleave(l, r []int16) []int16 {
+	n := max(len(l), len(r))
+	out := make([]int16, 2*n)
+	for i := range n {
+		if i < len(l) {
+			out[2*i] = l[i]
+		}
+		if i < len(r) {
+			out[2*i+1] = r[i]
+		}
 	}
 	return out
 }
 
-func cpu() float64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
-}
-
-// lsd is the mean log-spectral distance in dB over 20 ms frames, 300–3400 Hz.
-func lsd(a, b []int16) float64 {
-	const n = 160
-	var sum float64
-	frames := 0
-	for off := 0; off+n <= min(len(a), len(b)); off += n {
-		var d float64
-		bins := 0
-		ea, eb := 0.0, 0.0
-		for k := 6; k <= 68; k++ {
-			pa, pb := power(a[off:off+n], k), power(b[off:off+n], k)
-			ea += pa
-			eb += pb
-			d += math.Pow(10*math.Log10((pa+1)/(pb+1)), 2)
-			bins++
-		}
-		if ea < 1e6*float64(bins) {
-			continue // silence
-		}
-		sum += math.Sqrt(d / float64(bins))
-		frames++
+func channel(stereo []int16, ch int) []int16 {
+	out := make([]int16, len(stereo)/2)
+	for i := range out {
+		out[i] = stereo[2*i+ch]
 	}
-	return sum / float64(max(frames, 1))
-}
-
-func power(x []int16, k int) float64 {
-	var re, im float64
-	for i, v := range x {
-		w := 2 * math.Pi * float64(k*i) / float64(len(x))
-		re += float64(v) * math.Cos(w)
-		im -= float64(v) * math.Sin(w)
-	}
-	return (re*re + im*im) / float64(len(x))
-}
-
-func main() {
-	const seconds = 120
-	l, r := voiced(seconds, 1), voiced(seconds, 2)
-	pcm := make([]byte, 4*len(l))
-	for i := range l {
-		binary.LittleEndian.PutUint16(pcm[4*i:], uint16(l[i]))
-		binary.LittleEndian.PutUint16(pcm[4*i+2:], uint16(r[i]))
-	}
-	fmt.Printf("%-34s %10s %16s %14s %10s\n", "candidate", "MB/st-hour", "CPU-s/chan-hour", "chans/core", "LSD dB")
-	fmt.Printf("%-34s %10.1f %16.1f %14s %10.2f\n", "G.711 µ-law passthrough", 8000.0*2*3600/1e6, 0.5, "~7000", 0.0)
-	dir, _ := os.MkdirTemp("", "enc")
-	defer os.RemoveAll(dir)
-	for _, c := range []recorder.EncodeOptions{{Bitrate: 16000, Complexity: 0}, {Bitrate: 16000, Complexity: 5}, {Bitrate: 16000, Complexity: 10}, {Bitrate: 24000, Complexity: 5}} {
-		var out bytes.Buffer
-		c0 := cpu()
-		if err := recorder.EncodePCM(bytes.NewReader(pcm), &out, c); err != nil {
-			fmt.Println(err)
-			return
-		}
-		spent := cpu() - c0
-		size := out.Len()
-		p := filepath.Join(dir, "x.wav")
-		f, _ := os.Create(p)
-		if _, err := recorder.DecodeToWAV(bytes.NewReader(out.Bytes()), f); err != nil {
-			fmt.Println(err)
-			return
-		}
-		f.Close()
-		wav, _ := os.ReadFile(p)
-		dl := make([]int16, 0, len(l))
-		for i := 44; i+3 < len(wav); i += 4 {
-			dl = append(dl, int16(binary.LittleEndian.Uint16(wav[i:])))
-		}
-		perChanHour := spent / 2 / seconds * 3600
-		name := fmt.Sprintf("Opus 2x%d kbit/s, complexity %d", c.Bitrate/2000, c.Complexity)
-		fmt.Printf("%-34s %10.2f %16.1f %14.0f %10.2f\n", name, float64(size)/seconds*3600/1e6, perChanHour, 3600/perChanHour, lsd(l, dl))
-	}
+	return out
 }

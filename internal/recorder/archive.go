@@ -16,27 +16,74 @@ import (
 
 // Archive settings: Opus, 8 kHz, two uncoupled mono streams (Ogg channel
 // mapping family 1) so that each party keeps a channel of its own — a
-// coupled stereo stream at this rate collapses towards mono — 8 kbit/s
-// each, 20 ms frames. That is 7.2 MB per recorded hour plus about 0.1% container overhead,
-// inside the 8 MB target; README "Recorder (SIPREC)" has the measurements
-// behind the choice.
+// coupled stereo stream at this rate collapses towards mono. DefaultEncode
+// (archive_gopus_default.go, archive_libopus.go) picks the library, bitrate,
+// frame length and complexity; docs/benchmarks.md "Archive encoder" has the
+// measurements behind them.
 const (
-	ArchiveBitrate    = 16000
-	archiveFrame      = media.Rate / 50 // 20 ms
-	oggPacketsPerPage = 50              // one page a second keeps overhead near 0.1%
 	// archivePreSkip is the decoder delay to drop, at 48 kHz (RFC 7845's
 	// recommended 3.25 ms plus SILK's look-ahead at 8 kHz).
 	archivePreSkip = 312
 )
 
+// Opus implementations the archive can be encoded with. Both write the same
+// bitstream into the same Ogg container and DecodeToWAV reads either.
+const (
+	// LibGopus is the pure-Go encoder (github.com/thesyncim/gopus), always built.
+	LibGopus = "gopus"
+	// LibOpus is the C libopus through cgo, built only with -tags libopus.
+	LibOpus = "libopus"
+)
+
+// ErrLibraryNotBuilt is returned for an encoder this binary was built without.
+var ErrLibraryNotBuilt = errors.New("recorder: opus library not in this build")
+
 // EncodeOptions tune the archive encoder (benchmarks vary them).
 type EncodeOptions struct {
+	// Library is LibGopus or LibOpus; empty means LibGopus.
+	Library string
+	// Bitrate is for both channels together, in bit/s.
 	Bitrate    int
 	Complexity int
+	// FrameMs is the Opus frame length: 20, 40 or 60 ms; 0 means 20.
+	// Longer frames cost less CPU and fewer header bytes per second.
+	FrameMs int
 }
 
-// DefaultEncode is what the recorder uses.
-var DefaultEncode = EncodeOptions{Bitrate: ArchiveBitrate, Complexity: 5}
+// packetEncoder turns one frame of interleaved stereo 8 kHz samples into one
+// multistream Opus packet of two uncoupled mono streams.
+type packetEncoder interface {
+	encode(pcm []int16, packet []byte) (int, error)
+	close()
+}
+
+func (o EncodeOptions) frameMs() int {
+	if o.FrameMs == 0 {
+		return 20
+	}
+	return o.FrameMs
+}
+
+func newPacketEncoder(opt EncodeOptions) (packetEncoder, error) {
+	switch opt.frameMs() {
+	case 20, 40, 60:
+	default:
+		return nil, fmt.Errorf("recorder: opus frame of %d ms: want 20, 40 or 60", opt.FrameMs)
+	}
+	if opt.Complexity < 0 || opt.Complexity > 10 {
+		return nil, fmt.Errorf("recorder: opus complexity %d: want 0..10", opt.Complexity)
+	}
+	if opt.Bitrate < 2*6000 || opt.Bitrate > 2*64000 {
+		return nil, fmt.Errorf("recorder: opus bitrate %d: want 12000..128000 for both channels", opt.Bitrate)
+	}
+	switch opt.Library {
+	case LibGopus, "":
+		return newGopusEncoder(opt)
+	case LibOpus:
+		return newLibopusEncoder(opt)
+	}
+	return nil, fmt.Errorf("recorder: opus library %q: want %q or %q", opt.Library, LibGopus, LibOpus)
+}
 
 // EncodeWAV compresses a stereo 8 kHz WAV file (as renderMix writes) to Ogg Opus.
 func EncodeWAV(wavPath, outPath string, opt EncodeOptions) error {
@@ -74,20 +121,17 @@ func encodeWAV(wavPath, outPath string, opt EncodeOptions, wrap func(io.Reader) 
 // EncodePCM reads interleaved stereo 16-bit little-endian 8 kHz PCM and
 // writes Ogg Opus.
 func EncodePCM(r io.Reader, w io.Writer, opt EncodeOptions) error {
-	enc, err := gopus.NewMultistreamEncoder(media.Rate, 2, 2, 0, []byte{0, 1}, gopus.ApplicationVoIP)
+	enc, err := newPacketEncoder(opt)
 	if err != nil {
-		return fmt.Errorf("recorder: opus encoder: %w", err)
+		return err
 	}
-	if err := enc.SetBitrate(opt.Bitrate); err != nil {
-		return fmt.Errorf("recorder: opus bitrate: %w", err)
-	}
-	if err := enc.SetComplexity(opt.Complexity); err != nil {
-		return fmt.Errorf("recorder: opus complexity: %w", err)
-	}
-	ow := newOggWriter(w, 2, archivePreSkip)
-	raw := make([]byte, archiveFrame*4)
-	pcm := make([]int16, archiveFrame*2)
-	packet := make([]byte, 1500)
+	defer enc.close()
+	frame := media.Rate * opt.frameMs() / 1000
+	// About one Ogg page a second keeps the overhead near 0.1%.
+	ow := newOggWriter(w, 2, archivePreSkip, 1000/opt.frameMs())
+	raw := make([]byte, frame*4)
+	pcm := make([]int16, frame*2)
+	packet := make([]byte, 4000)
 	for {
 		n, err := io.ReadFull(r, raw)
 		if errors.Is(err, io.EOF) {
@@ -100,11 +144,11 @@ func EncodePCM(r io.Reader, w io.Writer, opt EncodeOptions) error {
 		for i := range pcm {
 			pcm[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
 		}
-		k, encErr := enc.EncodeInt16(pcm, packet)
+		k, encErr := enc.encode(pcm, packet)
 		if encErr != nil {
 			return fmt.Errorf("recorder: opus encode: %w", encErr)
 		}
-		if err := ow.packet(packet[:k], 960); err != nil {
+		if err := ow.packet(packet[:k], 48*opt.frameMs()); err != nil {
 			return err
 		}
 		if n < len(raw) {
@@ -125,11 +169,12 @@ type oggWriter struct {
 	lacing  []byte
 	data    []byte
 	packets int
+	perPage int
 	err     error
 }
 
-func newOggWriter(w io.Writer, channels byte, preSkip uint16) *oggWriter {
-	o := &oggWriter{w: w, serial: 0x43524543}
+func newOggWriter(w io.Writer, channels byte, preSkip uint16, packetsPerPage int) *oggWriter {
+	o := &oggWriter{w: w, serial: 0x43524543, perPage: packetsPerPage}
 	head := make([]byte, 19, 21+channels)
 	copy(head, "OpusHead")
 	head[8], head[9] = 1, channels
@@ -217,7 +262,7 @@ func (o *oggWriter) packet(p []byte, samples48k int) error {
 	o.data = append(o.data, p...)
 	o.granule += uint64(samples48k)
 	o.packets++
-	if o.packets >= oggPacketsPerPage {
+	if o.packets >= o.perPage {
 		o.flush(0)
 	}
 	return o.err
