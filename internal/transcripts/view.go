@@ -22,6 +22,9 @@ const (
 	StatusNoLicense     = "no_license"
 	StatusNotConfigured = "engine_not_configured"
 	StatusNotStored     = "not_stored"
+	// StatusNotQueued: a licensed user's stored call without a job (stored
+	// before the license was given); a re-run transcribes it.
+	StatusNotQueued = "not_queued"
 )
 
 // WordView is one word with its times from the start of the call.
@@ -114,7 +117,10 @@ func (s *Service) absentStatus(ctx context.Context, c store.Call) string {
 	if lt, err := s.licenseType(ctx, c); err != nil || lt == "" {
 		return StatusNoLicense
 	}
-	return StatusNotConfigured // licensed and stored, never queued: the engine was off when re-run was last asked
+	if _, err := s.engine(ctx); errors.Is(err, ErrNotConfigured) {
+		return StatusNotConfigured
+	}
+	return StatusNotQueued
 }
 
 func fillTranscript(v *View, t store.Transcript, lines []store.TranscriptLine) {
