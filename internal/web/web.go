@@ -109,7 +109,7 @@ func Build(d Deps) *Server {
 	if d.Brand == nil && d.DB != nil {
 		d.Brand = brand.New(d.DB, nil)
 	}
-	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls}
+	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls, Transcripts: evalTranscripts{d.DB}}
 	speech := speechAnalytics(d, calls)
 	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
