@@ -19,6 +19,7 @@ import (
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
 	"callrec/internal/sso"
+	"callrec/internal/transcripts"
 )
 
 // Handler serves the API.
@@ -40,6 +41,8 @@ type Handler struct {
 	Guard *recovery.Guard
 	// SSO manages SAML identity providers (nil: the routes are absent).
 	SSO *sso.Service
+	// Transcripts is speech analytics (nil: the routes are absent).
+	Transcripts *transcripts.Service
 
 	routes []Route // as registered
 }
@@ -115,6 +118,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerWorkspace(mux)
 	h.registerLive(mux)
 	h.registerEvaluations(mux)
+	h.registerTranscripts(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)
 	})

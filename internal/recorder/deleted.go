@@ -43,15 +43,20 @@ func recordAudio(ctx context.Context, db *store.DB, c store.Call, key, sum strin
 		if errors.Is(err, store.ErrNotFound) {
 			return errCallDeleted
 		}
-		if err != nil || owner == "" {
+		if err != nil {
 			return err
 		}
-		if err := tx.CompleteEncodeJob(ctx, c.TenantID, c.ID, owner); errors.Is(err, store.ErrNotFound) {
-			return errLeaseLost
-		} else if err != nil {
-			return err
+		if owner != "" {
+			if err := tx.CompleteEncodeJob(ctx, c.TenantID, c.ID, owner); errors.Is(err, store.ErrNotFound) {
+				return errLeaseLost
+			} else if err != nil {
+				return err
+			}
 		}
-		return nil
+		// Speech analytics: the job is queued with the stored audio, so no
+		// stored call of a licensed user goes without its transcript.
+		_, err = tx.QueueTranscriptIfLicensed(ctx, c.TenantID, c.ID)
+		return err
 	})
 }
 

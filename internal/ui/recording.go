@@ -68,6 +68,9 @@ type recordingView struct {
 	DirLabel       string
 	ElapsedMS      int64      // a live call's duration so far
 	Eval           *evalPanel // evaluations beside the player (nil: not for this role)
+	// Transcript is the call's transcript or why there is none (nil: no
+	// speech analytics on this node).
+	Transcript *transcriptView
 }
 
 func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -122,6 +125,9 @@ func (h *Handler) showRecordingWith(w http.ResponseWriter, r *http.Request, p *p
 	}
 	v.Parts, v.Streams, v.Changes = siprecRows(d)
 	if v.Eval, err = h.evalPanel(r, p, d, posted); err != nil {
+		return err
+	}
+	if v.Transcript, err = h.transcript(r, p, d); err != nil {
 		return err
 	}
 	title := v.From + " → " + v.To
@@ -231,6 +237,8 @@ func doneMessage(r *http.Request) string {
 		return "Note deleted."
 	case "confidential":
 		return "The call is marked confidential: only people allowed to see confidential calls can find it."
+	case "transcript":
+		return "The call is queued to be transcribed again; the transcript below is replaced when the new one is ready."
 	case "unconfidential":
 		return "The call is no longer confidential."
 	case "deleted":
