@@ -61,7 +61,7 @@ func NewSphinx(cfg SphinxConfig) (Engine, error) {
 func (s *sphinx) Name() string { return "pocketsphinx" }
 
 func (s *sphinx) load() (*C.ps_decoder_t, error) {
-	dir := s.cfg.modelDir()
+	dir := s.cfg.Dir()
 	hmm := C.CString(filepath.Join(dir, "en-us"))
 	lm := C.CString(filepath.Join(dir, "en-us.lm.bin"))
 	dict := C.CString(filepath.Join(dir, "cmudict-en-us.dict"))

@@ -11,7 +11,8 @@ type SphinxConfig struct {
 	ModelDir string
 }
 
-func (c SphinxConfig) modelDir() string {
+// Dir is the model directory in use.
+func (c SphinxConfig) Dir() string {
 	if c.ModelDir == "" {
 		return DefaultSphinxModel
 	}
