@@ -114,7 +114,7 @@ func Build(d Deps) *Server {
 		Guard: guard, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
 	rest.Register(mux)
 	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO}
+		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
 	portal.Register(mux)
 
 	if sc, err := scim.New(d.Accounts, d.Log, d.PublicURL); err != nil {
