@@ -81,3 +81,29 @@ func TestCallPageTranscript(t *testing.T) {
 		}
 	})
 }
+
+// TestSpeechSettingsPage: the provider chooses the engine; the key is
+// stored sealed and never shown back; a tenant admin cannot open the page.
+func TestSpeechSettingsPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		if p := e.signedInAdmin().get("/admin/provider/speech"); p.status != http.StatusForbidden {
+			t.Errorf("tenant admin opens the speech settings: %d", p.status)
+		}
+		pb := e.signedInProvider()
+		mustContain(t, pb.get("/admin/provider/speech"), "Engine not configured")
+		bad := pb.post("/admin/provider/speech", "/admin/provider/speech", url.Values{"engine": {"openai"}, "url": {"ftp://x"}, "model": {""}, "key": {"sk-page-secret"}})
+		if bad.status != http.StatusBadRequest || strings.Contains(bad.body, "sk-page-secret") {
+			t.Errorf("bad settings: %d, key echoed %v", bad.status, strings.Contains(bad.body, "sk-page-secret"))
+		}
+		ok := pb.post("/admin/provider/speech", "/admin/provider/speech", url.Values{"engine": {"openai"}, "url": {"http://127.0.0.1:9"}, "model": {"whisper-1"}, "key": {"sk-page-secret"}})
+		if ok.status != http.StatusSeeOther {
+			t.Fatalf("save: %d\n%s", ok.status, ok.body)
+		}
+		p := pb.get("/admin/provider/speech")
+		mustContain(t, p, "Transcribing with openai", "A key is stored")
+		if strings.Contains(p.body, "sk-page-secret") {
+			t.Error("the page shows the key")
+		}
+	})
+}
