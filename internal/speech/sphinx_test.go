@@ -3,11 +3,17 @@
 package speech
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"io"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"callrec/internal/recorder"
 )
 
 func newSphinx(t *testing.T) Engine {
@@ -85,38 +91,78 @@ var accuracySentences = []string{
 }
 
 // TestSphinxAccuracy measures word error rate and CPU time per audio
-// second over accuracySentences: go test -tags pocketsphinx -run SphinxAccuracy -v ./internal/speech/
+// second over accuracySentences, read by two espeak-ng voices, through
+// G.711 alone and then also through the recording archive (Opus at 8 kbit/s
+// per channel), as the worker hears it:
+// go test -tags pocketsphinx -run SphinxAccuracy -v ./internal/speech/
 func TestSphinxAccuracy(t *testing.T) {
 	eng := newSphinx(t)
-	var errs, refWords int
-	var audio time.Duration
-	var cpu time.Duration
-	for _, voice := range []struct{ name, pitch string }{{"en-us", "50"}, {"en-gb", "30"}} {
-		for _, s := range accuracySentences {
-			pcm := telephoneSpeech(t, s, voice.name, voice.pitch)
-			before := cpuTime()
-			words, err := eng.Transcribe(context.Background(), pcm, Rate)
-			if err != nil {
-				t.Fatal(err)
+	for _, path := range []struct {
+		name string
+		via  func([]int16) []int16
+	}{{"G.711", func(p []int16) []int16 { return p }}, {"G.711 + Opus archive", throughArchive(t)}} {
+		var errs, refWords int
+		var audio, cpu time.Duration
+		for _, voice := range []struct{ name, pitch string }{{"en-us", "50"}, {"en-gb", "30"}} {
+			for _, s := range accuracySentences {
+				pcm := path.via(telephoneSpeech(t, s, voice.name, voice.pitch))
+				before := cpuTime()
+				words, err := eng.Transcribe(context.Background(), pcm, Rate)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cpu += cpuTime() - before
+				audio += samplesToDuration(len(pcm), Rate)
+				var hyp []string
+				for _, w := range words {
+					hyp = append(hyp, strings.ToLower(w.Text))
+				}
+				ref := strings.Fields(s)
+				e := editDistance(ref, hyp)
+				errs += e
+				refWords += len(ref)
+				t.Logf("%s %s %d/%d  ref: %s\n                hyp: %s", path.name, voice.name, e, len(ref), s, strings.Join(hyp, " "))
 			}
-			cpu += cpuTime() - before
-			audio += samplesToDuration(len(pcm), Rate)
-			var hyp []string
-			for _, w := range words {
-				hyp = append(hyp, strings.ToLower(w.Text))
-			}
-			ref := strings.Fields(s)
-			e := editDistance(ref, hyp)
-			errs += e
-			refWords += len(ref)
-			t.Logf("%s %d/%d  ref: %s\n                hyp: %s", voice.name, e, len(ref), s, strings.Join(hyp, " "))
+		}
+		wer := float64(errs) / float64(refWords)
+		t.Logf("pocketsphinx on espeak-ng speech through %s: WER %.1f%% (%d errors / %d words), %.3f CPU-s per audio-second (%.1f s audio)",
+			path.name, 100*wer, errs, refWords, cpu.Seconds()/audio.Seconds(), audio.Seconds())
+		if wer > 0.85 {
+			t.Errorf("WER %.2f: the model or the audio path is broken", wer)
 		}
 	}
-	wer := float64(errs) / float64(refWords)
-	t.Logf("pocketsphinx on espeak-ng speech through G.711: WER %.1f%% (%d errors / %d words), %.3f CPU-s per audio-second (%.1f s audio)",
-		100*wer, errs, refWords, cpu.Seconds()/audio.Seconds(), audio.Seconds())
-	if wer > 0.85 {
-		t.Errorf("WER %.2f: the model or the audio path is broken", wer)
+}
+
+// throughArchive encodes mono audio as the recorder archives a call (both
+// channels) and decodes it back, as the worker reads it.
+func throughArchive(t *testing.T) func([]int16) []int16 {
+	return func(pcm []int16) []int16 {
+		var stereo bytes.Buffer
+		for _, s := range pcm {
+			_ = binary.Write(&stereo, binary.LittleEndian, [2]int16{s, s})
+		}
+		var opus bytes.Buffer
+		if err := recorder.EncodePCM(&stereo, &opus, recorder.DefaultEncode); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.CreateTemp(t.TempDir(), "*.wav")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		n, err := recorder.DecodeToWAV(&opus, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Seek(44, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		out := make([]int16, 2*n)
+		if err := binary.Read(f, binary.LittleEndian, out); err != nil {
+			t.Fatal(err)
+		}
+		left, _ := SplitStereo(out)
+		return left
 	}
 }
 
