@@ -7,8 +7,10 @@
   var card = document.getElementById("transcript");
   if (!card) { return; }
 
+  // A call just stored (or still being stored) is polled too: its job
+  // appears when the recording lands.
   var status = card.dataset.status;
-  if (status === "queued" || status === "running") {
+  if (status === "queued" || status === "running" || status === "not_stored") {
     var progress = document.getElementById("tr-progress");
     var poll = function () {
       fetch(card.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -16,7 +18,8 @@
         .then(function (t) {
           if (!t) { return; }
           if (t.status === "done" || t.status === "failed") { window.location.reload(); return; }
-          if (progress) { progress.textContent = t.status === "engine_not_configured" ? "Engine not configured." : "Transcribing… " + t.progress + "%"; }
+          if (progress && (t.status === "queued" || t.status === "running")) { progress.textContent = "Transcribing… " + t.progress + "%"; }
+          if (t.status !== status && t.status !== "queued" && t.status !== "running") { window.location.reload(); return; }
           window.setTimeout(poll, 3000);
         })
         .catch(function () { window.setTimeout(poll, 10000); });
