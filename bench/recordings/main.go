@@ -99,7 +99,9 @@ type seeded struct {
 
 // seed makes a tenant with users in groups and calls spread over a year,
 // newest on the last day, inserted 500 rows a statement and 20 statements
-// a transaction.
+// a transaction. The calls of the first fifth of the users (those with a
+// speech analytics license) get a transcript of 40–160 words drawn from a
+// call-centre vocabulary.
 func seed(ctx context.Context, db *store.DB, clock func() time.Time, n, nUsers int) (seeded, error) {
 	start := time.Now()
 	acc := account.New(db, clock)
@@ -134,12 +136,13 @@ func seed(ctx context.Context, db *store.DB, clock func() time.Time, n, nUsers i
 	now := clock()
 	const perStmt, perTx = 500, 20
 	batch := make([]store.Call, 0, perStmt*perTx)
+	var transcripts []store.Transcript
 	for i := range n {
 		started := now.Add(-time.Duration(rng.Int64N(int64(365 * 24 * time.Hour))))
 		dur := rng.Int64N(900_000) + 5_000
 		ended := started.Add(time.Duration(dur) * time.Millisecond)
 		exp := started.AddDate(0, 0, 90)
-		state := store.CallCompleted
+		state, user := store.CallCompleted, rng.IntN(len(s.users))
 		switch r := rng.IntN(100); {
 		case r == 0:
 			state = store.CallFailed
@@ -149,13 +152,23 @@ func seed(ctx context.Context, db *store.DB, clock func() time.Time, n, nUsers i
 		batch = append(batch, store.Call{ID: account.NewID(), TenantID: tn.ID, State: state,
 			Direction: []string{"inbound", "outbound", "internal"}[rng.IntN(3)], StartedAt: started, EndedAt: &ended,
 			DurationMS: dur, SizeBytes: dur * 3, BlobKey: fmt.Sprintf("calls/%d", i), Recorded: true, Confidential: rng.IntN(50) == 0,
-			ExpiresAt: &exp, RecordedUserID: s.users[rng.IntN(len(s.users))],
+			ExpiresAt: &exp, RecordedUserID: s.users[user],
 			Caller: fmt.Sprintf("+1555%07d", rng.IntN(10_000_000)), Callee: fmt.Sprintf("%d", 2000+rng.IntN(nUsers)),
 			CreatedAt: started, UpdatedAt: ended})
+		if user < len(s.users)/5 {
+			c := batch[len(batch)-1]
+			transcripts = append(transcripts, store.Transcript{CallID: c.ID, TenantID: tn.ID, Engine: "pocketsphinx",
+				LicenseType: "basic", Body: speech(rng), CreatedAt: ended})
+		}
 		if len(batch) == cap(batch) || i == n-1 {
 			err := db.InTx(ctx, func(tx store.Q) error {
 				for chunk := range slices.Chunk(batch, perStmt) {
 					if err := tx.BulkInsertCalls(ctx, chunk); err != nil {
+						return err
+					}
+				}
+				for chunk := range slices.Chunk(transcripts, 100) {
+					if err := tx.BulkInsertTranscripts(ctx, chunk); err != nil {
 						return err
 					}
 				}
@@ -164,7 +177,7 @@ func seed(ctx context.Context, db *store.DB, clock func() time.Time, n, nUsers i
 			if err != nil {
 				return s, err
 			}
-			batch = batch[:0]
+			batch, transcripts = batch[:0], transcripts[:0]
 		}
 		if (i+1)%100_000 == 0 {
 			fmt.Fprintf(os.Stderr, "  %d calls\n", i+1)
@@ -253,6 +266,15 @@ func measure(ctx context.Context, db *store.DB, s seeded, now time.Time, runs in
 		{"text of 2 chars, last 30 days", func() store.RecordingFilter {
 			return store.RecordingFilter{From: ago(30 * day), Text: fmt.Sprintf("%02d", rng.IntN(100))}
 		}},
+		{"text (transcript word), last 30 days", func() store.RecordingFilter {
+			return store.RecordingFilter{From: ago(30 * day), Text: rareWords[rng.IntN(len(rareWords))]}
+		}},
+		{"text (transcript word), all time", func() store.RecordingFilter {
+			return store.RecordingFilter{Text: rareWords[rng.IntN(len(rareWords))]}
+		}},
+		{"text (transcript phrase), last 30 days", func() store.RecordingFilter {
+			return store.RecordingFilter{From: ago(30 * day), Text: "cancel my " + rareWords[rng.IntN(len(rareWords))]}
+		}},
 		{"text matching nothing, last 30 days", func() store.RecordingFilter {
 			return store.RecordingFilter{From: ago(30 * day), Text: "zq" + strings.Repeat("x", 1+rng.IntN(4))}
 		}},
@@ -286,4 +308,30 @@ func measure(ctx context.Context, db *store.DB, s seeded, now time.Time, runs in
 func pct(sorted []float64, p int) float64 {
 	i := (len(sorted)*p + 99) / 100
 	return sorted[max(0, min(len(sorted)-1, i-1))]
+}
+
+// commonWords make most of a seeded transcript; rareWords, each in about
+// one transcript of a hundred, are what a search looks for.
+var (
+	commonWords = strings.Fields(`hello thank you for calling how can i help today my account number is the invoice payment
+		please hold on a moment let me check that for you yes no okay right sure i see the order was shipped last week
+		delivery address phone number email card balance service internet connection problem issue again later call back
+		sorry about that we can do this now is there anything else have a nice day goodbye`)
+	rareWords = strings.Fields(`refund warranty cancellation subscription broadband router technician voucher complaint
+		mortgage insurance overdraft roaming upgrade discount contract engineer appointment password fraud`)
+)
+
+// speech is a seeded transcript: 40–160 words, mostly common, a rare one
+// in one of every hundred.
+func speech(rng *rand.Rand) string {
+	n := 40 + rng.IntN(121)
+	words := make([]string, n)
+	for i := range words {
+		if rng.IntN(100*n/60) == 0 {
+			words[i] = rareWords[rng.IntN(len(rareWords))]
+		} else {
+			words[i] = commonWords[rng.IntN(len(commonWords))]
+		}
+	}
+	return strings.Join(words, " ")
 }

@@ -18,6 +18,7 @@ import (
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
 	"callrec/internal/sso"
+	"callrec/internal/transcripts"
 )
 
 // Handler serves the API.
@@ -38,6 +39,8 @@ type Handler struct {
 	Guard *recovery.Guard
 	// SSO manages SAML identity providers (nil: the routes are absent).
 	SSO *sso.Service
+	// Transcripts is speech analytics (nil: the routes are absent).
+	Transcripts *transcripts.Service
 
 	routes []Route // as registered
 }
@@ -112,6 +115,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerBranding(mux)
 	h.registerWorkspace(mux)
 	h.registerLive(mux)
+	h.registerTranscripts(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)
 	})

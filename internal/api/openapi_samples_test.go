@@ -33,6 +33,7 @@ import (
 	"callrec/internal/secretbox"
 	"callrec/internal/store/storetest"
 	"callrec/internal/teams"
+	"callrec/internal/transcripts"
 )
 
 // The logo is sent as an image body, which kin-openapi reads as a file.
@@ -98,7 +99,8 @@ func newContract(t *testing.T, b storetest.Backend, doc *openapi3.T) *contract {
 	bus := events.NewLocal()
 	calls := &recordings.Service{DB: e.db, Accounts: e.accounts, Blobs: disk, Bus: bus, Log: log, Now: e.db.Now}
 	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log, Recordings: &recorder.Library{Blobs: disk},
-		Events: bus, Integrations: integ, Brand: brand.New(e.db, e.clock.Now), SSO: e.sso}).Register(mux)
+		Events: bus, Integrations: integ, Brand: brand.New(e.db, e.clock.Now), SSO: e.sso,
+		Transcripts: &transcripts.Service{DB: e.db, Accounts: e.accounts, Recordings: calls, Box: box, Bus: bus, Log: log, Now: e.db.Now}}).Register(mux)
 	srv.Config.Handler = (&principal.Resolver{Auth: e.auth, DB: e.db}).Middleware(mux)
 	e.srv = srv
 	return &contract{env: e, router: router, blobs: disk, msURL: ms.URL, integ: integ, seen: map[string][]int{},

@@ -330,6 +330,7 @@ func (k *contract) providerSamples() {
 	k.expect(req{c: prov, method: "PUT", path: "/api/v1/me/tenant", body: map[string]string{"tenant_id": ""}, want: 204})
 	k.expect(req{c: prov, method: "GET", path: "/api/v1/users", want: 400})
 	k.brandingSamples(prov)
+	k.speechSamples(prov)
 }
 
 // brandingSamples: the provider's brand, its refusals and its logo.
@@ -424,4 +425,32 @@ func (k *contract) samlSamples(prov *client) {
 	k.expect(req{c: prov, method: "PATCH", path: "/api/v1/provider/saml-idps/" + id, body: map[string]any{"enforces_mfa": true, "cert2": cert}, want: 200})
 	k.expect(req{c: prov, method: "POST", path: "/api/v1/provider/saml-idps", want: 400, body: map[string]any{"name": "No cert", "entity_id": "https://x.example"}})
 	k.expect(req{c: prov, method: "DELETE", path: "/api/v1/provider/saml-idps/" + id, want: 204})
+}
+
+// speechSamples: the provider chooses an engine; a licensed user's call
+// answers its transcript's state and is queued again; an unlicensed one's
+// re-run is refused.
+func (k *contract) speechSamples(prov *client) {
+	ctx := context.Background()
+	k.expect(req{c: prov, method: "GET", path: "/api/v1/provider/speech", want: 200})
+	k.expect(req{c: prov, method: "PUT", path: "/api/v1/provider/speech", body: map[string]any{"engine": "watson"}, want: 400, invalid: true})
+	k.expect(req{c: prov, method: "PUT", path: "/api/v1/provider/speech", want: 200,
+		body: map[string]any{"engine": "openai", "url": "http://127.0.0.1:9", "model": "whisper-1", "key": "sk-sample"}})
+	admin := k.signIn(k.users["A:admin"].Login, "")
+	k.expect(req{c: admin, method: "PUT", path: "/api/v1/provider/speech", body: map[string]any{"engine": ""}, want: 403})
+	self, advanced := k.users["A:user_self_view"], "advanced"
+	if _, err := k.accounts.UpdateUser(ctx, account.System, k.tenantA.ID, self.ID, account.UserInput{
+		Licenses: &[]string{"speech_analytics"}, SpeechAnalyticsType: &advanced}); err != nil {
+		k.t.Fatal(err)
+	}
+	w := &workspace{env: k.env, blobs: k.blobs}
+	licensed := w.call(k.tenantA.ID, self.ID, false, nil)
+	bare := w.call(k.tenantA.ID, k.users["A:user"].ID, false, nil)
+	k.expect(req{c: admin, method: "GET", path: "/api/v1/calls/" + licensed.ID + "/transcript", want: 200})
+	got := k.expect(req{c: admin, method: "POST", path: "/api/v1/calls/" + licensed.ID + "/transcript", want: 202})
+	if got.str("status") != "queued" || got.str("license_type") != "advanced" {
+		k.t.Errorf("re-run answer %v", got.body)
+	}
+	k.expect(req{c: admin, method: "POST", path: "/api/v1/calls/" + bare.ID + "/transcript", want: 409})
+	k.expect(req{c: admin, method: "GET", path: "/api/v1/calls/" + bare.ID + "/transcript", want: 200})
 }

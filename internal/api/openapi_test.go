@@ -15,6 +15,7 @@ import (
 	"callrec/internal/api"
 	"callrec/internal/integration"
 	"callrec/internal/sso"
+	"callrec/internal/transcripts"
 )
 
 // specPath is the REST contract, relative to this package.
@@ -49,7 +50,7 @@ func loadSpec(t *testing.T) *openapi3.T {
 // Teams integration's routes exist only with an integration service, so
 // one (never called) is set.
 func registeredRoutes() []api.Route {
-	h := &api.Handler{Integrations: &integration.Service{}, SSO: &sso.Service{}}
+	h := &api.Handler{Integrations: &integration.Service{}, SSO: &sso.Service{}, Transcripts: &transcripts.Service{}}
 	h.Register(http.NewServeMux())
 	return h.Routes()
 }

@@ -148,7 +148,7 @@ func (a *app) handler() http.Handler {
 		SecureCookies: a.cfg.SecureCookies, PublicURL: a.cfg.PublicURL,
 		Recordings: a.recordings(), Events: a.eventBus(), Integrations: a.integrations(), Brand: a.brand,
 		SignInOrigins: a.signInOrigins(), Bot: a.botHandler(), PauseControl: a.pauseControl(), Live: a.live(),
-		Metrics: a.metrics, Guard: a.guard, InternalElsewhere: a.cfg.InternalAddr != "", MetricsElsewhere: a.cfg.MetricsAddr != ""})
+		Metrics: a.metrics, Guard: a.guard, InternalElsewhere: a.cfg.InternalAddr != "", MetricsElsewhere: a.cfg.MetricsAddr != "", Box: a.box})
 }
 
 // serveHTTP serves h on addr, within the production bounds, until ctx

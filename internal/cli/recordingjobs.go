@@ -7,6 +7,7 @@ import (
 	"callrec/internal/blob"
 	"callrec/internal/clock"
 	"callrec/internal/recordings"
+	"callrec/internal/transcripts"
 )
 
 // startRecordingJobs runs the worker's recordings jobs until ctx ends: the
@@ -45,7 +46,8 @@ func (a *app) startRecordingJobs(ctx context.Context) {
 			a.log.Error("recordings: auto-resume", "err", err)
 		}
 	})
-	a.log.Info("worker running retention (daily), deleted audio purge and pause auto-resume")
+	a.startTranscripts(ctx, svc, blobs)
+	a.log.Info("worker running retention (daily), deleted audio purge, pause auto-resume and transcription")
 }
 
 // runJob runs fn every interval until ctx ends, and first at once when
@@ -60,4 +62,18 @@ func (a *app) runJob(ctx context.Context, where string, every time.Duration, atS
 		}
 		clock.Every(ctx, every, turn)
 	}()
+}
+
+// startTranscripts runs the speech analytics queue: every couple of
+// seconds the worker transcribes the stored calls of licensed users that
+// are due, one at a time (an engine call takes a core).
+func (a *app) startTranscripts(ctx context.Context, calls *recordings.Service, blobs blob.Store) {
+	tr := &transcripts.Service{DB: a.db, Accounts: a.accounts, Recordings: calls, Blobs: blobs, Box: a.box, Bus: a.eventBus(),
+		Log: a.log, Node: a.cfg.Node}
+	tr.Register(a.metrics)
+	a.runJob(ctx, "worker transcripts", 2*time.Second, true, func() {
+		if err := tr.Drain(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("transcripts: queue", "err", err)
+		}
+	})
 }

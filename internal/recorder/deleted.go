@@ -47,6 +47,12 @@ func (r *Recorder) recordAudio(ctx context.Context, c store.Call, key, sum strin
 		if errors.Is(err, store.ErrNotFound) {
 			return errCallDeleted
 		}
+		if err != nil {
+			return err
+		}
+		// Speech analytics: the job is queued with the stored audio, so no
+		// stored call of a licensed user goes without its transcript.
+		_, err = tx.QueueTranscriptIfLicensed(ctx, c.TenantID, c.ID)
 		return err
 	})
 }

@@ -65,3 +65,26 @@ func (db *DB) Optimize(ctx context.Context) error {
 	}
 	return nil
 }
+
+// BulkInsertTranscripts stores many calls' transcript headers (no lines)
+// in one statement, for the recordings benchmark; the search triggers put
+// each into its call's search document.
+func (q Q) BulkInsertTranscripts(ctx context.Context, ts []Transcript) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO transcripts (call_id, tenant_id, engine, license_type, body, keywords, created_at) VALUES ")
+	args := make([]any, 0, len(ts)*7)
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, t.CallID, t.TenantID, t.Engine, t.LicenseType, t.Body, t.Keywords, t.CreatedAt)
+	}
+	if _, err := q.exec(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("store: bulk insert transcripts: %w", err)
+	}
+	return nil
+}

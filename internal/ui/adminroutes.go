@@ -26,6 +26,10 @@ func (h *Handler) registerAdmin(mux *http.ServeMux) {
 	h.route(mux, "GET /admin/provider/branding", provider, h.brandingPage)
 	h.route(mux, "POST /admin/provider/branding", access{perm: roles.TenantsManage, limit: brandFormBytes}, h.saveBranding)
 	h.route(mux, "POST /admin/provider/branding/reset", provider, h.resetBranding)
+	if h.Transcripts != nil {
+		h.route(mux, "GET /admin/provider/speech", provider, h.speechPage)
+		h.route(mux, "POST /admin/provider/speech", provider, h.saveSpeech)
+	}
 	h.route(mux, "GET /admin/roles", access{perm: roles.UsersManage}, h.rolesPage)
 
 	h.route(mux, "GET /admin/users", users, h.usersPage)

@@ -180,6 +180,8 @@ func adminFlash(key string) string {
 		return "The identity provider was saved."
 	case "idp_deleted":
 		return "The identity provider was deleted. Sessions it started stay until they end."
+	case "speech_saved":
+		return "The speech engine settings were saved. Queued calls are transcribed with them."
 	}
 	return brandFlash(key)
 }

@@ -66,6 +66,9 @@ type recordingView struct {
 	Changes        []changeRow
 	DirLabel       string
 	ElapsedMS      int64 // a live call's duration so far
+	// Transcript is the call's transcript or why there is none (nil: no
+	// speech analytics on this node).
+	Transcript *transcriptView
 }
 
 func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -113,6 +116,9 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 		v.NoteClock[n.ID] = clock(n.OffsetMS)
 	}
 	v.Parts, v.Streams, v.Changes = siprecRows(d)
+	if v.Transcript, err = h.transcript(r, p, d); err != nil {
+		return err
+	}
 	title := v.From + " → " + v.To
 	h.render(w, r, status, "recording", view{Title: "Call " + title, Nav: "recordings", Data: v, Error: msg, Flash: doneMessage(r)})
 	return nil
@@ -220,6 +226,8 @@ func doneMessage(r *http.Request) string {
 		return "Note deleted."
 	case "confidential":
 		return "The call is marked confidential: only people allowed to see confidential calls can find it."
+	case "transcript":
+		return "The call is queued to be transcribed again; the transcript below is replaced when the new one is ready."
 	case "unconfidential":
 		return "The call is no longer confidential."
 	case "deleted":

@@ -17,6 +17,7 @@ import (
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
 	"callrec/internal/sso"
+	"callrec/internal/transcripts"
 )
 
 // Handler serves the portal.
@@ -29,6 +30,7 @@ type Handler struct {
 	Integrations  *integration.Service // nil when no Microsoft app is configured
 	Brand         *brand.Service       // the provider's white label (nil: the built-in brand)
 	SSO           *sso.Service         // SAML single sign-on (nil: not offered)
+	Transcripts   *transcripts.Service // speech analytics (nil: no transcript on the call page)
 
 	// pages are parsed once by Register, one template set per page.
 	pages  map[string]*template.Template
@@ -83,6 +85,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "POST /recordings/{id}/notes", call(roles.RecordingsAnnotate), h.addNote)
 	h.route(mux, "POST /recordings/{id}/notes/{note_id}/delete", call(roles.RecordingsAnnotate), h.deleteNote)
 	h.route(mux, "POST /recordings/{id}/confidential", call(roles.RecordingsConfid), h.setConfidential)
+	h.route(mux, "POST /recordings/{id}/transcript", call(roles.RecordingsAnnotate), h.rerunTranscript)
 	h.route(mux, "POST /recordings/{id}/delete", call(roles.RecordingsDelete), h.deleteRecording)
 	h.route(mux, "POST /recordings/{id}/pause", call(roles.PauseResume), h.pauseRecording)
 	h.route(mux, "POST /recordings/{id}/resume", call(roles.PauseResume), h.pauseRecording)

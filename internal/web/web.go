@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -28,8 +29,10 @@ import (
 	"callrec/internal/recovery"
 	"callrec/internal/roles"
 	"callrec/internal/scim"
+	"callrec/internal/secretbox"
 	"callrec/internal/sso"
 	"callrec/internal/store"
+	"callrec/internal/transcripts"
 	"callrec/internal/ui"
 )
 
@@ -69,6 +72,9 @@ type Deps struct {
 	// MetricsElsewhere: /metrics listens on its own address
 	// (CALLREC_METRICS_ADDR), not here.
 	MetricsElsewhere bool
+	// Box seals the speech engine's API key (nil: a key of the process's
+	// own, for tests).
+	Box *secretbox.Box
 }
 
 // Server is the root handler with the two route tables it serves: the
@@ -102,12 +108,13 @@ func Build(d Deps) *Server {
 	if d.Brand == nil && d.DB != nil {
 		d.Brand = brand.New(d.DB, nil)
 	}
+	speech := speechAnalytics(d, calls)
 	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
-		Guard: guard, Brand: d.Brand, SSO: d.SSO}
+		Guard: guard, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
 	rest.Register(mux)
 	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO}
+		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
 	portal.Register(mux)
 
 	if sc, err := scim.New(d.Accounts, d.Log, d.PublicURL); err != nil {
@@ -155,6 +162,20 @@ func workspace(d Deps) *recordings.Service {
 	}
 	return &recordings.Service{DB: d.DB, Accounts: d.Accounts, Blobs: blobs, Bus: d.Events, Log: d.Log, Now: d.DB.Now,
 		Control: d.PauseControl}
+}
+
+// speechAnalytics is the transcripts service the portal and the API show
+// transcripts and engine settings through; the worker runs its own.
+func speechAnalytics(d Deps, calls *recordings.Service) *transcripts.Service {
+	box := d.Box
+	if box == nil {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			panic(err)
+		}
+		box, _ = secretbox.New(key)
+	}
+	return &transcripts.Service{DB: d.DB, Accounts: d.Accounts, Recordings: calls, Box: box, Bus: d.Events, Log: d.Log, Now: d.DB.Now}
 }
 
 // MetricsFor serves reg to a caller holding metrics.view (a provider
