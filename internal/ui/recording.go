@@ -69,6 +69,8 @@ type recordingView struct {
 	// Transcript is the call's transcript or why there is none (nil: no
 	// speech analytics on this node).
 	Transcript *transcriptView
+	// Insights is the call's analysis (nil: none).
+	Insights *callInsights
 }
 
 func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -117,6 +119,9 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	v.Parts, v.Streams, v.Changes = siprecRows(d)
 	if v.Transcript, err = h.transcript(r, p, d); err != nil {
+		return err
+	}
+	if v.Insights, err = h.callAnalytics(r, p, d.ID); err != nil {
 		return err
 	}
 	title := v.From + " → " + v.To
