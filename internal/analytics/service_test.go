@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/aiemu"
 	"callrec/internal/analytics"
 	"callrec/internal/blob"
 	"callrec/internal/caller"
@@ -305,4 +307,51 @@ func TestRedactionRuleChecks(t *testing.T) {
 func hasField(err error, field string) bool {
 	var errs validate.Errors
 	return errors.As(err, &errs) && errs[field] != ""
+}
+
+func TestSummaryThroughAnOpenAICompatibleServer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		w := newWorld(t, b)
+		emu := httptest.NewServer(aiemu.New(aiemu.Config{Key: "sk-chat-secret"}))
+		defer emu.Close()
+		prov := &caller.Caller{User: store.User{ID: "prov", Login: "provider", Role: roles.ProviderAdmin}}
+		us := []analytics.Utterance{words(analytics.ChannelAgent, "thank you for calling", 0, 1000), words(analytics.ChannelOther, "my invoice is wrong", 1000, 2000)}
+		// Off: no summary, and the portal hides the feature.
+		if w.svc.SummariesOn(ctx) {
+			t.Fatal("summaries on before any endpoint was set")
+		}
+		if err := w.svc.SaveSummaryConfig(ctx, w.admin["A"], analytics.SummaryInput{URL: emu.URL, Model: "summary-emu"}); !errors.Is(err, analytics.ErrForbidden) {
+			t.Errorf("a tenant admin set the provider's endpoint: %v", err)
+		}
+		if err := w.svc.SaveSummaryConfig(ctx, prov, analytics.SummaryInput{URL: "ftp://x", Model: ""}); !hasField(err, "url") || !hasField(err, "model") {
+			t.Errorf("bad endpoint accepted: %v", err)
+		}
+		if err := w.svc.SaveSummaryConfig(ctx, prov, analytics.SummaryInput{URL: emu.URL, Model: "summary-emu", Key: "sk-chat-secret"}); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := w.svc.GetSummaryConfig(ctx, prov); err != nil || !c.KeySet || c.URL != emu.URL {
+			t.Errorf("config = %+v, %v", c, err)
+		}
+		if err := w.svc.Analyze(ctx, w.admin["A"].TenantID, w.callOf["A"], analytics.Advanced, 0, us); err != nil {
+			t.Fatal(err)
+		}
+		v, err := w.svc.Call(ctx, w.admin["A"], w.callOf["A"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(v.Summary, "[emulated summary]") || !strings.Contains(v.Summary, `Customer opened with "my invoice is wrong"`) {
+			t.Errorf("summary = %q", v.Summary)
+		}
+		// A wrong key: the call keeps its analysis without a summary.
+		if err := w.svc.SaveSummaryConfig(ctx, prov, analytics.SummaryInput{URL: emu.URL, Model: "summary-emu", Key: "sk-wrong"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.Analyze(ctx, w.admin["A"].TenantID, w.callOf["A"], analytics.Advanced, 0, us); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := w.svc.Call(ctx, w.admin["A"], w.callOf["A"]); err != nil || v.Summary != "" || v.Sentiment.Label == "" {
+			t.Errorf("after a refused key: %+v, %v", v, err)
+		}
+	})
 }
