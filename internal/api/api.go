@@ -10,6 +10,7 @@ import (
 	"callrec/internal/account"
 	"callrec/internal/auth"
 	"callrec/internal/brand"
+	"callrec/internal/evaluations"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/principal"
@@ -25,7 +26,8 @@ import (
 type Handler struct {
 	Accounts      *account.Service
 	Auth          *auth.Service
-	Calls         *recordings.Service // calls, recordings and the dashboard; web builds it
+	Calls         *recordings.Service  // calls, recordings and the dashboard; web builds it
+	Evaluations   *evaluations.Service // QA forms, evaluations and their reports
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service
@@ -116,6 +118,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerWorkspace(mux)
 	h.registerLive(mux)
 	h.registerTranscripts(mux)
+	h.registerEvaluations(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)
 	})

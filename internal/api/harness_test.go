@@ -16,6 +16,7 @@ import (
 	"callrec/internal/api"
 	"callrec/internal/auth"
 	"callrec/internal/clock"
+	"callrec/internal/evaluations"
 	"callrec/internal/mail"
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
@@ -61,7 +62,8 @@ func newEnv(t *testing.T, b storetest.Backend, tune ...func(*auth.Options)) *env
 	if e.sso, err = sso.New(context.Background(), db, e.auth, sso.Options{Now: c.Now, Log: log, PublicURL: "http://callrec.test"}); err != nil {
 		t.Fatal(err)
 	}
-	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log, SSO: e.sso}).Register(mux)
+	evals := &evaluations.Service{DB: db, Accounts: e.accounts, Calls: calls}
+	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Evaluations: evals, Log: log, SSO: e.sso}).Register(mux)
 	resolver := &principal.Resolver{Auth: e.auth, DB: db}
 	e.srv = httptest.NewServer(resolver.Middleware(mux))
 	t.Cleanup(e.srv.Close)

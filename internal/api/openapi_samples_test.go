@@ -24,6 +24,7 @@ import (
 	"callrec/internal/api"
 	"callrec/internal/blob"
 	"callrec/internal/brand"
+	"callrec/internal/evaluations"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/msemu"
@@ -98,7 +99,8 @@ func newContract(t *testing.T, b storetest.Backend, doc *openapi3.T) *contract {
 	mux := http.NewServeMux()
 	bus := events.NewLocal()
 	calls := &recordings.Service{DB: e.db, Accounts: e.accounts, Blobs: disk, Bus: bus, Log: log, Now: e.db.Now}
-	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Log: log, Recordings: &recorder.Library{Blobs: disk},
+	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Evaluations: &evaluations.Service{DB: e.db, Accounts: e.accounts, Calls: calls},
+		Log: log, Recordings: &recorder.Library{Blobs: disk},
 		Events: bus, Integrations: integ, Brand: brand.New(e.db, e.clock.Now), SSO: e.sso,
 		Transcripts: &transcripts.Service{DB: e.db, Accounts: e.accounts, Recordings: calls, Box: box, Bus: bus, Log: log, Now: e.db.Now}}).Register(mux)
 	srv.Config.Handler = (&principal.Resolver{Auth: e.auth, DB: e.db}).Middleware(mux)
@@ -356,6 +358,7 @@ func TestOpenAPISampleResponses(t *testing.T) {
 		k.integrationSamples()
 		k.providerSamples()
 		k.errorSamples()
+		k.evaluationSamples()
 		k.checkCoverage(doc)
 	})
 }

@@ -26,7 +26,9 @@ const (
 	RecordingsConfid   Permission = "recordings.confidential"
 	LiveMonitor        Permission = "live.monitor"
 	PauseResume        Permission = "recordings.pause_resume"
-	QA                 Permission = "qa"
+	EvaluationsManage  Permission = "evaluations.manage"
+	EvaluationsEval    Permission = "evaluations.evaluate"
+	EvaluationsViewOwn Permission = "evaluations.view_own"
 	Reports            Permission = "reports"
 	AuditView          Permission = "audit.view"
 	MetricsView        Permission = "metrics.view"
@@ -57,7 +59,9 @@ func Permissions() []PermissionInfo {
 		{RecordingsConfid, "See and mark confidential calls"},
 		{LiveMonitor, "Listen to active calls"},
 		{PauseResume, "Pause and resume recording during a live call"},
-		{QA, "Evaluate calls with QA forms"},
+		{EvaluationsManage, "Build and edit the QA evaluation forms"},
+		{EvaluationsEval, "Evaluate the calls of managed groups' members with QA forms, and answer their disputes"},
+		{EvaluationsViewOwn, "See one's own evaluations, acknowledge or dispute them"},
 		{Reports, "Run reports and see the dashboard"},
 		{AuditView, "Read the audit log"},
 		{MetricsView, "Read the installation's /metrics (service provider)"},
@@ -87,16 +91,18 @@ const (
 func Catalogue() []Role {
 	tenantAdmin := []Permission{PortalAccess, APIAccess, UsersManage, SettingsManage, IntegrationsManage,
 		RecordingsViewAll, RecordingsViewMgd, RecordingsViewOwn, RecordingsPlay, RecordingsDownload,
-		RecordingsDelete, RecordingsAnnotate, RecordingsConfid, LiveMonitor, PauseResume, QA, Reports, AuditView}
+		RecordingsDelete, RecordingsAnnotate, RecordingsConfid, LiveMonitor, PauseResume,
+		EvaluationsManage, EvaluationsEval, EvaluationsViewOwn, Reports, AuditView}
 	return []Role{
 		{ProviderAdmin, "Provider Admin", "The service provider's administrator: creates tenants, license pools and storage packages, and can act in any tenant.", true,
 			append([]Permission{TenantsManage, MetricsView}, tenantAdmin...)},
 		{Admin, "Teams Admin | Admin", "Tenant-level organization admin: customization, user management, QA, storage and jobs. The first licensed Teams Admin also manages the Teams integration. Pause/Resume is available during live calls.", false,
 			tenantAdmin},
 		{Supervisor, "Teams Supervisor | Supervisor", "Portal access with supervisory tools for their own calls and the members of their managed groups. Pause/Resume is available during live calls.", false,
-			[]Permission{PortalAccess, RecordingsViewMgd, RecordingsViewOwn, RecordingsPlay, RecordingsDownload, RecordingsAnnotate, LiveMonitor, PauseResume, QA, Reports}},
+			[]Permission{PortalAccess, RecordingsViewMgd, RecordingsViewOwn, RecordingsPlay, RecordingsDownload, RecordingsAnnotate, LiveMonitor, PauseResume,
+				EvaluationsEval, EvaluationsViewOwn, Reports}},
 		{UserSelfView, "User Self View", "Portal access to view and add notes to the user's own recordings, and Pause/Resume during their active calls.", false,
-			[]Permission{PortalAccess, RecordingsViewOwn, RecordingsPlay, RecordingsAnnotate, PauseResume}},
+			[]Permission{PortalAccess, RecordingsViewOwn, RecordingsPlay, RecordingsAnnotate, PauseResume, EvaluationsViewOwn}},
 		{User, "User", "Default role: calls are recorded, but there is no access to the portal.", false, []Permission{}},
 		{APIUser, "API User", "Non-standard: for an organization's own API developer integrating through the REST API. No portal access.", false,
 			[]Permission{APIAccess, RecordingsViewAll, RecordingsViewOwn, RecordingsPlay, RecordingsDownload}},
@@ -148,4 +154,14 @@ var (
 	// FollowEvents opens the live event stream to whoever sees calls or
 	// manages integrations; each event goes only where its kind allows.
 	FollowEvents = Rule{Name: "events.any", AnyOf: []Permission{RecordingsViewAll, RecordingsViewMgd, RecordingsViewOwn, IntegrationsManage}}
+)
+
+// Rules of the evaluations.
+var (
+	// ReadForms opens the QA forms to those who build them and those who
+	// evaluate with them.
+	ReadForms = Rule{Name: "evaluations.forms", AnyOf: []Permission{EvaluationsManage, EvaluationsEval}}
+	// SeeEvaluations opens evaluations to evaluators (those of their
+	// scope) and agents (their own); the evaluations service tells which.
+	SeeEvaluations = Rule{Name: "evaluations.any", AnyOf: []Permission{EvaluationsEval, EvaluationsViewOwn}}
 )

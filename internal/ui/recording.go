@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"callrec/internal/evaluations"
 	"callrec/internal/principal"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
@@ -65,7 +66,8 @@ type recordingView struct {
 	Streams        []streamRow
 	Changes        []changeRow
 	DirLabel       string
-	ElapsedMS      int64 // a live call's duration so far
+	ElapsedMS      int64      // a live call's duration so far
+	Eval           *evalPanel // evaluations beside the player (nil: not for this role)
 	// Transcript is the call's transcript or why there is none (nil: no
 	// speech analytics on this node).
 	Transcript *transcriptView
@@ -78,6 +80,12 @@ func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *princ
 }
 
 func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, msg string) error {
+	return h.showRecordingWith(w, r, p, status, msg, nil)
+}
+
+// showRecordingWith shows the call page; posted is an evaluation that was
+// refused, shown again in the evaluation panel.
+func (h *Handler) showRecordingWith(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, msg string, posted *evaluations.Input) error {
 	svc := h.Calls
 	d, err := svc.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
@@ -122,6 +130,9 @@ func (h *Handler) showRecording(w http.ResponseWriter, r *http.Request, p *princ
 		return err
 	}
 	if v.Insights, err = h.callAnalytics(r, p, d.ID); err != nil {
+		return err
+	}
+	if v.Eval, err = h.evalPanel(r, p, d, posted); err != nil {
 		return err
 	}
 	title := v.From + " → " + v.To

@@ -14,6 +14,7 @@ import (
 	"callrec/internal/analytics"
 	"callrec/internal/auth"
 	"callrec/internal/brand"
+	"callrec/internal/evaluations"
 	"callrec/internal/integration"
 	"callrec/internal/recordings"
 	"callrec/internal/roles"
@@ -25,7 +26,8 @@ import (
 type Handler struct {
 	Accounts      *account.Service
 	Auth          *auth.Service
-	Calls         *recordings.Service // the Recordings workspace and the dashboard
+	Calls         *recordings.Service  // the Recordings workspace and the dashboard
+	Evaluations   *evaluations.Service // QA forms, evaluations and reports
 	Log           *slog.Logger
 	SecureCookies bool
 	Integrations  *integration.Service // nil when no Microsoft app is configured
@@ -93,6 +95,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.route(mux, "POST /recordings/{id}/resume", call(roles.PauseResume), h.pauseRecording)
 	h.route(mux, "GET /dashboard", call(roles.Reports), h.dashboardPage)
 
+	h.registerQA(mux)
 	h.registerAdmin(mux)
 	h.registerSSO(mux)
 	h.publicHandler(mux, "/", http.HandlerFunc(h.notFound)) // every other address: the not-found page

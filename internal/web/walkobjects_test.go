@@ -55,6 +55,10 @@ func kindOf(before []string) string {
 		return "saml_idp"
 	case "topics":
 		return "topic"
+	case "evaluation-forms", "forms":
+		return "evaluation_form"
+	case "evaluations":
+		return "evaluation"
 	}
 	return ""
 }
@@ -190,6 +194,15 @@ func (w *world) make(kind, tenantID string, c walker, s side, call, group string
 	case "topic":
 		err = w.db.Q().SaveAnalyticsTopic(ctx, store.AnalyticsTopic{ID: id, TenantID: tenantID, Name: label,
 			Definition: `{"phrases":["cancel my account"]}`, CreatedAt: w.db.Now(), UpdatedAt: w.db.Now()})
+	case "evaluation_form":
+		err = w.db.Q().InsertEvaluationForm(ctx, w.formOf(id, tenantID, label), "")
+	case "evaluation":
+		form := account.NewID()
+		if err = w.db.Q().InsertEvaluationForm(ctx, w.formOf(form, tenantID, label), ""); err == nil {
+			err = w.db.Q().InsertEvaluation(ctx, store.Evaluation{ID: id, TenantID: tenantID, CallID: id, AgentID: w.owner(tenantID, c),
+				EvaluatorID: w.owner(tenantID, c), FormID: form, FormVersion: 1, Answers: "[]", Comment: label, Status: store.EvalSubmitted,
+				CallStartedAt: w.db.Now(), CreatedAt: w.db.Now(), UpdatedAt: w.db.Now()})
+		}
 	case "script":
 		id = "connect"
 	case "saml_idp":
@@ -210,6 +223,12 @@ func (w *world) callOf(id, tenantID, userID, label string) store.Call {
 	return store.Call{ID: id, TenantID: tenantID, State: store.CallCompleted, Direction: "inbound", StartedAt: now.Add(-time.Hour),
 		DurationMS: 90_000, Recorded: true, DecisionReason: "walk", RecordedUserID: userID, Caller: label, Callee: "2001",
 		CreatedAt: now, UpdatedAt: now}
+}
+
+// formOf is a one-question evaluation form.
+func (w *world) formOf(id, tenantID, label string) store.EvaluationForm {
+	def := `{"sections":[{"title":"` + label + `","questions":[{"id":"q1","text":"` + label + `","kind":"yes_no","weight":1}]}]}`
+	return store.EvaluationForm{ID: id, TenantID: tenantID, Name: label, Definition: def, CreatedAt: w.db.Now(), UpdatedAt: w.db.Now()}
 }
 
 // idpCert is a signing certificate for the walk's identity providers.

@@ -22,6 +22,7 @@ import (
 	"callrec/internal/auth"
 	"callrec/internal/blob"
 	"callrec/internal/brand"
+	"callrec/internal/evaluations"
 	"callrec/internal/events"
 	"callrec/internal/integration"
 	"callrec/internal/principal"
@@ -111,11 +112,12 @@ func Build(d Deps) *Server {
 	}
 	speech := speechAnalytics(d, calls)
 	insights := &analytics.Service{DB: d.DB, Accounts: d.Accounts, Recordings: calls, Box: speech.Box, Log: d.Log, Now: d.DB.Now}
-	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
+	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls}
+	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
 		Guard: guard, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
 	rest.Register(mux)
-	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Log: d.Log, SecureCookies: d.SecureCookies,
+	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO, Transcripts: speech, Analytics: insights}
 	portal.Register(mux)
 
