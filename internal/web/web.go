@@ -112,7 +112,7 @@ func Build(d Deps) *Server {
 	}
 	speech := speechAnalytics(d, calls)
 	insights := &analytics.Service{DB: d.DB, Accounts: d.Accounts, Recordings: calls, Box: speech.Box, Log: d.Log, Now: d.DB.Now}
-	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls}
+	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls, Transcripts: evaluations.StoredTranscripts{DB: d.DB}}
 	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
 		Guard: guard, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
