@@ -115,7 +115,7 @@ func Build(d Deps) *Server {
 	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls, Transcripts: evaluations.StoredTranscripts{DB: d.DB}}
 	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
-		Guard: guard, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
+		Guard: guard, Brand: d.Brand, SSO: d.SSO, Transcripts: speech, Analytics: insights}
 	rest.Register(mux)
 	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO, Transcripts: speech, Analytics: insights}
