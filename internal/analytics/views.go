@@ -69,6 +69,14 @@ func (s *Service) SaveTopic(ctx context.Context, p *caller.Caller, id string, in
 	if err := admin(p); err != nil {
 		return in, err
 	}
+	if id != "" {
+		// Another tenant's topic is not found, whatever the body says.
+		if ok, err := s.topicExists(ctx, p.TenantID, id); err != nil {
+			return in, err
+		} else if !ok {
+			return in, ErrNotFound
+		}
+	}
 	t := Topic{Name: strings.TrimSpace(in.Name), Phrases: trimAll(in.Phrases), Exclude: trimAll(in.Exclude), Channel: in.Channel}
 	if t.Channel == "any" {
 		t.Channel = ""
@@ -125,6 +133,19 @@ func (s *Service) SaveTopic(ctx context.Context, p *caller.Caller, id string, in
 		return in, err
 	}
 	return TopicView{ID: row.ID, Name: t.Name, Phrases: t.Phrases, Exclude: nonNil(t.Exclude), Channel: or(t.Channel, "any"), UpdatedAt: now}, nil
+}
+
+func (s *Service) topicExists(ctx context.Context, tenantID, id string) (bool, error) {
+	ts, err := s.DB.Q().ListAnalyticsTopics(ctx, tenantID)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range ts {
+		if t.ID == id {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func trimAll(v []string) []string {
