@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"callrec/internal/account"
+	"callrec/internal/analytics"
 	"callrec/internal/auth"
 	"callrec/internal/brand"
 	"callrec/internal/evaluations"
@@ -43,6 +44,9 @@ type Handler struct {
 	SSO *sso.Service
 	// Transcripts is speech analytics (nil: the routes are absent).
 	Transcripts *transcripts.Service
+	// Analytics is topics, sentiment, redaction and summaries (nil: the
+	// routes are absent).
+	Analytics *analytics.Service
 
 	routes []Route // as registered
 }
@@ -117,8 +121,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerBranding(mux)
 	h.registerWorkspace(mux)
 	h.registerLive(mux)
-	h.registerEvaluations(mux)
 	h.registerTranscripts(mux)
+	h.registerAnalytics(mux)
+	h.registerEvaluations(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.Log, errNotFound)
 	})

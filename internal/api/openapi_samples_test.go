@@ -21,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"callrec/internal/analytics"
 	"callrec/internal/api"
 	"callrec/internal/blob"
 	"callrec/internal/brand"
@@ -102,7 +103,8 @@ func newContract(t *testing.T, b storetest.Backend, doc *openapi3.T) *contract {
 	(&api.Handler{Accounts: e.accounts, Auth: e.auth, Calls: calls, Evaluations: &evaluations.Service{DB: e.db, Accounts: e.accounts, Calls: calls},
 		Log: log, Recordings: &recorder.Library{Blobs: disk},
 		Events: bus, Integrations: integ, Brand: brand.New(e.db, e.clock.Now), SSO: e.sso,
-		Transcripts: &transcripts.Service{DB: e.db, Accounts: e.accounts, Recordings: calls, Box: box, Bus: bus, Log: log, Now: e.db.Now}}).Register(mux)
+		Transcripts: &transcripts.Service{DB: e.db, Accounts: e.accounts, Recordings: calls, Box: box, Bus: bus, Log: log, Now: e.db.Now},
+		Analytics:   &analytics.Service{DB: e.db, Accounts: e.accounts, Recordings: calls, Box: box, Log: log, Now: e.db.Now}}).Register(mux)
 	srv.Config.Handler = (&principal.Resolver{Auth: e.auth, DB: e.db}).Middleware(mux)
 	e.srv = srv
 	return &contract{env: e, router: router, blobs: disk, msURL: ms.URL, integ: integ, seen: map[string][]int{},
@@ -359,6 +361,7 @@ func TestOpenAPISampleResponses(t *testing.T) {
 		k.providerSamples()
 		k.errorSamples()
 		k.evaluationSamples()
+		k.analyticsSamples()
 		k.checkCoverage(doc)
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"callrec/internal/analytics"
 	"callrec/internal/api"
 	"callrec/internal/integration"
 	"callrec/internal/sso"
@@ -50,7 +51,7 @@ func loadSpec(t *testing.T) *openapi3.T {
 // Teams integration's routes exist only with an integration service, so
 // one (never called) is set.
 func registeredRoutes() []api.Route {
-	h := &api.Handler{Integrations: &integration.Service{}, SSO: &sso.Service{}, Transcripts: &transcripts.Service{}}
+	h := &api.Handler{Integrations: &integration.Service{}, SSO: &sso.Service{}, Transcripts: &transcripts.Service{}, Analytics: &analytics.Service{}}
 	h.Register(http.NewServeMux())
 	return h.Routes()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"callrec/internal/analytics"
 	"callrec/internal/blob"
 	"callrec/internal/clock"
 	"callrec/internal/recordings"
@@ -69,7 +70,8 @@ func (a *app) runJob(ctx context.Context, where string, every time.Duration, atS
 // are due, one at a time (an engine call takes a core).
 func (a *app) startTranscripts(ctx context.Context, calls *recordings.Service, blobs blob.Store) {
 	tr := &transcripts.Service{DB: a.db, Accounts: a.accounts, Recordings: calls, Blobs: blobs, Box: a.box, Bus: a.eventBus(),
-		Log: a.log, Node: a.cfg.Node}
+		Log: a.log, Node: a.cfg.Node,
+		Analytics: &analytics.Service{DB: a.db, Accounts: a.accounts, Recordings: calls, Blobs: blobs, Box: a.box, Log: a.log}}
 	tr.Register(a.metrics)
 	a.runJob(ctx, "worker transcripts", 2*time.Second, true, func() {
 		if err := tr.Drain(ctx); err != nil && ctx.Err() == nil {

@@ -102,6 +102,9 @@ func (sc Scope) apply(f *store.RecordingFilter) {
 	}
 }
 
+// Apply narrows a filter to the scope (for other services' reports).
+func (sc Scope) Apply(f *store.RecordingFilter) { sc.apply(f) }
+
 // Allows reports whether the scope covers one call.
 func (sc Scope) Allows(c store.Call) bool {
 	if c.Confidential && !sc.Confidential {

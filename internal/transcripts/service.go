@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/analytics"
 	"callrec/internal/blob"
 	"callrec/internal/caller"
 	"callrec/internal/events"
@@ -51,6 +52,9 @@ type Service struct {
 	// Engines builds an engine from the settings; nil means speech's own
 	// (tests substitute a fake).
 	Engines func(store.SpeechSettings, string) (speech.Engine, error)
+	// Analytics redacts a transcript before it is stored and analyses it
+	// after (nil: neither).
+	Analytics *analytics.Service
 	// Sphinx locates pocketsphinx's model.
 	Sphinx speech.SphinxConfig
 

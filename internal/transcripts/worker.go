@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"callrec/internal/account"
+	"callrec/internal/analytics"
 	"callrec/internal/recorder"
 	"callrec/internal/speech"
 	"callrec/internal/store"
@@ -108,19 +109,33 @@ func (s *Service) run(ctx context.Context, eng speech.Engine, job store.Transcri
 }
 
 func (s *Service) save(ctx context.Context, eng speech.Engine, job store.TranscriptJob, lines []speech.Line) error {
+	us := utterances(lines)
+	redactions := 0
+	if s.Analytics != nil {
+		// Sensitive numbers are masked before the text is ever stored, and
+		// silenced in the audio before the transcript says it is done.
+		masked, n, err := s.Analytics.Redact(ctx, job.TenantID, job.CallID, us)
+		if err != nil {
+			return err
+		}
+		us, redactions = masked, n
+	}
 	rows := make([]store.TranscriptLine, len(lines))
 	texts := make([]string, len(lines))
 	for i, l := range lines {
-		words := make([]WordView, len(l.Words))
-		for k, w := range l.Words {
-			words[k] = WordView{Text: w.Text, StartMS: w.Start.Milliseconds(), EndMS: w.End.Milliseconds(), Confidence: w.Confidence}
+		words := make([]WordView, len(us[i].Words))
+		for k, w := range us[i].Words {
+			words[k] = WordView{Text: w.Text, StartMS: w.StartMS, EndMS: w.EndMS}
+			if k < len(l.Words) && w.Text == l.Words[k].Text {
+				words[k].Confidence = l.Words[k].Confidence
+			}
 		}
 		wj, err := json.Marshal(words)
 		if err != nil {
 			return err
 		}
-		rows[i] = store.TranscriptLine{Channel: string(l.Channel), StartMS: l.Start.Milliseconds(), EndMS: l.End.Milliseconds(), Text: l.Text, Words: string(wj)}
-		texts[i] = l.Text
+		rows[i] = store.TranscriptLine{Channel: string(l.Channel), StartMS: l.Start.Milliseconds(), EndMS: l.End.Milliseconds(), Text: us[i].Text, Words: string(wj)}
+		texts[i] = us[i].Text
 	}
 	body := strings.Join(texts, "\n")
 	t := store.Transcript{CallID: job.CallID, TenantID: job.TenantID, Engine: eng.Name(), LicenseType: job.LicenseType, Body: body,
@@ -139,8 +154,26 @@ func (s *Service) save(ctx context.Context, eng speech.Engine, job store.Transcr
 		return err
 	}
 	s.metrics.result(StatusDone)
+	if s.Analytics != nil {
+		if err := s.Analytics.Analyze(ctx, job.TenantID, job.CallID, job.LicenseType, redactions, us); err != nil {
+			s.log().Error("transcripts: analysis failed; the transcript is kept, Transcribe again retries it", "tenant", job.TenantID, "call", job.CallID, "err", err)
+		}
+	}
 	s.publish(ctx, job.TenantID, job.CallID, StatusDone, 100)
 	return nil
+}
+
+// utterances are the lines as analytics reads them.
+func utterances(lines []speech.Line) []analytics.Utterance {
+	out := make([]analytics.Utterance, len(lines))
+	for i, l := range lines {
+		u := analytics.Utterance{Channel: string(l.Channel), StartMS: l.Start.Milliseconds(), EndMS: l.End.Milliseconds(), Text: l.Text}
+		for _, w := range l.Words {
+			u.Words = append(u.Words, analytics.Word{Text: w.Text, StartMS: w.Start.Milliseconds(), EndMS: w.End.Milliseconds()})
+		}
+		out[i] = u
+	}
+	return out
 }
 
 // channels decodes the stored recording into its two channels: left the

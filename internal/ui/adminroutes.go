@@ -30,6 +30,14 @@ func (h *Handler) registerAdmin(mux *http.ServeMux) {
 		h.route(mux, "GET /admin/provider/speech", provider, h.speechPage)
 		h.route(mux, "POST /admin/provider/speech", provider, h.saveSpeech)
 	}
+	if h.Analytics != nil {
+		h.route(mux, "GET /admin/analytics", settings, h.analyticsPage)
+		h.route(mux, "POST /admin/analytics/topics", settings, h.saveTopic)
+		h.route(mux, "POST /admin/analytics/topics/{id}/delete", settings, h.deleteTopic)
+		h.route(mux, "POST /admin/analytics/redaction", settings, h.saveRedaction)
+		h.route(mux, "GET /admin/provider/summaries", provider, h.summariesPage)
+		h.route(mux, "POST /admin/provider/summaries", provider, h.saveSummaries)
+	}
 	h.route(mux, "GET /admin/roles", access{perm: roles.UsersManage}, h.rolesPage)
 
 	h.route(mux, "GET /admin/users", users, h.usersPage)

@@ -44,6 +44,7 @@ type dashboardView struct {
 	StorageMB     string
 	Retention     int
 	Error         string
+	Insights      *insightsView // speech analytics (nil: none on this node)
 }
 
 const chartW, chartH = 720.0, 200.0
@@ -83,6 +84,9 @@ func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	v.Bars, v.Max, v.Ticks = chart(d.Days)
 	if v.Users, v.Groups, err = svc.FilterChoices(ctx, p); err != nil {
+		return err
+	}
+	if v.Insights, err = h.insights(r, p, from, to, v.GroupID, v.UserID, loc); err != nil {
 		return err
 	}
 	if st, err := svc.Storage(ctx, p); err == nil {

@@ -180,6 +180,14 @@ func adminFlash(key string) string {
 		return "The identity provider was saved."
 	case "idp_deleted":
 		return "The identity provider was deleted. Sessions it started stay until they end."
+	case "topic_saved":
+		return "The topic was saved. Calls analysed from now on are matched against it."
+	case "topic_deleted":
+		return "The topic was deleted with its counts."
+	case "redaction_saved":
+		return "Redaction was saved. It applies to calls transcribed from now on."
+	case "summaries_saved":
+		return "The call summary settings were saved."
 	case "speech_saved":
 		return "The speech engine settings were saved. Queued calls are transcribed with them."
 	}

@@ -71,6 +71,8 @@ type recordingView struct {
 	// Transcript is the call's transcript or why there is none (nil: no
 	// speech analytics on this node).
 	Transcript *transcriptView
+	// Insights is the call's analysis (nil: none).
+	Insights *callInsights
 }
 
 func (h *Handler) recordingPage(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
@@ -124,6 +126,12 @@ func (h *Handler) showRecordingWith(w http.ResponseWriter, r *http.Request, p *p
 		v.NoteClock[n.ID] = clock(n.OffsetMS)
 	}
 	v.Parts, v.Streams, v.Changes = siprecRows(d)
+	if v.Transcript, err = h.transcript(r, p, d); err != nil {
+		return err
+	}
+	if v.Insights, err = h.callAnalytics(r, p, d.ID); err != nil {
+		return err
+	}
 	if v.Eval, err = h.evalPanel(r, p, d, posted); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"callrec/internal/account"
+	"callrec/internal/analytics"
 	"callrec/internal/auth"
 	"callrec/internal/brand"
 	"callrec/internal/evaluations"
@@ -33,6 +34,7 @@ type Handler struct {
 	Brand         *brand.Service       // the provider's white label (nil: the built-in brand)
 	SSO           *sso.Service         // SAML single sign-on (nil: not offered)
 	Transcripts   *transcripts.Service // speech analytics (nil: no transcript on the call page)
+	Analytics     *analytics.Service   // topics, sentiment, redaction (nil: none)
 
 	// pages are parsed once by Register, one template set per page.
 	pages  map[string]*template.Template

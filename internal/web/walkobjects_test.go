@@ -53,6 +53,8 @@ func kindOf(before []string) string {
 		return "script"
 	case "sso", "saml-idps":
 		return "saml_idp"
+	case "topics":
+		return "topic"
 	case "evaluation-forms", "forms":
 		return "evaluation_form"
 	case "evaluations":
@@ -189,6 +191,9 @@ func (w *world) make(kind, tenantID string, c walker, s side, call, group string
 				CreatedAt: w.db.Now()}, w.db.Now().Add(-time.Hour))
 			return err
 		})
+	case "topic":
+		err = w.db.Q().SaveAnalyticsTopic(ctx, store.AnalyticsTopic{ID: id, TenantID: tenantID, Name: label,
+			Definition: `{"phrases":["cancel my account"]}`, CreatedAt: w.db.Now(), UpdatedAt: w.db.Now()})
 	case "evaluation_form":
 		err = w.db.Q().InsertEvaluationForm(ctx, w.formOf(id, tenantID, label), "")
 	case "evaluation":

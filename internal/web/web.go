@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"callrec/internal/account"
+	"callrec/internal/analytics"
 	"callrec/internal/api"
 	"callrec/internal/auth"
 	"callrec/internal/blob"
@@ -109,14 +110,15 @@ func Build(d Deps) *Server {
 	if d.Brand == nil && d.DB != nil {
 		d.Brand = brand.New(d.DB, nil)
 	}
-	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls, Transcripts: evalTranscripts{d.DB}}
 	speech := speechAnalytics(d, calls)
+	insights := &analytics.Service{DB: d.DB, Accounts: d.Accounts, Recordings: calls, Box: speech.Box, Log: d.Log, Now: d.DB.Now}
+	evals := &evaluations.Service{DB: d.DB, Accounts: d.Accounts, Calls: calls, Transcripts: evaluations.StoredTranscripts{DB: d.DB}}
 	rest := &api.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
 		Recordings: d.Recordings, Events: d.Events, Integrations: d.Integrations, Live: d.Live,
-		Guard: guard, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
+		Guard: guard, Brand: d.Brand, SSO: d.SSO, Transcripts: speech, Analytics: insights}
 	rest.Register(mux)
 	portal := &ui.Handler{Accounts: d.Accounts, Auth: d.Auth, Calls: calls, Evaluations: evals, Log: d.Log, SecureCookies: d.SecureCookies,
-		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO, Transcripts: speech}
+		Integrations: d.Integrations, Brand: d.Brand, SSO: d.SSO, Transcripts: speech, Analytics: insights}
 	portal.Register(mux)
 
 	if sc, err := scim.New(d.Accounts, d.Log, d.PublicURL); err != nil {
