@@ -57,8 +57,9 @@ runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust >/d
 pgopts="-p $pgport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pgdata -c max_connections=300"
 pg -o "$pgopts" -w start >/dev/null
 export CLUSTER_PG="-h 127.0.0.1 -p $pgport -U postgres"
-# A SeaweedFS of its own (cluster.sh starts it), which the S3 fault stops.
-unset CALLREC_TEST_S3_URL CLUSTER_S3_URL
+# The S3 fault stops the server: a SeaweedFS of its own (cluster.sh starts
+# it). Without that fault a given one (CLUSTER_S3_URL) will do.
+if want s3; then unset CALLREC_TEST_S3_URL CLUSTER_S3_URL; fi
 
 state="$(deploy/cluster.sh up)"
 drive() { "$work/driver" -state "$state" -calls "$calls" -duration "$duration" -cps "$cps" "$@" || status=1; }
