@@ -74,7 +74,7 @@ wait_node() {
     worker) sleep 0.5; running "$name" ;;
     kamailio) wait_tcp 127.0.0.1 "$port" 30 ;;
     s3) for _ in $(seq 1 900); do
-          code="$(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$port/" || true)"
+          code="$(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$port/callrec" || true)"
           [ "$code" = 403 ] || [ "$code" = 200 ] && return 0
           sleep 0.1
         done; return 1 ;;
