@@ -26,6 +26,7 @@ type report struct {
 	cleanLoss   time.Duration // worst expected − recorded among calls completed normally
 	recovery    time.Duration // fault until new calls succeeded again
 	storedAfter time.Duration // last call's end until every recording was stored
+	sinceEnd    time.Duration // the fault's end until every recording was stored
 	listed      map[string]int
 	failed      map[string]int // setup failures by answer
 }
@@ -85,7 +86,7 @@ func analyse(o options, tl timeline, calls []placed, rows map[string]row) *repor
 			lastEnd = c.ended
 		}
 	}
-	r.storedAfter = time.Since(lastEnd)
+	r.storedAfter, r.sinceEnd = time.Since(lastEnd), time.Since(tl.recovered)
 	slices.Sort(r.lostAudio)
 	return r
 }
@@ -101,9 +102,9 @@ func (r *report) print(w io.Writer) {
 	if n := len(r.lostAudio); n > 0 {
 		lostMax, lostP50 = r.lostAudio[n-1], r.lostAudio[n/2]
 	}
-	fmt.Fprintf(w, "fault %-8s calls %d answered %d (setup failures %v) | in flight %d, affected %d | audio lost per affected call p50 %.1f s max %.1f s, before the fault ≤ %.2f s | unaffected calls lost ≤ %.2f s | recordings lost %d | new calls %d, failed %d (%d after the probe interval), on the dead node %d | recovery %.1f s | all stored %.0f s after the last call\n",
+	fmt.Fprintf(w, "fault %-8s calls %d answered %d (setup failures %v) | in flight %d, affected %d | audio lost per affected call p50 %.1f s max %.1f s, before the fault ≤ %.2f s | unaffected calls lost ≤ %.2f s | recordings lost %d | new calls %d, failed %d (%d after the probe interval), on the dead node %d | recovery %.1f s | all stored %.0f s after the last call, %.0f s after the fault ended\n",
 		r.fault, len(r.calls), answered, r.failed, len(r.inFlight), r.affected, lostP50, lostMax, r.shortfall.Seconds(), r.cleanLoss.Seconds(),
-		len(r.lost), r.probes, r.probesFailed, r.probesLate, r.onVictim, r.recovery.Seconds(), r.storedAfter.Seconds())
+		len(r.lost), r.probes, r.probesFailed, r.probesLate, r.onVictim, r.recovery.Seconds(), r.storedAfter.Seconds(), r.sinceEnd.Seconds())
 	var nodes []string
 	for n, k := range r.listed {
 		nodes = append(nodes, fmt.Sprintf("%s:%d", n, k))
