@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,13 +67,22 @@ func rows(ctx context.Context, dbURL, tenant string, store blob.Store, known map
 // stored, or the deadline passes; it returns the last rows read.
 func settle(ctx context.Context, dbURL, tenant string, store blob.Store, calls []placed, deadline time.Time) (map[string]row, error) {
 	var last map[string]row
+	said := time.Now()
 	for {
 		r, err := rows(ctx, dbURL, tenant, store, last)
 		if err == nil {
 			last = r
-			if pending(calls, r) == 0 {
+			n := pending(calls, r)
+			if n == 0 {
 				return r, nil
 			}
+			if time.Since(said) > 15*time.Second {
+				fmt.Fprintf(os.Stderr, "cluster: %d recordings not stored yet\n", n)
+				said = time.Now()
+			}
+		} else if time.Since(said) > 15*time.Second {
+			fmt.Fprintf(os.Stderr, "cluster: reading the calls: %v\n", err)
+			said = time.Now()
 		}
 		if time.Now().After(deadline) {
 			if last == nil {

@@ -132,6 +132,12 @@ func run(o options) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// The blob store's keys are the cluster's (its own S3 server's, maybe).
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if v := st[k]; v != "" {
+			os.Setenv(k, v)
+		}
+	}
 	store, err := blob.Open(st["CLUSTER_BLOB_URL"])
 	if err != nil {
 		return false, err
