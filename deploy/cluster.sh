@@ -97,8 +97,12 @@ node() {
   echo "$kind" >"$dir/nodes/$name.kind"
   echo "$port" >"$dir/nodes/$name.port"
   echo "$cmd" >"$dir/nodes/$name.cmd"
-  printf '%s\n' "$@" >"$dir/nodes/$name.env"
+  local kv
+  for kv in "$@"; do printf '%s=%s\n' "${kv%%=*}" "$(quote "${kv#*=}")"; done >"$dir/nodes/$name.env"
 }
+
+# quote makes a value safe to source: URLs carry & and ?.
+quote() { local q="'\\''"; printf "'%s'" "${1//\'/$q}"; }
 
 # s3_setup sets bloburl: the given S3 server's, or one started here.
 s3_setup() {
@@ -193,21 +197,21 @@ up() {
   api POST /api/v1/users '{"login":"agent","name":"Agent","role":"user","password":"'"$pw"'","extensions":["2001"],"licenses":["call_recording"],"record":"always"}' >/dev/null
   api POST /api/v1/sip-sources '{"name":"SBC","address":"127.0.0.2"}' >/dev/null
 
-  cat >"$state" <<EOF
-CLUSTER_DIR=$dir
-CLUSTER_SIP=127.0.0.1:$kport
-CLUSTER_SBC_IP=127.0.0.2
-CLUSTER_WEB_URLS=$(IFS=,; echo "${webs[*]}")
-CLUSTER_TOKEN=$TOKEN
-CLUSTER_TENANT=$TENANT
-CLUSTER_DATABASE_URL=$dburl
-CLUSTER_BLOB_URL=$bloburl
-CLUSTER_RECORDERS=$(seq -s, -f 'rec%g' 1 "$n")
-CLUSTER_RTP_BASE=40000
-CLUSTER_PING_INTERVAL=${CLUSTER_PING_INTERVAL:-2}
-AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-}
-AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-}
-EOF
+  {
+    echo "CLUSTER_DIR=$(quote "$dir")"
+    echo "CLUSTER_SIP=$(quote "127.0.0.1:$kport")"
+    echo "CLUSTER_SBC_IP=$(quote "127.0.0.2")"
+    echo "CLUSTER_WEB_URLS=$(IFS=,; quote "${webs[*]}")"
+    echo "CLUSTER_TOKEN=$(quote "$TOKEN")"
+    echo "CLUSTER_TENANT=$(quote "$TENANT")"
+    echo "CLUSTER_DATABASE_URL=$(quote "$dburl")"
+    echo "CLUSTER_BLOB_URL=$(quote "$bloburl")"
+    echo "CLUSTER_RECORDERS=$(quote "$(seq -s, -f 'rec%g' 1 "$n")")"
+    echo "CLUSTER_RTP_BASE=$(quote "40000")"
+    echo "CLUSTER_PING_INTERVAL=$(quote "${CLUSTER_PING_INTERVAL:-2}")"
+    echo "AWS_ACCESS_KEY_ID=$(quote "${AWS_ACCESS_KEY_ID:-}")"
+    echo "AWS_SECRET_ACCESS_KEY=$(quote "${AWS_SECRET_ACCESS_KEY:-}")"
+  } >"$state"
   log "up: SIP at 127.0.0.1:$kport (Kamailio), portal at ${webs[0]} (ops / $pw), state in $state"
   echo "$state"
 }

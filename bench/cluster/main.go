@@ -64,7 +64,8 @@ func main() {
 	}
 }
 
-// readState reads KEY=VALUE lines.
+// readState reads the KEY='VALUE' lines cluster.sh writes (shell-quoted,
+// so that the file can be sourced too).
 func readState(path string) (map[string]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -73,6 +74,9 @@ func readState(path string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, line := range strings.Split(string(b), "\n") {
 		if k, v, ok := strings.Cut(line, "="); ok {
+			if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+				v = strings.ReplaceAll(v[1:len(v)-1], `'\''`, `'`)
+			}
 			out[k] = v
 		}
 	}
