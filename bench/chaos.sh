@@ -5,8 +5,11 @@
 #   2. PostgreSQL is restarted (a server this script starts for itself, so
 #      the shared one on 5432 is never touched),
 #   3. the S3 server is stopped for --s3-outage (default 5m),
-#   4. the worker is killed mid-encode — only once encode jobs run on worker
-#      nodes (branch encsched); until then the script says it is skipped.
+#   4. a worker node is SIGKILLed while it encodes recordings the recorders
+#      offered (restarted after --down-for); its jobs' leases run out and
+#      the other worker (or it, restarted) takes them. With this fault the
+#      cluster runs 2 workers and the recorders offer every ended call
+#      (CALLREC_ENCODE_OFFLOAD=always), for the other faults too.
 # Each fault prints: calls affected, audio lost per call, recordings lost
 # (must be 0), recovery time. Bounded: every process is ours, stopped at the
 # end, and listens on 127.0.0.1 only.
@@ -61,6 +64,7 @@ export CLUSTER_PG="-h 127.0.0.1 -p $pgport -U postgres"
 # it). Without that fault a given one (CLUSTER_S3_URL) will do.
 if want s3; then unset CALLREC_TEST_S3_URL CLUSTER_S3_URL; fi
 
+if want worker; then export CLUSTER_WORKERS=2 CLUSTER_ENCODE_OFFLOAD=always; fi
 state="$(deploy/cluster.sh up)"
 drive() { "$work/driver" -state "$state" -calls "$calls" -duration "$duration" -cps "$cps" "$@" || status=1; }
 status=0
@@ -79,11 +83,8 @@ if want s3; then
   drive -fault s3 -down-for "$s3outage" -store-timeout 10m
 fi
 if want worker; then
-  echo; echo "chaos: 4. kill the worker mid-encode"
-  if git log --oneline main 2>/dev/null | grep -qi "merge branch 'encsched'"; then
-    drive -fault worker -down-for "$downfor"
-  else
-    echo "fault worker   SKIPPED: encode jobs do not run on worker nodes yet (branch encsched not merged); recorders encode their own calls, so killing the worker touches no recording"
-  fi
+  echo; echo "chaos: 4. SIGKILL a worker mid-encode, restart it after $downfor"
+  # Calls of 10 s, so that they have ended and are being encoded when it hits.
+  drive -fault worker -duration 10s -fault-at 12s -down-for "$downfor" -store-timeout 6m
 fi
 exit $status

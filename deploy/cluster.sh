@@ -18,6 +18,8 @@
 #                     a SeaweedFS of its own (weed from `go env GOPATH`/bin)
 #   CALLREC_BIN       the callrec binary (default: built into CLUSTER_DIR)
 #   CLUSTER_RECORDERS number of recorders (default 3)
+#   CLUSTER_WORKERS   number of worker nodes (default 1)
+#   CLUSTER_ENCODE_OFFLOAD  the recorders' CALLREC_ENCODE_OFFLOAD (default theirs, 2m)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${CLUSTER_DIR:-/tmp/callrec-cluster}"
@@ -163,7 +165,8 @@ up() {
     http="$(free_port)"; sip="$(free_port)"
     node "rec$i" recorder "$sip" "'$bin' serve --roles recorder" "${common[@]}" "CALLREC_DATA_DIR=$dir/rec$i" "CALLREC_NODE=rec$i" \
       "CALLREC_HTTP_ADDR=127.0.0.1:$http" "CALLREC_INTERNAL_URL=http://127.0.0.1:$http" "CALLREC_SIP_ADDR=127.0.0.1:$sip" \
-      "CALLREC_RTP_PORTS=$rtp-$(( rtp + 999 ))" "CALLREC_MEDIA_IP=127.0.0.1" "CALLREC_SIP_TRUSTED_PROXIES=127.0.0.1"
+      "CALLREC_RTP_PORTS=$rtp-$(( rtp + 999 ))" "CALLREC_MEDIA_IP=127.0.0.1" "CALLREC_SIP_TRUSTED_PROXIES=127.0.0.1" \
+      ${CLUSTER_ENCODE_OFFLOAD:+"CALLREC_ENCODE_OFFLOAD=$CLUSTER_ENCODE_OFFLOAD"}
     ds+="1 sip:127.0.0.1:$sip;transport=tcp 0 0 node=rec$i"$'\n'
   done
   local webs=() w
@@ -173,8 +176,10 @@ up() {
       "CALLREC_HTTP_ADDR=127.0.0.1:$http" "CALLREC_PUBLIC_URL=http://127.0.0.1:$http"
     webs+=("http://127.0.0.1:$http")
   done
-  node worker1 worker 0 "'$bin' serve --roles worker" "${common[@]}" "CALLREC_DATA_DIR=$dir/worker1" "CALLREC_NODE=worker1" \
-    "CALLREC_HTTP_ADDR=127.0.0.1:$(free_port)"
+  for w in $(seq 1 "${CLUSTER_WORKERS:-1}"); do
+    node "worker$w" worker 0 "'$bin' serve --roles worker" "${common[@]}" "CALLREC_DATA_DIR=$dir/worker$w" "CALLREC_NODE=worker$w" \
+      "CALLREC_HTTP_ADDR=127.0.0.1:$(free_port)"
+  done
   printf '%s' "$ds" >"$dir/dispatcher.list"
   local kport; kport="$(free_port)"
   mkdir -p "$dir/kamailio"
@@ -243,5 +248,5 @@ case "${1:-}" in
   stop) [ -n "${2:-}" ] || die "stop NODE"; stop_node "$2" TERM ;;
   start) [ -n "${2:-}" ] || die "start NODE"; start_node "$2"; wait_node "$2" ;;
   status) status ;;
-  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -138,4 +139,59 @@ func webNodes(ctx context.Context, webURL, token, tenant string) (map[string]int
 		out[it.RecorderNode]++
 	}
 	return out, nil
+}
+
+// jobsHeld lists the SIP Call-IDs of the calls whose encode job the node
+// is running (its lease owner names it) — what a worker killed now drops.
+func jobsHeld(ctx context.Context, dbURL, node string) ([]string, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	q, err := conn.Query(ctx, `SELECT c.sip_call_id FROM encode_jobs j JOIN calls c ON c.tenant_id = j.tenant_id AND c.id = j.call_id
+		WHERE j.state = 'running' AND j.lease_owner LIKE $1 || '/%'`, node)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(q, pgx.RowTo[string])
+}
+
+// waitJobs waits until the node runs at least one encode job.
+func waitJobs(ctx context.Context, dbURL, node string, limit time.Duration) ([]string, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		ids, err := jobsHeld(ctx, dbURL, node)
+		if err == nil && len(ids) > 0 {
+			return ids, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%s ran no encode job within %v (err %v)", node, limit, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// finishedBy names, per call, the node whose lease completed its encode job.
+func finishedBy(ctx context.Context, dbURL string, sipCallIDs []string) (map[string]string, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	q, err := conn.Query(ctx, `SELECT c.sip_call_id, j.lease_owner FROM encode_jobs j JOIN calls c ON c.tenant_id = j.tenant_id AND c.id = j.call_id
+		WHERE j.state = 'done' AND c.sip_call_id = ANY($1)`, sipCallIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for q.Next() {
+		var id, owner string
+		if err := q.Scan(&id, &owner); err != nil {
+			return nil, err
+		}
+		node, _, _ := strings.Cut(owner, "/")
+		out[id] = node
+	}
+	return out, q.Err()
 }

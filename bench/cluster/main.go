@@ -160,6 +160,13 @@ func run(o options) (bool, error) {
 		time.Sleep(time.Until(tl.first.Add(time.Duration(i+1) * interval)))
 	}
 	time.Sleep(time.Until(faultAt))
+	var held []string
+	if o.fault == "worker" {
+		// Mid-encode: once the worker runs a job of the ended calls.
+		if held, err = waitJobs(ctx, st["CLUSTER_DATABASE_URL"], or(o.victim, "worker1"), o.hold+2*time.Minute); err != nil {
+			return false, err
+		}
+	}
 	fmt.Fprintf(os.Stderr, "cluster: %d calls placed; fault %s: %s\n", len(d.snapshot()), o.fault, faultCmd)
 	tl.fault = time.Now()
 	if err := shell(faultCmd); err != nil {
@@ -196,6 +203,12 @@ func run(o options) (bool, error) {
 		return false, err
 	}
 	r := analyse(o, tl, calls, rows)
+	r.held, r.affected = held, r.affected+len(held)
+	if len(held) > 0 {
+		if r.heldBy, err = finishedBy(ctx, st["CLUSTER_DATABASE_URL"], held); err != nil {
+			return false, err
+		}
+	}
 	r.listed = listed
 	r.print(os.Stdout)
 	return r.failures(o, st) == 0, nil

@@ -28,7 +28,9 @@ type report struct {
 	storedAfter time.Duration // last call's end until every recording was stored
 	sinceEnd    time.Duration // the fault's end until every recording was stored
 	listed      map[string]int
-	failed      map[string]int // setup failures by answer
+	held        []string          // calls whose encode job the killed worker was running
+	heldBy      map[string]string // call → the node that finished its job
+	failed      map[string]int    // setup failures by answer
 }
 
 func analyse(o options, tl timeline, calls []placed, rows map[string]row) *report {
@@ -105,6 +107,13 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "fault %-8s calls %d answered %d (setup failures %v) | in flight %d, affected %d | audio lost per affected call p50 %.1f s max %.1f s, before the fault ≤ %.2f s | unaffected calls lost ≤ %.2f s | recordings lost %d | new calls %d, failed %d (%d after the probe interval), on the dead node %d | recovery %.1f s | all stored %.0f s after the last call, %.0f s after the fault ended\n",
 		r.fault, len(r.calls), answered, r.failed, len(r.inFlight), r.affected, lostP50, lostMax, r.shortfall.Seconds(), r.cleanLoss.Seconds(),
 		len(r.lost), r.probes, r.probesFailed, r.probesLate, r.onVictim, r.recovery.Seconds(), r.storedAfter.Seconds(), r.sinceEnd.Seconds())
+	if r.fault == "worker" {
+		by := map[string]int{}
+		for _, id := range r.held {
+			by[or(r.heldBy[id], "the recorder")]++
+		}
+		fmt.Fprintf(w, "  the killed worker was encoding %d calls; all of them stored: %v; finished by %v\n", len(r.held), r.heldStored(), by)
+	}
 	var nodes []string
 	for n, k := range r.listed {
 		nodes = append(nodes, fmt.Sprintf("%s:%d", n, k))
@@ -123,8 +132,11 @@ func (r *report) failures(o options, st map[string]string) int {
 	if len(r.lost) > 0 {
 		fail("%d recordings lost: %v", len(r.lost), r.lost[:min(5, len(r.lost))])
 	}
-	if len(r.inFlight) == 0 {
+	if len(r.inFlight) == 0 && r.fault != "worker" {
 		fail("no call was in flight when the fault hit")
+	}
+	if r.fault == "worker" && !r.heldStored() {
+		fail("a call the killed worker was encoding is not stored")
 	}
 	for _, c := range r.inFlight {
 		row, ok := r.rows[c.callID]
@@ -161,4 +173,14 @@ func (r *report) failures(o options, st map[string]string) int {
 		}
 	}
 	return n
+}
+
+// heldStored tells whether every call the killed worker held is stored.
+func (r *report) heldStored() bool {
+	for _, id := range r.held {
+		if row, ok := r.rows[id]; !ok || !row.stored {
+			return false
+		}
+	}
+	return true
 }
