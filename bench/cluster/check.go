@@ -172,26 +172,28 @@ func waitJobs(ctx context.Context, dbURL, node string, limit time.Duration) ([]s
 	}
 }
 
-// finishedBy names, per call, the node whose lease completed its encode job.
+// finishedBy says, per call, what became of its encode job: the node
+// holding its last lease and the job's state ("worker2 done"), or nothing
+// when the job row is gone.
 func finishedBy(ctx context.Context, dbURL string, sipCallIDs []string) (map[string]string, error) {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close(ctx)
-	q, err := conn.Query(ctx, `SELECT c.sip_call_id, j.lease_owner FROM encode_jobs j JOIN calls c ON c.tenant_id = j.tenant_id AND c.id = j.call_id
-		WHERE j.state = 'done' AND c.sip_call_id = ANY($1)`, sipCallIDs)
+	q, err := conn.Query(ctx, `SELECT c.sip_call_id, j.lease_owner, j.state FROM encode_jobs j JOIN calls c ON c.tenant_id = j.tenant_id AND c.id = j.call_id
+		WHERE c.sip_call_id = ANY($1)`, sipCallIDs)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
 	for q.Next() {
-		var id, owner string
-		if err := q.Scan(&id, &owner); err != nil {
+		var id, owner, state string
+		if err := q.Scan(&id, &owner, &state); err != nil {
 			return nil, err
 		}
 		node, _, _ := strings.Cut(owner, "/")
-		out[id] = node
+		out[id] = or(node, "nobody") + " " + state
 	}
 	return out, q.Err()
 }

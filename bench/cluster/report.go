@@ -29,7 +29,7 @@ type report struct {
 	sinceEnd    time.Duration // the fault's end until every recording was stored
 	listed      map[string]int
 	held        []string          // calls whose encode job the killed worker was running
-	heldBy      map[string]string // call → the node that finished its job
+	heldBy      map[string]string // call → its job's last lease holder and state
 	failed      map[string]int    // setup failures by answer
 }
 
@@ -110,9 +110,9 @@ func (r *report) print(w io.Writer) {
 	if r.fault == "worker" {
 		by := map[string]int{}
 		for _, id := range r.held {
-			by[or(r.heldBy[id], "the recorder")]++
+			by[or(r.heldBy[id], "no job row")]++
 		}
-		fmt.Fprintf(w, "  the killed worker was encoding %d calls; all of them stored: %v; finished by %v\n", len(r.held), r.heldStored(), by)
+		fmt.Fprintf(w, "  the killed worker was encoding %d calls; all of them stored: %v; their jobs at the end: %v\n", len(r.held), r.heldStored(), by)
 	}
 	var nodes []string
 	for n, k := range r.listed {
