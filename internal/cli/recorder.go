@@ -148,7 +148,8 @@ func (a *app) runRecorder(ctx context.Context) (wait func() error, sipAddr strin
 	}
 	rec, err := recorder.New(recorder.Config{SIPAddr: a.cfg.SIPAddr, RTPPorts: a.cfg.RTPPorts, MediaIP: mediaIP,
 		MaxCalls: a.cfg.MaxCalls, RTPTimeout: a.cfg.RTPTimeout, SpoolDir: a.spoolDir(), Node: a.cfg.Node, InternalURL: a.cfg.InternalURL, Admit: a.teamsAdmit(),
-		Guard: a.guard, Metrics: a.metrics, Encoders: a.encoders(), Offload: a.offload()}, a.db, blobs, a.eventBus(), a.log, nil)
+		Guard: a.guard, Metrics: a.metrics, Encoders: a.encoders(), Offload: a.offload(),
+		TrustedProxies: a.cfg.SIPTrustedProxies}, a.db, blobs, a.eventBus(), a.log, nil)
 	if err != nil {
 		return nil, "", err
 	}

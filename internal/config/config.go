@@ -72,6 +72,12 @@ type Config struct {
 	// RTPTimeout ends and keeps a call whose RTP stopped this long
 	// (CALLREC_RTP_TIMEOUT, a Go duration, default 60s).
 	RTPTimeout time.Duration
+	// SIPTrustedProxies are the SIP proxies (CALLREC_SIP_TRUSTED_PROXIES,
+	// comma-separated IPs or CIDRs) whose requests the recorder attributes
+	// to the SRC they name in X-Callrec-Source rather than to themselves.
+	SIPTrustedProxies []netip.Prefix
+	// sipTrustedProxies is the setting as given, parsed by Finish.
+	sipTrustedProxies string
 	// SignInPerIP and SignInPerLogin are the sign-in attempts per minute
 	// (and burst) allowed per client address and per login, across
 	// password, 2-step and reset requests (CALLREC_SIGNIN_PER_IP, default
@@ -122,6 +128,7 @@ func Load(getenv Getenv) Config {
 	c.Node, c.MediaIP = getenv("CALLREC_NODE"), getenv("CALLREC_MEDIA_IP")
 	c.InternalURL, c.InternalSecret = getenv("CALLREC_INTERNAL_URL"), getenv("CALLREC_INTERNAL_SECRET")
 	c.InternalAddr, c.MetricsAddr = getenv("CALLREC_INTERNAL_ADDR"), getenv("CALLREC_METRICS_ADDR")
+	c.sipTrustedProxies = getenv("CALLREC_SIP_TRUSTED_PROXIES")
 	if v, err := strconv.Atoi(getenv("CALLREC_TERMS_VERSION")); err == nil && v > 0 {
 		c.TermsVersion = v
 	}
@@ -171,6 +178,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of an unauthenticated /metrics (default: /metrics on the HTTP address, provider token required)")
 	fs.StringVar(&c.InternalURL, "internal-url", c.InternalURL, "base URL other nodes reach this node's recorder spool at (default the public URL)")
 	fs.StringVar(&c.MediaIP, "media-ip", c.MediaIP, "IP address for RTP and SDP answers (default the SIP address's host, else 127.0.0.1)")
+	fs.StringVar(&c.sipTrustedProxies, "sip-trusted-proxies", c.sipTrustedProxies, "SIP proxies (IPs or CIDRs, comma-separated) allowed to name the SRC in X-Callrec-Source")
 	fs.IntVar(&c.MaxCalls, "max-calls", c.MaxCalls, "concurrent calls the recorder takes before answering 503")
 	fs.DurationVar(&c.RTPTimeout, "rtp-timeout", c.RTPTimeout, "end (and keep) a call whose RTP stopped this long")
 	fs.IntVar(&c.Encoders, "encoders", c.Encoders, "threads compressing recordings, at low priority (0: one per CPU)")
@@ -223,6 +231,17 @@ func (c *Config) Finish() error {
 			return fmt.Errorf("config: media IP %q: %w", c.MediaIP, err)
 		}
 	}
+	c.SIPTrustedProxies = nil
+	for _, v := range strings.Split(c.sipTrustedProxies, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		p, err := parsePrefix(v)
+		if err != nil {
+			return fmt.Errorf("config: SIP trusted proxy %q: an IP address or CIDR prefix", v)
+		}
+		c.SIPTrustedProxies = append(c.SIPTrustedProxies, p)
+	}
 	if c.SIPRECTarget == "" {
 		host := c.MediaIP
 		if host == "" {
@@ -258,6 +277,20 @@ func (c *Config) parseOffload() error {
 	}
 	c.OffloadBacklog = d
 	return nil
+}
+
+// parsePrefix reads an IP (as a one-address prefix) or a CIDR prefix.
+func parsePrefix(v string) (netip.Prefix, error) {
+	if !strings.Contains(v, "/") {
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(v)
+	return p.Masked(), err
 }
 
 func or(v, def string) string {

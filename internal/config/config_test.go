@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -52,6 +53,7 @@ func TestRecorderSettings(t *testing.T) {
 		node, mediaIP, internal string
 		maxCalls                int
 		rtpTimeout              time.Duration
+		proxies                 string
 		wantErr                 bool
 	}{
 		{name: "defaults", node: host, maxCalls: 1000, rtpTimeout: time.Minute},
@@ -73,6 +75,11 @@ func TestRecorderSettings(t *testing.T) {
 		{name: "bad encoders", env: map[string]string{"CALLREC_ENCODERS": "-1"}, wantErr: true},
 		{name: "bad encode offload", env: map[string]string{"CALLREC_ENCODE_OFFLOAD": "sometimes"}, wantErr: true},
 		{name: "negative encode offload", args: []string{"--encode-offload", "-5s"}, wantErr: true},
+		{name: "trusted SIP proxies", env: map[string]string{"CALLREC_SIP_TRUSTED_PROXIES": "10.0.0.9, 192.0.2.0/28"},
+			node: host, maxCalls: 1000, rtpTimeout: time.Minute, proxies: "10.0.0.9/32 192.0.2.0/28"},
+		{name: "bad trusted SIP proxy", env: map[string]string{"CALLREC_SIP_TRUSTED_PROXIES": "10.0.0.9,kamailio"}, wantErr: true},
+		{name: "trusted proxy flag", args: []string{"--sip-trusted-proxies", "::1"},
+			node: host, maxCalls: 1000, rtpTimeout: time.Minute, proxies: "::1/128"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +101,13 @@ func TestRecorderSettings(t *testing.T) {
 			}
 			if c.Node != tt.node || c.MediaIP != tt.mediaIP {
 				t.Errorf("node %q media %q, want %q %q", c.Node, c.MediaIP, tt.node, tt.mediaIP)
+			}
+			var proxies []string
+			for _, p := range c.SIPTrustedProxies {
+				proxies = append(proxies, p.String())
+			}
+			if got := strings.Join(proxies, " "); got != tt.proxies {
+				t.Errorf("trusted SIP proxies %q, want %q", got, tt.proxies)
 			}
 			if c.MaxCalls != tt.maxCalls || c.RTPTimeout != tt.rtpTimeout {
 				t.Errorf("max calls %d, RTP timeout %v, want %d %v", c.MaxCalls, c.RTPTimeout, tt.maxCalls, tt.rtpTimeout)

@@ -66,6 +66,8 @@ type Config struct {
 	Metrics prometheus.Registerer
 	// SIPLimits bound each SIP peer (zero: siprec's defaults).
 	SIPLimits siprec.Limits
+	// TrustedProxies may name the SRC they relay for (siprec.Options).
+	TrustedProxies []netip.Prefix
 }
 
 // Admission is the Teams bot's word on a media-edge session.
@@ -180,7 +182,8 @@ func (r *Recorder) Run(ctx context.Context, ready func(sipAddr string)) error {
 	if err := r.recover(ctx); err != nil {
 		return err
 	}
-	srv, err := siprec.NewServer(r, r.log, siprec.Options{Limits: r.cfg.SIPLimits, Guard: r.cfg.Guard, Metrics: r.cfg.Metrics})
+	srv, err := siprec.NewServer(r, r.log, siprec.Options{Limits: r.cfg.SIPLimits, Guard: r.cfg.Guard, Metrics: r.cfg.Metrics,
+		TrustedProxies: r.cfg.TrustedProxies})
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,8 @@ const offer = "v=0\r\no=SBC 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\
 type stub struct {
 	mu      sync.Mutex
 	dialogs map[string]siprec.Dialog
-	release chan struct{} // Start of a request-URI user "slow" waits for it
+	ended   []siprec.Dialog // as End saw them
+	release chan struct{}   // Start of a request-URI user "slow" waits for it
 }
 
 func (s *stub) Start(_ context.Context, o siprec.Offer) ([]byte, error) {
@@ -55,6 +56,7 @@ func (s *stub) End(_ context.Context, d siprec.Dialog, _ string) error {
 		return siprec.ErrNoSession
 	}
 	delete(s.dialogs, d.CallID)
+	s.ended = append(s.ended, d)
 	return nil
 }
 
@@ -91,10 +93,18 @@ type server struct {
 
 func startServer(t testing.TB, limits siprec.Limits) *server {
 	t.Helper()
+	return startServerWith(t, siprec.Options{Limits: limits})
+}
+
+// startServerWith starts a server with these options; the guard and
+// metrics are the test's own.
+func startServerWith(t testing.TB, o siprec.Options) *server {
+	t.Helper()
 	s := &server{h: &stub{dialogs: map[string]siprec.Dialog{}, release: make(chan struct{})}, logs: &lockedBuffer{}, reg: prometheus.NewRegistry()}
 	log := slog.New(slog.NewTextHandler(s.logs, nil))
 	s.guard = recovery.New(log, s.reg)
-	srv, err := siprec.NewServer(s.h, log, siprec.Options{Limits: limits, Guard: s.guard, Metrics: s.reg})
+	o.Guard, o.Metrics = s.guard, s.reg
+	srv, err := siprec.NewServer(s.h, log, o)
 	if err != nil {
 		t.Fatal(err)
 	}

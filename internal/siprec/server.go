@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,7 +77,18 @@ type Options struct {
 	Limits  Limits
 	Guard   *recovery.Guard       // recovers a panicking handler (nil: recovered, logged)
 	Metrics prometheus.Registerer // callrec_sip_edge_total (nil: not exported)
+	// TrustedProxies are the addresses of SIP proxies (Kamailio's
+	// dispatcher in front of several recorders) allowed to speak for
+	// another source: a request from one of them is attributed to the
+	// address in its SourceHeader. From anywhere else that header is
+	// ignored, so an SBC cannot pose as another tenant's.
+	TrustedProxies []netip.Prefix
 }
+
+// SourceHeader names the SRC a trusted proxy relays a request for: the
+// proxy removes any copy the SRC sent and appends its own with the
+// address the request reached it from.
+const SourceHeader = "X-Callrec-Source"
 
 // Server is the SIP side of the recorder, on UDP and TCP.
 type Server struct {
@@ -87,6 +99,7 @@ type Server struct {
 	guard   *recovery.Guard
 	edge    *edge
 	contact string
+	proxies []netip.Prefix
 }
 
 // NewServer builds a server that hands sessions to h.
@@ -105,7 +118,7 @@ func NewServer(h Handler, log *slog.Logger, o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("siprec: server: %w", err)
 	}
-	s := &Server{ua: ua, srv: srv, h: h, log: log, guard: o.Guard, edge: e}
+	s := &Server{ua: ua, srv: srv, h: h, log: log, guard: o.Guard, edge: e, proxies: o.TrustedProxies}
 	srv.OnOptions(s.guarded("OPTIONS", s.onOptions))
 	srv.OnInvite(s.guarded("INVITE", s.onInvite))
 	srv.OnUpdate(s.guarded("UPDATE", s.onUpdate))
@@ -195,7 +208,7 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 // parseOffer reads the body of an INVITE or UPDATE; a failure is answered
 // here and reported as ok=false.
 func (s *Server) parseOffer(req *sip.Request, tx sip.ServerTransaction) (Offer, bool) {
-	o := Offer{Dialog: dialogOf(req), RequestURI: req.Recipient.User + "@" + req.Recipient.Host}
+	o := Offer{Dialog: s.dialogOf(req), RequestURI: req.Recipient.User + "@" + req.Recipient.Host}
 	o.From, o.To = req.From().Address.String(), req.To().Address.String()
 	if bad := unsupportedRequire(req); bad != "" {
 		res := sip.NewResponseFromRequest(req, 420, "Bad Extension", nil)
@@ -273,14 +286,33 @@ func unsupportedRequire(req *sip.Request) string {
 
 // dialogOf reads the dialog a request names; the edge has made sure
 // Call-ID, From, To and Via are there.
-func dialogOf(req *sip.Request) Dialog {
+func (s *Server) dialogOf(req *sip.Request) Dialog {
 	d := Dialog{CallID: req.CallID().Value()}
 	d.RemoteTag, _ = req.From().Params.Get("tag")
 	d.LocalTag, _ = req.To().Params.Get("tag")
 	if ap, err := netip.ParseAddrPort(req.Source()); err == nil {
-		d.Source = ap.Addr().Unmap()
+		d.Source = s.relayedFor(req, ap.Addr().Unmap())
 	}
 	return d
+}
+
+// relayedFor is the address a request is attributed to: the peer's, or,
+// when the peer is a trusted proxy, the SRC's address the proxy appended
+// last in SourceHeader. A proxy's request without a valid header stays
+// the proxy's own, which no source should claim.
+func (s *Server) relayedFor(req *sip.Request, peer netip.Addr) netip.Addr {
+	if !slices.ContainsFunc(s.proxies, func(p netip.Prefix) bool { return p.Contains(peer) }) {
+		return peer
+	}
+	hs := req.GetHeaders(SourceHeader)
+	if len(hs) == 0 {
+		return peer
+	}
+	a, err := netip.ParseAddr(strings.TrimSpace(hs[len(hs)-1].Value()))
+	if err != nil {
+		return peer
+	}
+	return a.Unmap().WithZone("")
 }
 
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
@@ -348,7 +380,7 @@ func (s *Server) answer(req *sip.Request, sdp []byte) *sip.Response {
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	err := s.h.End(context.Background(), dialogOf(req), "bye")
+	err := s.h.End(context.Background(), s.dialogOf(req), "bye")
 	if errors.Is(err, ErrNoSession) {
 		s.respond(tx, sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return

@@ -34,7 +34,10 @@ func NewClient(ip string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("siprecload: %w", err)
 	}
-	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname(ip))
+	// Bind the connections to ip too, not only the Via: over TCP the
+	// system would otherwise pick the source address, and a proxy in front
+	// of the recorder names the SRC by the address it connected from.
+	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname(ip), sipgo.WithClientConnectionAddr(net.JoinHostPort(ip, "0")))
 	if err != nil {
 		return nil, fmt.Errorf("siprecload: %w", err)
 	}
