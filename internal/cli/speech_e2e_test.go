@@ -99,46 +99,7 @@ type transcriptAnswer struct {
 // pocketsphinx, else with the OpenAI-compatible engine against aiemu.
 func TestSiprecCallTranscribed(t *testing.T) {
 	sc := speechCase(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	dir := t.TempDir()
-	out, w := io.Pipe()
-	env := &Env{Stdout: w, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-	ln, err := listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpAddr := ln.Addr().String()
-	ln.Close()
-	done := make(chan int, 1)
-	go func() {
-		done <- env.run(ctx, []string{"demo", "--data-dir", dir, "--http-addr", httpAddr, "--sip-addr", "127.0.0.1:0",
-			"--rtp-ports", "36300-36399"})
-		w.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("demo did not stop")
-		}
-	})
-	var webURL, sipAddr string
-	lines := bufio.NewScanner(out)
-	for (webURL == "" || sipAddr == "") && lines.Scan() {
-		l := lines.Text()
-		if v, ok := strings.CutPrefix(l, "callrec demo is running at "); ok {
-			webURL = v
-		}
-		if v, ok := strings.CutPrefix(l, "  go run ./cmd/callrec siprec-load --target "); ok {
-			sipAddr, _, _ = strings.Cut(v, " ")
-		}
-	}
-	if webURL == "" || sipAddr == "" {
-		t.Fatalf("demo printed no web URL (%q) or siprec-load target (%q)", webURL, sipAddr)
-	}
-	go func() { _, _ = io.Copy(io.Discard, out) }()
-
+	ctx, dir, webURL, sipAddr := startSpeechDemo(t, "36300-36399")
 	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "callrec.db"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -239,4 +200,49 @@ type speechTest struct {
 	agentText, agentPitch   string
 	callerText, callerPitch string
 	wantAgent, wantCaller   string
+}
+
+// startSpeechDemo runs `callrec demo` on a fresh data directory with RTP
+// on ports, and returns where its portal and SIP server listen.
+func startSpeechDemo(t *testing.T, ports string) (ctx context.Context, dir, webURL, sipAddr string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	dir = t.TempDir()
+	out, w := io.Pipe()
+	env := &Env{Stdout: w, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	ln, err := listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr := ln.Addr().String()
+	ln.Close()
+	done := make(chan int, 1)
+	go func() {
+		done <- env.run(ctx, []string{"demo", "--data-dir", dir, "--http-addr", httpAddr, "--sip-addr", "127.0.0.1:0",
+			"--rtp-ports", ports})
+		w.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("demo did not stop")
+		}
+	})
+	lines := bufio.NewScanner(out)
+	for (webURL == "" || sipAddr == "") && lines.Scan() {
+		l := lines.Text()
+		if v, ok := strings.CutPrefix(l, "callrec demo is running at "); ok {
+			webURL = v
+		}
+		if v, ok := strings.CutPrefix(l, "  go run ./cmd/callrec siprec-load --target "); ok {
+			sipAddr, _, _ = strings.Cut(v, " ")
+		}
+	}
+	if webURL == "" || sipAddr == "" {
+		t.Fatalf("demo printed no web URL (%q) or siprec-load target (%q)", webURL, sipAddr)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return ctx, dir, webURL, sipAddr
 }
