@@ -116,7 +116,18 @@ test('a licensed agent\'s call shows its transcript in step with the player', { 
   await page.goto(`${base}/admin/users`);
   await page.getByRole('link', { name: 'Jordan Reyes', exact: true }).click();
   await page.getByLabel('Speech analytics license').check();
+  await page.getByLabel('Advanced').check();
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save' }).click()]);
+
+  // Administration > AI / QA: a topic the agent's sentence mentions.
+  await page.goto(`${base}/admin/analytics`);
+  await page.getByText('No topics yet').waitFor();
+  await page.getByLabel('Name').fill('Delivery');
+  await page.getByLabel('Phrases').fill('delivered NEAR/2 friday');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Add topic' }).click()]);
+  await page.getByText('The topic was saved').waitFor();
+  await page.getByRole('cell', { name: 'Delivery', exact: true }).waitFor();
+  await shot('analytics-admin');
 
   const { wav, ms } = dialogue();
   load = spawn(bin, ['siprec-load', '--target', sipTarget, '--calls', '1', '--concurrency', '1', '--duration', `${ms}ms`, '--audio', wav]);
@@ -151,5 +162,18 @@ test('a licensed agent\'s call shows its transcript in step with the player', { 
   await page.waitForFunction((ms) => window.callrecPlayer.getCurrentTime() * 1000 >= ms - 50, start);
   await page.locator('li.tline.ch-other.current').waitFor({ timeout: 10000 });
   assert.equal(await page.locator('li.tline.current').count(), 1);
+
+  // The analysis card: the topic, with a button that plays from it.
+  const card = page.locator('#call-insights');
+  await card.getByRole('button', { name: /Play Delivery from/ }).waitFor();
+  assert.match(await card.innerText(), /Sentiment: (positive|neutral|negative)/);
+
+  // The dashboard's Sentiment tile, Topics and heatmap count the call.
+  await page.goto(`${base}/dashboard`);
+  const tile = page.getByRole('region', { name: 'Sentiment', exact: true });
+  await tile.getByText(/over 1 analysed call ·/).waitFor();
+  await tile.getByText('Delivery').waitFor();
+  assert.equal(await page.locator('svg.heatmap rect:not(.s-none)').count(), 1);
+  await shot('dashboard-insights');
   assert.deepEqual(problems, []);
 });
