@@ -53,31 +53,14 @@ func (h *Handler) getCallAnalytics(w http.ResponseWriter, r *http.Request, p *pr
 // viewer's zone; default the last 7 days), group_id and user_id, as the
 // dashboard does.
 func (h *Handler) getInsights(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
-	svc := h.workspace()
-	loc := svc.Location(r.Context(), p)
+	from, to, loc, err := h.period(r, p)
+	if err != nil {
+		return err
+	}
+	if !to.After(from) || to.Sub(from) > 367*24*time.Hour {
+		return validationFailed(map[string]string{"to": "after from, at most a year later"})
+	}
 	q := r.URL.Query()
-	from, to := svc.Range("last7", loc)
-	fields := map[string]string{}
-	if v := q.Get("from"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, loc)
-		if err != nil {
-			fields["from"] = "a date (YYYY-MM-DD)"
-		}
-		from = t
-	}
-	if v := q.Get("to"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, loc)
-		if err != nil {
-			fields["to"] = "a date (YYYY-MM-DD)"
-		}
-		to = t.AddDate(0, 0, 1)
-	}
-	if len(fields) == 0 && (!to.After(from) || to.Sub(from) > 367*24*time.Hour) {
-		fields["to"] = "after from, at most a year later"
-	}
-	if len(fields) > 0 {
-		return validationFailed(fields)
-	}
 	in, err := h.Analytics.Insights(r.Context(), p, analytics.InsightsQuery{From: from, To: to, GroupID: q.Get("group_id"), UserID: q.Get("user_id"), Location: loc})
 	if err != nil {
 		return analyticsErr(err)

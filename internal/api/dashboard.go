@@ -13,26 +13,10 @@ import (
 // the figures of the range, of the period before it, and calls per day.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *principal.Principal) error {
 	svc := h.workspace()
-	loc := svc.Location(r.Context(), p)
 	q := r.URL.Query()
-	from, to := svc.Range("last7", loc)
-	fields := map[string]string{}
-	if v := q.Get("from"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, loc)
-		if err != nil {
-			fields["from"] = "a date (YYYY-MM-DD)"
-		}
-		from = t
-	}
-	if v := q.Get("to"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, loc)
-		if err != nil {
-			fields["to"] = "a date (YYYY-MM-DD)"
-		}
-		to = t.AddDate(0, 0, 1)
-	}
-	if len(fields) > 0 {
-		return validationFailed(fields)
+	from, to, _, err := h.period(r, p)
+	if err != nil {
+		return err
 	}
 	d, err := svc.Dashboard(r.Context(), p, recordings.DashboardQuery{From: from, To: to, GroupID: q.Get("group_id"), UserID: q.Get("user_id")})
 	if err != nil {
@@ -75,4 +59,33 @@ func (h *Handler) putRecordingSettings(w http.ResponseWriter, r *http.Request, p
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"auto_resume_seconds": *body.AutoResumeSeconds})
 	return nil
+}
+
+// period reads ?from=YYYY-MM-DD&to=YYYY-MM-DD (to inclusive, dates in the
+// viewer's zone; default the last 7 days) as the dashboard and the
+// insights take them: from is the first instant, to the first after.
+func (h *Handler) period(r *http.Request, p *principal.Principal) (from, to time.Time, loc *time.Location, err error) {
+	svc := h.workspace()
+	loc = svc.Location(r.Context(), p)
+	q := r.URL.Query()
+	from, to = svc.Range("last7", loc)
+	fields := map[string]string{}
+	if v := q.Get("from"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			fields["from"] = "a date (YYYY-MM-DD)"
+		}
+		from = t
+	}
+	if v := q.Get("to"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			fields["to"] = "a date (YYYY-MM-DD)"
+		}
+		to = t.AddDate(0, 0, 1)
+	}
+	if len(fields) > 0 {
+		return from, to, loc, validationFailed(fields)
+	}
+	return from, to, loc, nil
 }

@@ -55,7 +55,7 @@ func TestSiprecCallAnalysed(t *testing.T) {
 	emu := httptest.NewServer(aiemu.New(aiemu.Config{Transcriber: once}))
 	defer emu.Close()
 
-	ctx, dir, webURL, sipAddr := startSpeechDemo(t, "36400-36499")
+	ctx, dir, webURL, sipAddr := startDemo(t, "36400-36499")
 	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "callrec.db"), nil)
 	if err != nil {
 		t.Fatal(err)

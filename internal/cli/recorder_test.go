@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,46 +15,7 @@ import (
 // TestDemoRecordsSiprecLoad runs `callrec demo`, points siprec-load at the
 // SIP address it prints, and finds the recorded calls through the API.
 func TestDemoRecordsSiprecLoad(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	dir := t.TempDir()
-	out, w := io.Pipe()
-	env := &Env{Stdout: w, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-	// The demo prints the configured address, so give it a real port.
-	ln, err := listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpAddr := ln.Addr().String()
-	ln.Close()
-	done := make(chan int, 1)
-	go func() {
-		done <- env.run(ctx, []string{"demo", "--data-dir", dir, "--http-addr", httpAddr, "--sip-addr", "127.0.0.1:0",
-			"--rtp-ports", "36200-36299"})
-		w.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("demo did not stop")
-		}
-	})
-	var webURL, sipAddr string
-	lines := bufio.NewScanner(out)
-	for (webURL == "" || sipAddr == "") && lines.Scan() {
-		l := lines.Text()
-		if v, ok := strings.CutPrefix(l, "callrec demo is running at "); ok {
-			webURL = v
-		}
-		if v, ok := strings.CutPrefix(l, "  go run ./cmd/callrec siprec-load --target "); ok {
-			sipAddr, _, _ = strings.Cut(v, " ")
-		}
-	}
-	if webURL == "" || sipAddr == "" {
-		t.Fatalf("demo printed no web URL (%q) or siprec-load target (%q)", webURL, sipAddr)
-	}
-	go func() { _, _ = io.Copy(io.Discard, out) }()
+	ctx, dir, webURL, sipAddr := startDemo(t, "36200-36299")
 
 	sum, err := siprecload.Run(ctx, siprecload.Config{Target: sipAddr, Calls: 2, Concurrency: 2, Duration: time.Second, CPS: 20})
 	if err != nil || sum.Completed != 2 || sum.Failed != 0 {

@@ -99,7 +99,7 @@ type transcriptAnswer struct {
 // pocketsphinx, else with the OpenAI-compatible engine against aiemu.
 func TestSiprecCallTranscribed(t *testing.T) {
 	sc := speechCase(t)
-	ctx, dir, webURL, sipAddr := startSpeechDemo(t, "36300-36399")
+	ctx, dir, webURL, sipAddr := startDemo(t, "36300-36399")
 	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "callrec.db"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -202,9 +202,9 @@ type speechTest struct {
 	wantAgent, wantCaller   string
 }
 
-// startSpeechDemo runs `callrec demo` on a fresh data directory with RTP
+// startDemo runs `callrec demo` on a fresh data directory with RTP
 // on ports, and returns where its portal and SIP server listen.
-func startSpeechDemo(t *testing.T, ports string) (ctx context.Context, dir, webURL, sipAddr string) {
+func startDemo(t *testing.T, ports string) (ctx context.Context, dir, webURL, sipAddr string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dir = t.TempDir()
