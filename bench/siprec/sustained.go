@@ -216,6 +216,7 @@ func (s *sustainedRun) run(ctx context.Context) error {
 		at, ok := s.blobs.at(c.ID)
 		if !ok || c.BlobKey == "" {
 			unstored++
+			fmt.Printf("not matched to an upload: call %s state %s ended %v key %q\n", c.ID, c.State, c.EndedAt, c.BlobKey)
 			return
 		}
 		w := at.Sub(*c.EndedAt)
