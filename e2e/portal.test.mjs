@@ -67,7 +67,7 @@ test('sign-in page and a wrong password', async () => {
 test('tenant admin: layout, Roles page, sign out', async () => {
   await signIn(tenantAdmin);
   const nav = page.getByRole('navigation', { name: 'Main' });
-  assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Home', 'Dashboard', 'Recordings', 'Administration']);
+  assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Home', 'Dashboard', 'Recordings', 'QA', 'Reports', 'Administration']);
   await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
   await page.getByRole('heading', { name: 'Licenses' }).waitFor();
   assert.equal(await page.locator('.switcher').count(), 0, 'a tenant admin has no tenant switcher');
