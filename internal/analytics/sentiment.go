@@ -71,12 +71,15 @@ func (s *Sentiment) Call(us []Utterance) CallSentiment {
 	return out
 }
 
-func scored(c float64) Score {
+func scored(c float64) Score { return Score{c, Label(c)} }
+
+// Label names a compound score by VADER's thresholds.
+func Label(c float64) string {
 	switch {
 	case c >= 0.05:
-		return Score{c, Positive}
+		return Positive
 	case c <= -0.05:
-		return Score{c, Negative}
+		return Negative
 	}
-	return Score{c, Neutral}
+	return Neutral
 }

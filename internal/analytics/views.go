@@ -69,14 +69,6 @@ func (s *Service) SaveTopic(ctx context.Context, p *caller.Caller, id string, in
 	if err := admin(p); err != nil {
 		return in, err
 	}
-	if id != "" {
-		// Another tenant's topic is not found, whatever the body says.
-		if ok, err := s.topicExists(ctx, p.TenantID, id); err != nil {
-			return in, err
-		} else if !ok {
-			return in, ErrNotFound
-		}
-	}
 	t := Topic{Name: strings.TrimSpace(in.Name), Phrases: trimAll(in.Phrases), Exclude: trimAll(in.Exclude), Channel: in.Channel}
 	if t.Channel == "any" {
 		t.Channel = ""
@@ -95,9 +87,6 @@ func (s *Service) SaveTopic(ctx context.Context, p *caller.Caller, id string, in
 		}
 		errs.Add(field, strings.TrimPrefix(err.Error(), ErrInvalidTopic.Error()+": "))
 	}
-	if len(errs) > 0 {
-		return in, errs
-	}
 	def, _ := json.Marshal(Topic{Phrases: t.Phrases, Exclude: t.Exclude, Channel: t.Channel})
 	now := s.now()
 	row := store.AnalyticsTopic{ID: id, TenantID: p.TenantID, Name: t.Name, Definition: string(def), CreatedAt: now, UpdatedAt: now}
@@ -107,16 +96,22 @@ func (s *Service) SaveTopic(ctx context.Context, p *caller.Caller, id string, in
 		if err != nil {
 			return err
 		}
-		found := id == ""
+		found, taken := id == "", false
 		for _, e := range existing {
 			if e.ID == id {
 				found, row.CreatedAt = true, e.CreatedAt
 			} else if strings.EqualFold(e.Name, t.Name) {
-				return validate.Errors{"name": "another topic has this name"}
+				taken = true
 			}
 		}
-		if !found {
+		// Another tenant's topic is not found, whatever the body says.
+		switch {
+		case !found:
 			return ErrNotFound
+		case len(errs) > 0:
+			return errs
+		case taken:
+			return validate.Errors{"name": "another topic has this name"}
 		}
 		if id == "" {
 			if len(existing) >= maxTopics {
@@ -133,19 +128,6 @@ func (s *Service) SaveTopic(ctx context.Context, p *caller.Caller, id string, in
 		return in, err
 	}
 	return TopicView{ID: row.ID, Name: t.Name, Phrases: t.Phrases, Exclude: nonNil(t.Exclude), Channel: or(t.Channel, "any"), UpdatedAt: now}, nil
-}
-
-func (s *Service) topicExists(ctx context.Context, tenantID, id string) (bool, error) {
-	ts, err := s.DB.Q().ListAnalyticsTopics(ctx, tenantID)
-	if err != nil {
-		return false, err
-	}
-	for _, t := range ts {
-		if t.ID == id {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 func trimAll(v []string) []string {

@@ -61,7 +61,7 @@ func (h *Handler) insights(r *http.Request, p *principal.Principal, from, to tim
 	v := &insightsView{Analysed: in.Analysed}
 	if in.Analysed > 0 {
 		v.Sentiment = fmt.Sprintf("%+.2f", in.Sentiment)
-		v.Label = sentimentWord(in.Sentiment)
+		v.Label = analytics.Label(in.Sentiment)
 		v.Positive = fmt.Sprintf("%.0f%%", float64(in.Positive)*100/float64(in.Analysed))
 		v.Negative = fmt.Sprintf("%.0f%%", float64(in.Negative)*100/float64(in.Analysed))
 	}
@@ -75,7 +75,7 @@ func (h *Handler) insights(r *http.Request, p *principal.Principal, from, to tim
 			cell := heatCell{X: hr * 26, Y: i * 26, Class: "s-none", Title: fmt.Sprintf("%s %02d:00: no analysed calls", wd, hr)}
 			if c.Calls > 0 {
 				cell.Class = heatClass(c.Sentiment)
-				cell.Title = fmt.Sprintf("%s %02d:00: %d calls, sentiment %+.2f (%s)", wd, hr, c.Calls, c.Sentiment, sentimentWord(c.Sentiment))
+				cell.Title = fmt.Sprintf("%s %02d:00: %d calls, sentiment %+.2f (%s)", wd, hr, c.Calls, c.Sentiment, analytics.Label(c.Sentiment))
 			}
 			row.Cells = append(row.Cells, cell)
 		}
@@ -88,16 +88,6 @@ func (h *Handler) insights(r *http.Request, p *principal.Principal, from, to tim
 		}
 	}
 	return v, nil
-}
-
-func sentimentWord(c float64) string {
-	switch {
-	case c >= 0.05:
-		return "positive"
-	case c <= -0.05:
-		return "negative"
-	}
-	return "neutral"
 }
 
 func heatClass(c float64) string {
