@@ -20,5 +20,5 @@ func speechCase(t *testing.T) speechTest {
 	srv := httptest.NewServer(aiemu.New(aiemu.Config{Transcriber: aiemu.ByPitch(110, agent, caller)}))
 	t.Cleanup(srv.Close)
 	return speechTest{settings: store.SpeechSettings{Engine: "openai", URL: srv.URL, Model: "whisper-1"},
-		agentText: agent, agentPitch: "10", callerText: caller, callerPitch: "90", wantAgent: "friday afternoon", wantCaller: "help you"}
+		agentText: agent, agentPitch: "10", callerText: caller, callerPitch: "90", wantAgent: "friday afternoon", wantCaller: "help you", minRecall: 1}
 }

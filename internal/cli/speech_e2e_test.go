@@ -183,11 +183,15 @@ func TestSiprecCallTranscribed(t *testing.T) {
 			other = append(other, l.Text)
 		}
 	}
-	if a := strings.Join(agent, " "); !strings.Contains(a, sc.wantAgent) {
-		t.Errorf("agent channel %q, want it to contain %q", a, sc.wantAgent)
-	}
-	if o := strings.Join(other, " "); !strings.Contains(o, sc.wantCaller) {
-		t.Errorf("caller channel %q, want it to contain %q", o, sc.wantCaller)
+	for _, ch := range []struct {
+		name, heard, said, want string
+	}{{"agent", strings.Join(agent, " "), sc.agentText, sc.wantAgent}, {"caller", strings.Join(other, " "), sc.callerText, sc.wantCaller}} {
+		if !strings.Contains(ch.heard, ch.want) {
+			t.Errorf("%s channel %q, want it to contain %q", ch.name, ch.heard, ch.want)
+		}
+		if r := recall(ch.said, ch.heard); r < sc.minRecall {
+			t.Errorf("%s channel %q holds %.0f%% of %q, want at least %.0f%%", ch.name, ch.heard, 100*r, ch.said, 100*sc.minRecall)
+		}
 	}
 	if len(tr.Lines) > 0 && tr.Lines[0].Channel != "agent" {
 		t.Errorf("the agent spoke first, the transcript starts with %s", tr.Lines[0].Channel)
@@ -200,6 +204,28 @@ type speechTest struct {
 	agentText, agentPitch   string
 	callerText, callerPitch string
 	wantAgent, wantCaller   string
+	// minRecall is the share of a sentence's words its channel must hold.
+	minRecall float64
+}
+
+// recall is the share of said's words that heard holds, each heard word
+// counted once.
+func recall(said, heard string) float64 {
+	left := map[string]int{}
+	for _, w := range strings.Fields(heard) {
+		left[w]++
+	}
+	words, found := strings.Fields(said), 0
+	for _, w := range words {
+		if left[w] > 0 {
+			left[w]--
+			found++
+		}
+	}
+	if len(words) == 0 {
+		return 0
+	}
+	return float64(found) / float64(len(words))
 }
 
 // startDemo runs `callrec demo` on a fresh data directory with RTP
