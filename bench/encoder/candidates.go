@@ -53,6 +53,9 @@ func candidates(only, match string) []candidate {
 			all = append(all, opus(o))
 		}
 	}
+	// The recorder's default: its build's library and settings, each
+	// party's silence not encoded.
+	all = append(all, opus(recorder.DefaultEncode))
 	all = append(all, lame(8), lame(16))
 	fams := strings.Split(only, ",")
 	return slices.DeleteFunc(all, func(c candidate) bool {
@@ -64,9 +67,10 @@ func libopusBuilt() bool {
 	return recorder.EncodePCM(bytes.NewReader(nil), &bytes.Buffer{}, recorder.EncodeOptions{Library: recorder.LibOpus, Bitrate: 16000}) == nil
 }
 
-// measure runs a candidate on the synthetic voiced signal (size, CPU, LSD)
-// and on the speech (CPU, and the decoded audio for the recognizer).
-func measure(c candidate, voice, speech []int16) (result, []int16, error) {
+// measure runs a candidate on the synthetic voiced signal (size, CPU, LSD),
+// on the call (CPU) and on the speech (CPU, and the decoded audio for the
+// recognizer).
+func measure(c candidate, voice, call, speech []int16) (result, []int16, error) {
 	r := result{name: c.name}
 	size, spent, dec, err := c.encode(voice)
 	if err != nil {
@@ -77,6 +81,11 @@ func measure(c candidate, voice, speech []int16) (result, []int16, error) {
 	r.cpuVoiced = spent / 2 / seconds * 3600
 	r.lag = lag(channel(voice, 0), channel(dec, 0))
 	r.lsd = (lsd(channel(voice, 0), shift(channel(dec, 0), r.lag)) + lsd(channel(voice, 1), shift(channel(dec, 1), r.lag))) / 2
+	_, spent, _, err = c.encode(call)
+	if err != nil {
+		return r, nil, err
+	}
+	r.cpuCall = spent / 2 / (float64(len(call)/2) / rate) * 3600
 	size, spent, dec, err = c.encode(speech)
 	if err != nil {
 		return r, nil, err
@@ -103,6 +112,9 @@ func reference(name string, gain float64, delay int) candidate {
 // opus runs the recorder's own archive encoder and decoder.
 func opus(o recorder.EncodeOptions) candidate {
 	name := fmt.Sprintf("%s 2x%g kbit/s %d ms, complexity %d", o.Library, float64(o.Bitrate)/2000, max(o.FrameMs, 20), o.Complexity)
+	if o.SilenceDBFS < 0 {
+		name += fmt.Sprintf(", silence < %g dB skipped", o.SilenceDBFS)
+	}
 	return candidate{name: name, family: o.Library, encode: func(stereo []int16) (int, float64, []int16, error) {
 		pcm := make([]byte, 2*len(stereo))
 		for i, s := range stereo {

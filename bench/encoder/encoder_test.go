@@ -98,11 +98,12 @@ func TestLagAndLSD(t *testing.T) {
 func TestOpusCandidateMeasures(t *testing.T) {
 	voice := interleave(voiced(12, 1), voiced(12, 2))
 	speech := interleave(voiced(5, 3), voiced(5, 4))
-	r, dec, err := measure(opus(recorder.DefaultEncode), voice, speech)
+	call := interleave(append(voiced(3, 5), lineNoise(3*rate, 1)...), append(lineNoise(3*rate, 2), voiced(3, 6)...))
+	r, dec, err := measure(opus(recorder.DefaultEncode), voice, call, speech)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.mbPerHour < 4 || r.mbPerHour > 7.5 || r.cpuVoiced <= 0 || r.lag != 0 || r.lsd <= 0 || r.lsd > 4 {
+	if r.mbPerHour < 4 || r.mbPerHour > 7.5 || r.cpuVoiced <= 0 || r.cpuCall <= 0 || r.lag != 0 || r.lsd <= 0 || r.lsd > 4 {
 		t.Errorf("measured %+v", r)
 	}
 	if len(dec) < len(speech)-2*8*20 {

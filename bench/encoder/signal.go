@@ -43,6 +43,17 @@ func voiced(seconds int, seed uint64) []int16 {
 	return out
 }
 
+// lineNoise is n samples of a quiet telephone line's noise, about
+// -70 dBFS (before G.711): what a party who is not talking sends.
+func lineNoise(n int, seed uint64) []int16 {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	out := make([]int16, n)
+	for i := range out {
+		out[i] = int16(rng.NormFloat64() * 10)
+	}
+	return out
+}
+
 // cpu is the CPU time this process has used, in seconds.
 func cpu() float64 {
 	var ru syscall.Rusage

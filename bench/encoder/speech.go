@@ -88,7 +88,12 @@ func speak(dir string, lines []string) ([]int16, error) {
 	if err != nil {
 		return nil, err
 	}
-	pcm := wavSamples(raw)
+	return throughG711(wavSamples(raw))
+}
+
+// throughG711 is pcm sent as G.711 µ-law and decoded, as the recorder
+// receives it.
+func throughG711(pcm []int16) ([]int16, error) {
 	codec, err := media.CodecFor(siprec.Format{Name: "pcmu", ClockRate: 8000})
 	if err != nil {
 		return nil, err

@@ -46,6 +46,7 @@ func main() {
 	longest := flag.Duration("max-duration", 5*time.Minute, "sustained mode: the longest call")
 	sample := flag.Duration("sample", time.Minute, "sustained mode: how often the backlog is printed")
 	within := flag.Duration("stored-within", 2*time.Minute, "sustained mode: the longest acceptable wait from BYE to stored")
+	audio := flag.String("audio", "", "sustained mode: stereo 8 kHz WAV each call sends (one party a channel), e.g. the dialogue `go run ./bench/encoder -call-wav FILE` writes; default two continuous tones")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -57,7 +58,7 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	sus := sustainedRun{hold: *sustain, shortest: *shortest, longest: *longest, sample: *sample, storedWithin: *within,
-		waitForStoredAfter: 10 * time.Minute, cps: *cps}
+		waitForStoredAfter: 10 * time.Minute, cps: *cps, audio: *audio}
 	if err := run(*bin, *steps, *hold, *cps, *probes, sus); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench:", err)

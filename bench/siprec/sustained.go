@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,8 @@ type sustainedRun struct {
 	sample             time.Duration
 	storedWithin       time.Duration
 	waitForStoredAfter time.Duration
+	// audio is the WAV the calls send; empty: siprec-load's tones.
+	audio string
 }
 
 // backlog counts the ended recorded calls whose archive is not stored yet.
@@ -131,8 +134,12 @@ func (s *sustainedRun) run(ctx context.Context) error {
 	cpu0 := selfCPU()
 	enc0, encOK := s.encodeCPU()
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, s.bin, "siprec-load", "--target", s.sipAddr, "--concurrency", strconv.Itoa(s.n),
-		"--for", s.hold.String(), "--duration", s.shortest.String(), "--max-duration", s.longest.String(), "--cps", fmt.Sprint(s.cps))
+	args := []string{"siprec-load", "--target", s.sipAddr, "--concurrency", strconv.Itoa(s.n),
+		"--for", s.hold.String(), "--duration", s.shortest.String(), "--max-duration", s.longest.String(), "--cps", fmt.Sprint(s.cps)}
+	if s.audio != "" {
+		args = append(args, "--audio", s.audio)
+	}
+	cmd := exec.CommandContext(ctx, s.bin, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -141,7 +148,11 @@ func (s *sustainedRun) run(ctx context.Context) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	fmt.Printf("sustained: %d concurrent calls for %v, each %v–%v, replaced as it ends\n", s.n, s.hold, s.shortest, s.longest)
+	sends := "two continuous tones"
+	if s.audio != "" {
+		sends = filepath.Base(s.audio)
+	}
+	fmt.Printf("sustained: %d concurrent calls for %v, each %v–%v, replaced as it ends, sending %s\n", s.n, s.hold, s.shortest, s.longest, sends)
 	fmt.Printf("%7s %7s %9s %9s %11s %13s %12s %8s\n", "t", "live", "rec-cpu%", "enc-cpu%", "backlog", "backlog-audio", "oldest-wait", "stored")
 	loadDone := make(chan error, 1)
 	var sum siprecload.Summary

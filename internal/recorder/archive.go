@@ -48,14 +48,17 @@ type EncodeOptions struct {
 	// FrameMs is the Opus frame length: 20, 40 or 60 ms; 0 means 20.
 	// Longer frames cost less CPU and fewer header bytes per second.
 	FrameMs int
+	// SilenceDBFS is the level (RMS, dB against full scale) at or below
+	// which a party's frame is silence and is not encoded (streamPair);
+	// 0 encodes every frame.
+	SilenceDBFS float64
 }
 
-// packetEncoder turns one frame of interleaved stereo 8 kHz samples into one
-// multistream Opus packet of two uncoupled mono streams.
-type packetEncoder interface {
-	encode(pcm []int16, packet []byte) (int, error)
-	close()
-}
+// DefaultSilenceDBFS is the silence level of DefaultEncode: -60 dBFS is
+// below a quiet line's noise (G.711 idle ≈ -70 dBFS) and 25 dB or more
+// under the quietest speech an agent's headset sends, so only a muted,
+// held or idle party is skipped, never a soft word.
+const DefaultSilenceDBFS = -60
 
 func (o EncodeOptions) frameMs() int {
 	if o.FrameMs == 0 {
@@ -64,7 +67,7 @@ func (o EncodeOptions) frameMs() int {
 	return o.FrameMs
 }
 
-func newPacketEncoder(opt EncodeOptions) (packetEncoder, error) {
+func newPacketEncoder(opt EncodeOptions) (*streamPair, error) {
 	switch opt.frameMs() {
 	case 20, 40, 60:
 	default:
@@ -76,11 +79,14 @@ func newPacketEncoder(opt EncodeOptions) (packetEncoder, error) {
 	if opt.Bitrate < 2*6000 || opt.Bitrate > 2*64000 {
 		return nil, fmt.Errorf("recorder: opus bitrate %d: want 12000..128000 for both channels", opt.Bitrate)
 	}
+	if opt.SilenceDBFS > 0 {
+		return nil, fmt.Errorf("recorder: silence level %g dBFS: want below 0, or 0 for none", opt.SilenceDBFS)
+	}
 	switch opt.Library {
 	case LibGopus, "":
-		return newGopusEncoder(opt)
+		return newStreamPair(opt, newGopusEncoder)
 	case LibOpus:
-		return newLibopusEncoder(opt)
+		return newStreamPair(opt, newLibopusEncoder)
 	}
 	return nil, fmt.Errorf("recorder: opus library %q: want %q or %q", opt.Library, LibGopus, LibOpus)
 }

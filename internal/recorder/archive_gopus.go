@@ -8,16 +8,17 @@ import (
 	"callrec/internal/media"
 )
 
-// gopusEncoder is the pure-Go Opus encoder: no C toolchain needed; as fast
-// as Debian's libopus at 20 ms frames, slower at 60 ms (bench/encoder.sh).
-type gopusEncoder struct{ e *gopus.MultistreamEncoder }
+// gopusEncoder is the pure-Go Opus encoder of one party: no C toolchain
+// needed; as fast as Debian's libopus at 20 ms frames, slower at 60 ms
+// (bench/encoder.sh).
+type gopusEncoder struct{ e *gopus.Encoder }
 
-func newGopusEncoder(opt EncodeOptions) (packetEncoder, error) {
-	e, err := gopus.NewMultistreamEncoder(media.Rate, 2, 2, 0, []byte{0, 1}, gopus.ApplicationVoIP)
+func newGopusEncoder(opt EncodeOptions) (monoEncoder, error) {
+	e, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: media.Rate, Channels: 1, Application: gopus.ApplicationVoIP})
 	if err != nil {
 		return nil, fmt.Errorf("recorder: opus encoder: %w", err)
 	}
-	if err := e.SetBitrate(opt.Bitrate); err != nil {
+	if err := e.SetBitrate(opt.Bitrate / 2); err != nil {
 		return nil, fmt.Errorf("recorder: opus bitrate: %w", err)
 	}
 	if err := e.SetComplexity(opt.Complexity); err != nil {

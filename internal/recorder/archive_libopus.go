@@ -2,20 +2,10 @@
 
 package recorder
 
-/*
-#cgo LDFLAGS: -lopus
-#include <opus/opus_multistream.h>
-
-// opus_multistream_encoder_ctl is variadic, which cgo cannot call.
-static int ms_ctl(OpusMSEncoder *e, int request, opus_int32 value) {
-	return opus_multistream_encoder_ctl(e, request, value);
-}
-*/
-import "C"
-
 import (
 	"fmt"
-	"unsafe"
+
+	opus "gopkg.in/hraban/opus.v2"
 
 	"callrec/internal/media"
 )
@@ -23,56 +13,31 @@ import (
 // DefaultEncode is what the recorder uses: libopus in 60 ms frames at
 // complexity 0 and 10 kbit/s a channel, the cheapest setting measured at the
 // quality of gopus complexity 5 (README "Archive encoder"); libopus pays per
-// packet, so 60 ms frames matter more to it than to gopus.
-var DefaultEncode = EncodeOptions{Library: LibOpus, Bitrate: 20000, Complexity: 0, FrameMs: 60}
+// packet, so 60 ms frames matter more to it than to gopus. A party's
+// silence below DefaultSilenceDBFS is not encoded (streamPair).
+var DefaultEncode = EncodeOptions{Library: LibOpus, Bitrate: 20000, Complexity: 0, FrameMs: 60, SilenceDBFS: DefaultSilenceDBFS}
 
-// libopusEncoder is libopus's multistream encoder. No Go binding offers
-// the multistream API (hraban/opus lists it as a non-goal), and four C
-// functions are all the archive needs.
-type libopusEncoder struct {
-	e     *C.OpusMSEncoder
-	frame int
+// libopusEncoder is libopus's encoder of one party, through hraban/opus,
+// the maintained Go binding of libopus (it needs libopus-dev and
+// libopusfile-dev).
+type libopusEncoder struct{ e *opus.Encoder }
+
+func newLibopusEncoder(opt EncodeOptions) (monoEncoder, error) {
+	e, err := opus.NewEncoder(media.Rate, 1, opus.AppVoIP)
+	if err != nil {
+		return nil, fmt.Errorf("recorder: libopus encoder: %w", err)
+	}
+	if err := e.SetBitrate(opt.Bitrate / 2); err != nil {
+		return nil, fmt.Errorf("recorder: libopus bitrate %d: %w", opt.Bitrate/2, err)
+	}
+	if err := e.SetComplexity(opt.Complexity); err != nil {
+		return nil, fmt.Errorf("recorder: libopus complexity %d: %w", opt.Complexity, err)
+	}
+	return libopusEncoder{e}, nil
 }
 
-func newLibopusEncoder(opt EncodeOptions) (packetEncoder, error) {
-	mapping := [2]C.uchar{0, 1}
-	var errc C.int
-	e := C.opus_multistream_encoder_create(C.opus_int32(media.Rate), 2, 2, 0, &mapping[0], C.OPUS_APPLICATION_VOIP, &errc)
-	if errc != C.OPUS_OK || e == nil {
-		return nil, fmt.Errorf("recorder: libopus encoder: %s", C.GoString(C.opus_strerror(errc)))
-	}
-	l := &libopusEncoder{e: e, frame: media.Rate * opt.frameMs() / 1000}
-	for _, ctl := range []struct {
-		name string
-		req  C.int
-		v    int
-	}{
-		{"bitrate", C.OPUS_SET_BITRATE_REQUEST, opt.Bitrate},
-		{"complexity", C.OPUS_SET_COMPLEXITY_REQUEST, opt.Complexity},
-	} {
-		if rc := C.ms_ctl(e, ctl.req, C.opus_int32(ctl.v)); rc != C.OPUS_OK {
-			l.close()
-			return nil, fmt.Errorf("recorder: libopus %s %d: %s", ctl.name, ctl.v, C.GoString(C.opus_strerror(rc)))
-		}
-	}
-	return l, nil
+func (l libopusEncoder) encode(pcm []int16, packet []byte) (int, error) {
+	return l.e.Encode(pcm, packet)
 }
 
-func (l *libopusEncoder) encode(pcm []int16, packet []byte) (int, error) {
-	if len(pcm) != 2*l.frame {
-		return 0, fmt.Errorf("recorder: libopus: %d samples, want %d", len(pcm), 2*l.frame)
-	}
-	n := C.opus_multistream_encode(l.e, (*C.opus_int16)(unsafe.Pointer(&pcm[0])), C.int(l.frame),
-		(*C.uchar)(unsafe.Pointer(&packet[0])), C.opus_int32(len(packet)))
-	if n < 0 {
-		return 0, fmt.Errorf("recorder: libopus: %s", C.GoString(C.opus_strerror(n)))
-	}
-	return int(n), nil
-}
-
-func (l *libopusEncoder) close() {
-	if l.e != nil {
-		C.opus_multistream_encoder_destroy(l.e)
-		l.e = nil
-	}
-}
+func (libopusEncoder) close() {}
