@@ -58,11 +58,7 @@ func run(only, match string, header bool) error {
 	}
 	defer os.RemoveAll(dir)
 	left, right := sentences()
-	sl, err := speak(dir, left)
-	if err != nil {
-		return err
-	}
-	sr, err := speak(dir, right)
+	sl, sr, err := speakBoth(dir, left, right)
 	if err != nil {
 		return err
 	}
@@ -119,6 +115,15 @@ func run(only, match string, header bool) error {
 	return nil
 }
 
+// speakBoth speaks each channel's sentences.
+func speakBoth(dir string, left, right []string) (sl, sr []int16, err error) {
+	if sl, err = speak(dir, left); err != nil {
+		return nil, nil, err
+	}
+	sr, err = speak(dir, right)
+	return sl, sr, err
+}
+
 // callOf is a call: the left party's sentences while the right is on a
 // quiet line, then the right's while the left is.
 func callOf(sl, sr []int16) ([]int16, error) {
@@ -141,11 +146,7 @@ func writeCall(path string) error {
 	}
 	defer os.RemoveAll(dir)
 	left, right := sentences()
-	sl, err := speak(dir, left)
-	if err != nil {
-		return err
-	}
-	sr, err := speak(dir, right)
+	sl, sr, err := speakBoth(dir, left, right)
 	if err != nil {
 		return err
 	}

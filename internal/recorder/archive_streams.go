@@ -38,8 +38,8 @@ type streamPair struct {
 	// quiet holds, once quietHangover of them were, the last one's packet.
 	quietRun [2]int
 	quiet    [2][]byte
-	mono   [2][]int16
-	packet [2][]byte
+	mono     [2][]int16
+	packet   [2][]byte
 	// skipped counts each party's frames not run through Opus.
 	skipped [2]int
 }

@@ -116,29 +116,12 @@ func TestArchiveRoundTrip(t *testing.T) {
 			if perHour := float64(ogg.Len()) / seconds * 3600 / 1e6; perHour > 7.5 {
 				t.Errorf("%.2f MB per stereo hour, want ≤ 7.5", perHour)
 			}
-			wav, err := os.Create(filepath.Join(t.TempDir(), "out.wav"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer wav.Close()
-			n, err := DecodeToWAV(bytes.NewReader(ogg.Bytes()), wav)
-			if err != nil {
-				t.Fatal(err)
-			}
+			n, dl, dr := decodeArchive(t, ogg.Bytes())
 			frame := int64(8 * o.frameMs())
 			// The decoder's delay (pre-skip) is dropped at the start.
 			want := int64(len(left) - archivePreSkip/6)
 			if n < want || n > want+frame {
 				t.Fatalf("decoded %d samples, want %d..%d", n, want, want+frame)
-			}
-			raw, err := os.ReadFile(wav.Name())
-			if err != nil {
-				t.Fatal(err)
-			}
-			var dl, dr []int16
-			for i := 44; i+3 < len(raw); i += 4 {
-				dl = append(dl, int16(binary.LittleEndian.Uint16(raw[i:])))
-				dr = append(dr, int16(binary.LittleEndian.Uint16(raw[i+2:])))
 			}
 			for _, c := range []struct {
 				name       string
@@ -162,6 +145,30 @@ func TestArchiveRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// decodeArchive runs DecodeToWAV on an archive and splits the WAV's
+// channels.
+func decodeArchive(t *testing.T, ogg []byte) (samples int64, left, right []int16) {
+	t.Helper()
+	wav, err := os.Create(filepath.Join(t.TempDir(), "out.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wav.Close()
+	n, err := DecodeToWAV(bytes.NewReader(ogg), wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(wav.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 44; i+3 < len(raw); i += 4 {
+		left = append(left, int16(binary.LittleEndian.Uint16(raw[i:])))
+		right = append(right, int16(binary.LittleEndian.Uint16(raw[i+2:])))
+	}
+	return n, left, right
 }
 
 func energy(x []int16) float64 {
