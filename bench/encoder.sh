@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measure the archive encoder candidates on this machine (single thread):
 # the pure-Go build (gopus, LAME, the G.711 original), then the libopus
-# build (-tags libopus; needs libopus-dev). Needs espeak-ng, sox, lame,
+# build (-tags libopus; needs libopus-dev and libopusfile-dev). Needs espeak-ng, sox, lame,
 # pocketsphinx and pocketsphinx-en-us (Debian). Transcripts are cached in
 # ~/.cache/callrec-bench-encoder, so a second run costs only the encoding.
 set -euo pipefail
