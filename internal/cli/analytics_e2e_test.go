@@ -3,23 +3,16 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/binary"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"callrec/internal/account"
 	"callrec/internal/aiemu"
-	"callrec/internal/auth"
 	"callrec/internal/recorder"
 	"callrec/internal/siprecload"
 	"callrec/internal/store"
@@ -56,33 +49,7 @@ func TestSiprecCallAnalysed(t *testing.T) {
 	defer emu.Close()
 
 	ctx, dir, webURL, sipAddr := startDemo(t, "36400-36499")
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "callrec.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	q := db.Q()
-	tn, err := q.FindTenant(ctx, "Contoso")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, login, role, advanced := "Casey Agent", "casey@contoso.example", "user", "advanced"
-	if _, err := account.New(db, nil).CreateUser(ctx, account.System, tn.ID, account.UserInput{Name: &name, Login: &login, Role: &role,
-		Extensions: &[]string{"2078"}, Licenses: &[]string{"call_recording", "speech_analytics"}, SpeechAnalyticsType: &advanced}); err != nil {
-		t.Fatal(err)
-	}
-	if err := q.SaveSpeechSettings(ctx, store.SpeechSettings{Engine: "openai", URL: emu.URL, Model: "whisper-1"}); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := q.GetUserByLogin(ctx, "admin@contoso.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := auth.NewService(db, auth.Options{}).CreateToken(ctx, admin, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := &apiClient{t: t, ctx: ctx, base: webURL, token: token}
+	api := speechAgent(t, ctx, dir, webURL, "2078", "advanced", store.SpeechSettings{Engine: "openai", URL: emu.URL, Model: "whisper-1"})
 	api.do("POST", "/api/v1/analytics/topics", map[string]any{"name": "Cancellation", "phrases": []string{"cancel my account"}}, 201, nil)
 	api.do("PUT", "/api/v1/analytics/redaction", map[string]any{"enabled": true,
 		"patterns": []any{map[string]any{"name": "card number", "min_digits": 13, "max_digits": 19, "luhn": true}}}, 200, nil)
@@ -177,41 +144,6 @@ func TestSiprecCallAnalysed(t *testing.T) {
 	t.Logf("redacted span %d–%d ms: energy %.0f inside, %.0f in the 1.2 s before", spanFrom, spanTo, quiet, loud)
 	if spanTo-spanFrom < 1000 || loud < 1e4 || quiet > loud/1000 {
 		t.Errorf("span %d–%d ms: energy %.0f inside vs %.0f before: want silence where the card number was said", spanFrom, spanTo, quiet, loud)
-	}
-}
-
-// apiClient calls the portal's API with a bearer token.
-type apiClient struct {
-	t           *testing.T
-	ctx         context.Context
-	base, token string
-}
-
-func (c *apiClient) do(method, path string, body any, want int, out any) {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequestWithContext(c.ctx, method, c.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		c.t.Fatalf("%s %s: %d %s, want %d", method, path, res.StatusCode, raw, want)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			c.t.Fatalf("%s %s: %v", method, path, err)
-		}
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -100,25 +101,7 @@ type transcriptAnswer struct {
 func TestSiprecCallTranscribed(t *testing.T) {
 	sc := speechCase(t)
 	ctx, dir, webURL, sipAddr := startDemo(t, "36300-36399")
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "callrec.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	q := db.Q()
-	tn, err := q.FindTenant(ctx, "Contoso")
-	if err != nil {
-		t.Fatal(err)
-	}
-	accounts := account.New(db, nil)
-	name, login, role, basic := "Alex Agent", "alex@contoso.example", "user", "basic"
-	if _, err := accounts.CreateUser(ctx, account.System, tn.ID, account.UserInput{Name: &name, Login: &login, Role: &role,
-		Extensions: &[]string{"2077"}, Licenses: &[]string{"call_recording", "speech_analytics"}, SpeechAnalyticsType: &basic}); err != nil {
-		t.Fatal(err)
-	}
-	if err := q.SaveSpeechSettings(ctx, sc.settings); err != nil {
-		t.Fatal(err)
-	}
+	api := speechAgent(t, ctx, dir, webURL, "2077", "basic", sc.settings)
 
 	wav, length := dialogueWAV(t, spoken(t, sc.agentText, sc.agentPitch), spoken(t, sc.callerText, sc.callerPitch))
 	sum, err := siprecload.Run(ctx, siprecload.Config{Target: sipAddr, Calls: 1, Concurrency: 1, Duration: length, CPS: 20, Audio: wav, AgentAOR: "sip:2077@pbx.example"})
@@ -126,31 +109,7 @@ func TestSiprecCallTranscribed(t *testing.T) {
 		t.Fatalf("siprec-load: %+v, %v", sum, err)
 	}
 
-	admin, err := q.GetUserByLogin(ctx, "admin@contoso.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := auth.NewService(db, auth.Options{}).CreateToken(ctx, admin, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	get := func(path string, v any) {
-		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, "GET", webURL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		if res.StatusCode != 200 {
-			b, _ := io.ReadAll(res.Body)
-			t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
-		}
-		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-			t.Fatal(err)
-		}
-	}
+	get := func(path string, v any) { t.Helper(); api.do("GET", path, nil, 200, v) }
 	var tr transcriptAnswer
 	var callID string
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
@@ -196,6 +155,40 @@ func TestSiprecCallTranscribed(t *testing.T) {
 	if len(tr.Lines) > 0 && tr.Lines[0].Channel != "agent" {
 		t.Errorf("the agent spoke first, the transcript starts with %s", tr.Lines[0].Channel)
 	}
+}
+
+// speechAgent opens the demo's database in dir, adds an agent on extension
+// ext holding a speech analytics license of speechType, sets the provider's
+// speech engine, and returns an API client signed in as the demo's admin.
+func speechAgent(t *testing.T, ctx context.Context, dir, webURL, ext, speechType string, settings store.SpeechSettings) *apiClient {
+	t.Helper()
+	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dir, "callrec.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	q := db.Q()
+	tn, err := q.FindTenant(ctx, "Contoso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, login, role := "Agent "+ext, "agent"+ext+"@contoso.example", "user"
+	if _, err := account.New(db, nil).CreateUser(ctx, account.System, tn.ID, account.UserInput{Name: &name, Login: &login, Role: &role,
+		Extensions: &[]string{ext}, Licenses: &[]string{"call_recording", "speech_analytics"}, SpeechAnalyticsType: &speechType}); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SaveSpeechSettings(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := q.GetUserByLogin(ctx, "admin@contoso.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := auth.NewService(db, auth.Options{}).CreateToken(ctx, admin, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiClient{t: t, ctx: ctx, base: webURL, token: token}
 }
 
 // speechTest is what the end-to-end test says and expects to hear.
@@ -271,4 +264,39 @@ func startDemo(t *testing.T, ports string) (ctx context.Context, dir, webURL, si
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	return ctx, dir, webURL, sipAddr
+}
+
+// apiClient calls the portal's API with a bearer token.
+type apiClient struct {
+	t           *testing.T
+	ctx         context.Context
+	base, token string
+}
+
+func (c *apiClient) do(method, path string, body any, want int, out any) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequestWithContext(c.ctx, method, c.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		c.t.Fatalf("%s %s: %d %s, want %d", method, path, res.StatusCode, raw, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
 }
